@@ -1,0 +1,19 @@
+// How audio files become mono float samples at the model's rate.
+#pragma once
+
+#include <string>
+
+#include "merhan/util/config_registry.h"
+
+namespace merhan {
+
+struct AudioOptions {
+  int sample_rate = 16000;  // every file is resampled to this rate
+  int channel = -1;         // -1 = mean of all channels, else that channel (0-based)
+
+  void Register(ConfigRegistry* r, const std::string& prefix = "audio");
+  void Validate() const;
+  std::string ToString() const { return OptionsToString(*this); }
+};
+
+}  // namespace merhan

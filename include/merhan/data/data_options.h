@@ -1,0 +1,31 @@
+// Which corpus, which labels, which cross-validation protocol.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "merhan/util/config_registry.h"
+
+namespace merhan {
+
+struct DataOptions {
+  std::string format = "iemocap";   // iemocap | manifest
+  std::string root;                 // IEMOCAP_full_release directory (format iemocap)
+  std::string manifest;             // CSV or JSONL file (format manifest)
+  std::vector<std::string> classes = {"neu", "hap", "ang", "sad"};
+  // class -> corpus codes merged into it; codes of no class are dropped and counted.
+  nlohmann::json merge = {{"hap", {"hap", "exc"}}};
+  std::string protocol = "loso";    // loso | loso-speaker | session5 | explicit
+  nlohmann::json explicit_folds = nlohmann::json::array();  // [{"train":[spk..],"val":[..],"test":[..]}]
+  std::string cache_dir = "cache";  // feature cache
+  bool skip_bad = false;            // skip (and count) bad manifest rows instead of failing
+  bool expect_full_release = false; // check DESIGN §5's 5,531-utterance counts
+
+  void Register(ConfigRegistry* r, const std::string& prefix = "data");
+  void Validate() const;
+  std::string ToString() const { return OptionsToString(*this); }
+};
+
+}  // namespace merhan

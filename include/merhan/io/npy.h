@@ -1,0 +1,21 @@
+// NumPy .npy files (format 1.0, little-endian, C order), written atomically.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace merhan {
+
+// Writes a float32 array of `shape` (row-major `data`) to `path`.
+void WriteNpyFloat32(const std::string& path, const std::vector<int64_t>& shape, const float* data);
+
+struct NpyArray {
+  std::vector<int64_t> shape;
+  std::vector<float> data;  // converted to float32 from f4/f8
+};
+
+// Reads a float32 or float64 .npy (C order); DataError naming the file otherwise.
+NpyArray ReadNpyFloat(const std::string& path);
+
+}  // namespace merhan

@@ -1,0 +1,37 @@
+// Which model to build and its sizes (DESIGN §4). One struct for every model type
+// so that ablations are switches, not code paths.
+#pragma once
+
+#include <string>
+
+#include "merhan/util/config_registry.h"
+
+namespace merhan {
+
+struct ModelOptions {
+  // merhan | audio | text | early_fusion | late_fusion
+  std::string type = "merhan";
+  // MER-HAN (DESIGN §4)
+  int lstm_hidden = 256;        // per direction; BiLSTM output is 2x
+  int lstm_layers = 2;
+  int heads = 4;
+  int cma_dim = 256;            // d of the CMA projections
+  int conv_kernel = 1;          // CMA 1D-conv kernel
+  double dropout = 0.3;
+  bool audio_local_attention = true;  // ATE audio MHSA (Table 4 ablation)
+  bool text_local_attention = true;   // ATE text MHSA (Table 4 ablation)
+  bool use_cma = true;                // CMA block (Table 4 "without CMA")
+  bool use_global_attention = true;   // MEC global inter-modal attention
+  std::string combine = "add";        // add | concat (fusion.combine)
+  std::string align = "pad";          // pad | pool (fusion.align)
+  // Baselines (seed 004)
+  int mlp_hidden = 128;               // unimodal MLP: in -> 128 -> 64 -> classes
+  int fusion_hidden = 256;            // early fusion: in -> 256 -> 128 -> classes
+  std::string late_rule = "mean";     // late fusion: vote | mean
+
+  void Register(ConfigRegistry* r, const std::string& prefix = "model");
+  void Validate() const;
+  std::string ToString() const { return OptionsToString(*this); }
+};
+
+}  // namespace merhan

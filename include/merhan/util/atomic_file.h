@@ -1,0 +1,25 @@
+// Whole-or-nothing file writes: write a sibling temp file, fsync, rename.
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <string>
+
+namespace merhan {
+
+// Calls `write` with a stream on `path + ".tmp.<pid>"`, then renames it over `path`.
+// If `write` throws or the stream fails, the temp file is removed and `path` is
+// untouched. Throws DataError naming the path when the file cannot be written.
+void WriteFileAtomically(const std::string& path,
+                         const std::function<void(std::ostream&)>& write);
+
+// Convenience for small text or binary blobs.
+void WriteStringAtomically(const std::string& path, const std::string& content);
+
+// Reads a whole file; DataError naming the path if it is missing or unreadable.
+std::string ReadFileToString(const std::string& path);
+
+// Creates `dir` and its parents; DataError on failure.
+void CreateDirectories(const std::string& dir);
+
+}  // namespace merhan

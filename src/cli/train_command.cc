@@ -1,0 +1,32 @@
+// `merhan train`: cross-validate the configured model over the protocol's folds.
+#include <CLI/CLI.hpp>
+
+#include "merhan/cli/cli.h"
+#include "merhan/train/cross_validation.h"
+#include "merhan/train/experiment_config.h"
+#include "merhan/train/environment.h"
+
+namespace merhan::cli {
+
+void AddTrainCommand(CLI::App& app) {
+  auto* cmd = app.add_subcommand("train", "train and test over every fold of the protocol, for each seed");
+  struct Args {
+    std::string config;
+    std::vector<std::string> sets;
+    int fold = -1;
+    std::string resume;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("--config,-c", args->config, "JSON config file")->required();
+  cmd->add_option("--set", args->sets, "override, e.g. --set train.lr=1e-4 (repeatable)");
+  cmd->add_option("--fold", args->fold, "run only this fold (0-based)");
+  cmd->add_option("--resume", args->resume, "continue the run in this run directory");
+  cmd->callback([args] {
+    ExperimentConfig config = ExperimentConfig::Load(args->config, args->sets);
+    if (args->fold >= 0) config.run.folds = {args->fold};
+    SetTorchThreads(config.run.threads);
+    RunCrossValidation(config, CommandLine(), args->resume);
+  });
+}
+
+}  // namespace merhan::cli

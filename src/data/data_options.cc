@@ -1,0 +1,37 @@
+#include "merhan/data/data_options.h"
+
+#include <set>
+
+#include "merhan/util/error.h"
+
+namespace merhan {
+
+void DataOptions::Register(ConfigRegistry* r, const std::string& p) {
+  r->RegisterChoice(p + ".format", &format, {"iemocap", "manifest"}, "corpus reader");
+  r->Register(p + ".root", &root, "IEMOCAP_full_release directory (format iemocap)");
+  r->Register(p + ".manifest", &manifest, "CSV or JSONL manifest (format manifest)");
+  r->Register(p + ".classes", &classes, "class names, in label-index order");
+  r->RegisterJson(p + ".merge", &merge, "object", "class -> list of corpus codes merged into it");
+  r->RegisterChoice(p + ".protocol", &protocol, {"loso", "loso-speaker", "session5", "explicit"}, "cross-validation protocol");
+  r->RegisterJson(p + ".explicit_folds", &explicit_folds, "array", "protocol explicit: [{train:[speakers], val:[...], test:[...]}]");
+  r->Register(p + ".cache_dir", &cache_dir, "feature cache directory");
+  r->Register(p + ".skip_bad", &skip_bad, "skip and count bad manifest rows instead of failing");
+  r->Register(p + ".expect_full_release", &expect_full_release, "fail unless the corpus has IEMOCAP's standard 4-class counts");
+}
+
+void DataOptions::Validate() const {
+  if (format == "iemocap" && root.empty()) throw UsageError("data.root: required when data.format is iemocap");
+  if (format == "manifest" && manifest.empty()) throw UsageError("data.manifest: required when data.format is manifest");
+  if (classes.size() < 2) throw UsageError("data.classes: need at least 2 classes");
+  std::set<std::string> unique(classes.begin(), classes.end());
+  if (unique.size() != classes.size()) throw UsageError("data.classes: duplicate class name");
+  for (auto it = merge.begin(); it != merge.end(); ++it) {
+    if (!unique.count(it.key())) throw UsageError("data.merge." + it.key() + ": not one of data.classes");
+    if (!it.value().is_array()) throw UsageError("data.merge." + it.key() + ": expected an array of codes");
+  }
+  if (protocol == "explicit" && explicit_folds.empty()) {
+    throw UsageError("data.explicit_folds: required when data.protocol is explicit");
+  }
+}
+
+}  // namespace merhan

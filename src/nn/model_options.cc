@@ -1,0 +1,44 @@
+#include "merhan/nn/model_options.h"
+
+#include "merhan/util/error.h"
+
+namespace merhan {
+
+void ModelOptions::Register(ConfigRegistry* r, const std::string& p) {
+  r->RegisterChoice(p + ".type", &type, {"merhan", "audio", "text", "early_fusion", "late_fusion"}, "model family");
+  r->Register(p + ".lstm_hidden", &lstm_hidden, "BiLSTM hidden size per direction");
+  r->Register(p + ".lstm_layers", &lstm_layers, "BiLSTM layers");
+  r->Register(p + ".heads", &heads, "attention heads (ATE and CMA)");
+  r->Register(p + ".cma_dim", &cma_dim, "CMA projection size d");
+  r->Register(p + ".conv_kernel", &conv_kernel, "CMA 1D-conv kernel size (odd)");
+  r->Register(p + ".dropout", &dropout, "dropout before the classifier");
+  r->Register(p + ".audio_local_attention", &audio_local_attention, "ATE audio self-attention");
+  r->Register(p + ".text_local_attention", &text_local_attention, "ATE text self-attention");
+  r->Register(p + ".use_cma", &use_cma, "cross-modal attention block");
+  r->Register(p + ".use_global_attention", &use_global_attention, "MEC global inter-modal attention");
+  r->RegisterChoice(p + ".fusion.combine", &combine, {"add", "concat"}, "how the two CMA outputs are combined");
+  r->RegisterChoice(p + ".fusion.align", &align, {"pad", "pool"}, "how streams of different length are aligned");
+  r->Register(p + ".mlp_hidden", &mlp_hidden, "unimodal MLP first hidden size (second is half)");
+  r->Register(p + ".fusion_hidden", &fusion_hidden, "early-fusion MLP first hidden size (second is half)");
+  r->RegisterChoice(p + ".late_rule", &late_rule, {"vote", "mean"}, "late fusion: majority vote or mean probability");
+}
+
+void ModelOptions::Validate() const {
+  auto positive = [](const char* key, int v) {
+    if (v < 1) throw UsageError(std::string("model.") + key + ": must be >= 1, got " + std::to_string(v));
+  };
+  positive("lstm_hidden", lstm_hidden);
+  positive("lstm_layers", lstm_layers);
+  positive("heads", heads);
+  positive("cma_dim", cma_dim);
+  positive("mlp_hidden", mlp_hidden);
+  positive("fusion_hidden", fusion_hidden);
+  if (conv_kernel < 1 || conv_kernel % 2 == 0) {
+    throw UsageError("model.conv_kernel: must be odd and >= 1, got " + std::to_string(conv_kernel));
+  }
+  if ((2 * lstm_hidden) % heads != 0) throw UsageError("model.heads: must divide 2*model.lstm_hidden");
+  if (cma_dim % heads != 0) throw UsageError("model.heads: must divide model.cma_dim");
+  if (dropout < 0 || dropout >= 1) throw UsageError("model.dropout: must be in [0, 1)");
+}
+
+}  // namespace merhan

@@ -1,0 +1,75 @@
+// merhan_spm_plugin.so: libsentencepiece behind a C interface (see spm_plugin_abi.h).
+#include <sentencepiece_processor.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "merhan/text/spm_plugin_abi.h"
+
+namespace {
+
+void CopyError(const std::string& msg, char* err, size_t err_len) {
+  if (!err || err_len == 0) return;
+  std::strncpy(err, msg.c_str(), err_len - 1);
+  err[err_len - 1] = '\0';
+}
+
+}  // namespace
+
+extern "C" {
+
+__attribute__((visibility("default"))) void* merhan_spm_load(const char* model_path, char* err,
+                                                             size_t err_len) {
+  auto* sp = new sentencepiece::SentencePieceProcessor();
+  const auto status = sp->Load(model_path);
+  if (!status.ok()) {
+    CopyError(status.ToString(), err, err_len);
+    delete sp;
+    return nullptr;
+  }
+  return sp;
+}
+
+__attribute__((visibility("default"))) int merhan_spm_encode(void* handle, const char* text, int* ids,
+                                                             int max_ids, char* err, size_t err_len) {
+  auto* sp = static_cast<sentencepiece::SentencePieceProcessor*>(handle);
+  std::vector<int> out;
+  const auto status = sp->Encode(text, &out);
+  if (!status.ok()) {
+    CopyError(status.ToString(), err, err_len);
+    return -1;
+  }
+  for (int i = 0; i < static_cast<int>(out.size()) && i < max_ids; ++i) ids[i] = out[i];
+  return static_cast<int>(out.size());
+}
+
+__attribute__((visibility("default"))) int merhan_spm_vocab_size(void* handle) {
+  return static_cast<sentencepiece::SentencePieceProcessor*>(handle)->GetPieceSize();
+}
+
+__attribute__((visibility("default"))) const char* merhan_spm_id_to_piece(void* handle, int id) {
+  auto* sp = static_cast<sentencepiece::SentencePieceProcessor*>(handle);
+  if (id < 0 || id >= sp->GetPieceSize()) return nullptr;
+  return sp->IdToPiece(id).c_str();
+}
+
+__attribute__((visibility("default"))) int merhan_spm_piece_to_id(void* handle, const char* piece) {
+  return static_cast<sentencepiece::SentencePieceProcessor*>(handle)->PieceToId(piece);
+}
+
+__attribute__((visibility("default"))) int merhan_spm_special_id(void* handle, int which) {
+  auto* sp = static_cast<sentencepiece::SentencePieceProcessor*>(handle);
+  switch (which) {
+    case 0: return sp->unk_id();
+    case 1: return sp->bos_id();
+    case 2: return sp->eos_id();
+    case 3: return sp->pad_id();
+    default: return -1;
+  }
+}
+
+__attribute__((visibility("default"))) void merhan_spm_free(void* handle) {
+  delete static_cast<sentencepiece::SentencePieceProcessor*>(handle);
+}
+}

@@ -1,0 +1,77 @@
+#include "merhan/train/experiment_config.h"
+
+#include <filesystem>
+
+#include "merhan/util/error.h"
+
+namespace merhan {
+namespace fs = std::filesystem;
+
+void ExperimentConfig::Register(ConfigRegistry* r) {
+  run.Register(r);
+  data.Register(r);
+  audio.Register(r);
+  mfcc.Register(r);
+  text.Register(r);
+  model.Register(r);
+  train.Register(r);
+}
+
+void ExperimentConfig::Validate() const {
+  run.Validate();
+  data.Validate();
+  audio.Validate();
+  mfcc.Validate();
+  text.Validate();
+  model.Validate();
+  train.Validate();
+}
+
+nlohmann::json ExperimentConfig::ToJson() const {
+  ExperimentConfig copy = *this;
+  ConfigRegistry r;
+  copy.Register(&r);
+  return r.ToJson();
+}
+
+namespace {
+
+// Paths in a config file are relative to that file, so configs can be moved
+// together with their data. Absolute paths and empty strings are kept.
+void ResolvePath(std::string* path, const fs::path& base) {
+  if (path->empty() || fs::path(*path).is_absolute()) return;
+  *path = (base / *path).lexically_normal().string();
+}
+
+}  // namespace
+
+ExperimentConfig ExperimentConfig::Load(const std::string& path,
+                                        const std::vector<std::string>& overrides) {
+  ExperimentConfig config;
+  ConfigRegistry r;
+  config.Register(&r);
+  for (const auto& [file, json] : LoadConfigChain(path)) {
+    // Each file's own relative paths are resolved against that file's folder.
+    ExperimentConfig before = config;
+    r.Apply(json, file);
+    const fs::path base = fs::path(file).parent_path();
+    if (config.data.root != before.data.root) ResolvePath(&config.data.root, base);
+    if (config.data.manifest != before.data.manifest) ResolvePath(&config.data.manifest, base);
+    if (config.text.model_dir != before.text.model_dir) ResolvePath(&config.text.model_dir, base);
+  }
+  // --set values are relative to the working directory, like any CLI path.
+  for (const auto& o : overrides) r.ApplyOverride(o);
+  config.Validate();
+  return config;
+}
+
+ExperimentConfig ExperimentConfig::FromJson(const nlohmann::json& resolved, const std::string& origin) {
+  ExperimentConfig config;
+  ConfigRegistry r;
+  config.Register(&r);
+  r.Apply(resolved, origin);
+  config.Validate();
+  return config;
+}
+
+}  // namespace merhan

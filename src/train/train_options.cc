@@ -1,0 +1,59 @@
+#include "merhan/train/train_options.h"
+
+#include "merhan/util/error.h"
+
+namespace merhan {
+
+void TrainOptions::Register(ConfigRegistry* r, const std::string& p) {
+  r->RegisterChoice(p + ".optimizer", &optimizer, {"adam", "adamw"}, "optimiser");
+  r->Register(p + ".lr", &lr, "learning rate of everything but the text encoder");
+  r->Register(p + ".text_lr", &text_lr, "learning rate of unfrozen text-encoder layers");
+  r->Register(p + ".weight_decay", &weight_decay, "L2 (adam) or decoupled (adamw) weight decay");
+  r->Register(p + ".batch_size", &batch_size, "utterances per batch");
+  r->Register(p + ".epochs", &epochs, "maximum number of epochs");
+  r->Register(p + ".patience", &patience, "early-stopping patience in epochs; 0 disables it");
+  r->RegisterChoice(p + ".monitor", &monitor, {"val_loss", "val_uar"}, "early-stopping and model-selection metric (validation split only)");
+  r->Register(p + ".grad_clip", &grad_clip, "max global gradient L2 norm; 0 = off");
+  r->RegisterChoice(p + ".schedule", &schedule, {"none", "cosine", "plateau"}, "learning-rate schedule");
+  r->Register(p + ".label_smoothing", &label_smoothing, "cross-entropy label smoothing");
+  r->RegisterChoice(p + ".class_weights", &class_weights, {"none", "balanced"}, "cross-entropy class weights from training-split counts");
+  r->Register(p + ".device", &device, "auto | cpu | cuda | cuda:N");
+  r->Register(p + ".bf16", &bf16, "bf16 autocast on CUDA");
+  r->Register(p + ".num_workers", &num_workers, "batch-loading threads");
+  r->Register(p + ".log_every", &log_every, "batches between log lines; 0 = once per epoch");
+}
+
+void TrainOptions::Validate() const {
+  if (!(lr > 0)) throw UsageError("train.lr: must be > 0, got " + std::to_string(lr));
+  if (!(text_lr >= 0)) throw UsageError("train.text_lr: must be >= 0");
+  if (weight_decay < 0) throw UsageError("train.weight_decay: must be >= 0");
+  if (batch_size < 1) throw UsageError("train.batch_size: must be >= 1, got " + std::to_string(batch_size));
+  if (epochs < 1) throw UsageError("train.epochs: must be >= 1, got " + std::to_string(epochs));
+  if (patience < 0) throw UsageError("train.patience: must be >= 0");
+  if (grad_clip < 0) throw UsageError("train.grad_clip: must be >= 0");
+  if (label_smoothing < 0 || label_smoothing >= 1) throw UsageError("train.label_smoothing: must be in [0, 1)");
+  if (num_workers < 0) throw UsageError("train.num_workers: must be >= 0");
+  const bool device_ok = device == "auto" || device == "cpu" || device == "cuda" ||
+                         (device.rfind("cuda:", 0) == 0 && device.size() > 5 &&
+                          device.find_first_not_of("0123456789", 5) == std::string::npos);
+  if (!device_ok) throw UsageError("train.device: expected auto, cpu, cuda or cuda:N, got \"" + device + "\"");
+}
+
+void RunOptions::Register(ConfigRegistry* r, const std::string& p) {
+  r->Register(p + ".name", &name, "run name: runs are written to <out_dir>/<name>/<timestamp>/");
+  r->Register(p + ".out_dir", &out_dir, "parent directory of run directories");
+  r->Register(p + ".seeds", &seeds, "one full cross-validation per seed");
+  r->Register(p + ".folds", &folds, "fold indices to run (0-based); empty = all");
+  r->Register(p + ".threads", &threads, "LibTorch intra-op threads; 0 = default");
+}
+
+void RunOptions::Validate() const {
+  if (name.empty() || name.find('/') != std::string::npos) {
+    throw UsageError("run.name: must be a non-empty name without '/', got \"" + name + "\"");
+  }
+  if (seeds.empty()) throw UsageError("run.seeds: must list at least one seed");
+  for (int f : folds) if (f < 0) throw UsageError("run.folds: fold indices are >= 0");
+  if (threads < 0) throw UsageError("run.threads: must be >= 0");
+}
+
+}  // namespace merhan

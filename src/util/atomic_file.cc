@@ -1,0 +1,67 @@
+#include "merhan/util/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "merhan/util/error.h"
+
+namespace merhan {
+namespace fs = std::filesystem;
+
+void WriteFileAtomically(const std::string& path,
+                         const std::function<void(std::ostream&)>& write) {
+  const fs::path target(path);
+  if (target.has_parent_path()) CreateDirectories(target.parent_path().string());
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  try {
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      if (!out) throw DataError("cannot write " + tmp + ": " + std::strerror(errno));
+      write(out);
+      out.flush();
+      if (!out) throw DataError("writing " + tmp + " failed: " + std::strerror(errno));
+    }
+    // fsync so that a crash after the rename cannot leave an empty file behind.
+    const int fd = ::open(tmp.c_str(), O_RDONLY);
+    if (fd >= 0) {
+      ::fsync(fd);
+      ::close(fd);
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+      throw DataError("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+    }
+  } catch (...) {
+    std::remove(tmp.c_str());
+    throw;
+  }
+}
+
+void WriteStringAtomically(const std::string& path, const std::string& content) {
+  WriteFileAtomically(path, [&](std::ostream& out) { out.write(content.data(), content.size()); });
+}
+
+std::string ReadFileToString(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (!fs::exists(path)) throw DataError(path + ": no such file");
+    throw DataError(path + ": cannot read: " + std::strerror(errno));
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void CreateDirectories(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw DataError("cannot create directory " + dir + ": " + ec.message());
+}
+
+}  // namespace merhan
