@@ -1,0 +1,31 @@
+// One labelled utterance of a corpus, as every reader returns it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace merhan {
+
+struct Utterance {
+  std::string id;        // e.g. Ses01F_impro01_F000
+  std::string wav_path;  // absolute or relative to the working directory
+  std::string text;      // transcript
+  std::string code;      // corpus label code before merging, e.g. "exc"
+  int label = -1;        // index into the class list after merging
+  std::string speaker;   // e.g. "1F" (session + gender) for IEMOCAP
+  int session = 0;       // 1..5 for IEMOCAP; 0 when the corpus has none
+  std::string dialog;    // e.g. Ses01F_impro01
+  bool improvised = false;
+  double start_s = 0.0;  // segment start/end in the dialog (label file)
+  double end_s = 0.0;
+};
+
+// Label policy applied by readers: class list + merge map, with counts of
+// what was dropped.
+struct LabelCounts {
+  std::vector<std::string> classes;
+  std::vector<int> per_class;                       // kept utterances per class
+  std::vector<std::pair<std::string, int>> dropped;  // code -> count
+};
+
+}  // namespace merhan
