@@ -1,0 +1,154 @@
+#include "merhan/audio/audio_loader.h"
+
+#include <sndfile.h>
+#include <soxr.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <regex>
+
+#include "merhan/util/error.h"
+#include "merhan/util/logging.h"
+
+namespace merhan {
+namespace {
+
+struct SndfileCloser {
+  void operator()(SNDFILE* f) const { sf_close(f); }
+};
+using SndfilePtr = std::unique_ptr<SNDFILE, SndfileCloser>;
+
+std::string FormatName(int format) {
+  SF_FORMAT_INFO info{};
+  info.format = format;
+  if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &info, sizeof(info)) == 0 && info.name) return info.name;
+  return "format 0x" + std::to_string(format);
+}
+
+// libsndfile silently shortens a WAV/AIFF whose data chunk claims more bytes than
+// the file holds, and only says so in its log ("data : 130228 (should be 65092)").
+// A claim of 0 or ~4 GiB is the mark of a streaming writer that never went back to
+// fill in the size, not of lost data, so only a finite, larger claim is truncation.
+bool DataChunkTruncated(SNDFILE* file, std::string* detail) {
+  char log[8192] = {0};
+  sf_command(file, SFC_GET_LOG_INFO, log, sizeof(log));
+  static const std::regex kDataLine(R"((?:^|\n)\s*(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\))");
+  std::cmatch m;
+  if (!std::regex_search(log, m, kDataLine)) return false;
+  const unsigned long long declared = std::strtoull(m[1].str().c_str(), nullptr, 10);
+  const unsigned long long present = std::strtoull(m[2].str().c_str(), nullptr, 10);
+  if (declared == 0 || declared >= 0xFFFFFF00ull || declared <= present) return false;
+  *detail = "the data chunk declares " + std::to_string(declared) + " bytes but only " +
+            std::to_string(present) + " are present";
+  return true;
+}
+
+unsigned long SoxrRecipe(const std::string& quality) {
+  if (quality == "qq") return SOXR_QQ;
+  if (quality == "lq") return SOXR_LQ;
+  if (quality == "mq") return SOXR_MQ;
+  if (quality == "hq") return SOXR_HQ;
+  if (quality == "vhq") return SOXR_VHQ;
+  throw UsageError("audio.resample_quality: expected qq, lq, mq, hq or vhq, got \"" + quality + "\"");
+}
+
+}  // namespace
+
+std::vector<float> Resample(const float* samples, size_t n, double in_rate, double out_rate,
+                            const std::string& quality) {
+  if (n == 0) return {};
+  const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+  const soxr_quality_spec_t q = soxr_quality_spec(SoxrRecipe(quality), 0);
+  // Room for the whole flushed output; odone says how much soxr produced.
+  std::vector<float> out(static_cast<size_t>(std::ceil(n * out_rate / in_rate)) + 64);
+  size_t idone = 0, odone = 0;
+  soxr_error_t err = soxr_oneshot(in_rate, out_rate, 1, samples, n, &idone, out.data(), out.size(),
+                                  &odone, &io, &q, nullptr);
+  if (err) throw InternalError(std::string("libsoxr: ") + err);
+  out.resize(odone);
+  return out;
+}
+
+AudioSignal LoadAudio(const std::string& path, const AudioOptions& options) {
+  options.Validate();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw DataError(path + ": audio file not found");
+  if (std::filesystem::is_directory(path, ec)) throw DataError(path + ": is a directory, not an audio file");
+
+  SF_INFO info{};
+  SndfilePtr file(sf_open(path.c_str(), SFM_READ, &info));
+  if (!file) {
+    throw DataError(path + ": cannot read audio (" + sf_strerror(nullptr) + ")");
+  }
+  AudioSignal signal;
+  signal.original_sample_rate = info.samplerate;
+  signal.original_channels = info.channels;
+  signal.format = FormatName(info.format & SF_FORMAT_TYPEMASK);
+  signal.subtype = FormatName(info.format & SF_FORMAT_SUBMASK);
+  if (info.channels < 1 || info.samplerate < 1) {
+    throw DataError(path + ": invalid header (" + std::to_string(info.channels) + " channels, " +
+                    std::to_string(info.samplerate) + " Hz)");
+  }
+  std::string detail;
+  if (DataChunkTruncated(file.get(), &detail)) throw DataError(path + ": truncated audio file: " + detail);
+  if (info.frames <= 0) throw DataError(path + ": audio file has zero samples");
+  if (options.channel >= info.channels) {
+    throw DataError(path + ": audio.channel=" + std::to_string(options.channel) +
+                    " but the file has " + std::to_string(info.channels) + " channel(s)");
+  }
+
+  // Read in blocks and downmix as we go, so a long multichannel file never sits
+  // in memory interleaved.
+  const int channels = info.channels;
+  std::vector<float> mono;
+  mono.reserve(static_cast<size_t>(info.frames));
+  constexpr sf_count_t kBlock = 1 << 16;
+  std::vector<float> block(static_cast<size_t>(kBlock) * channels);
+  while (true) {
+    const sf_count_t got = sf_readf_float(file.get(), block.data(), kBlock);
+    if (got <= 0) break;
+    for (sf_count_t i = 0; i < got; ++i) {
+      const float* frame = block.data() + i * channels;
+      float sum = 0.0f;
+      for (int c = 0; c < channels; ++c) {
+        if (!std::isfinite(frame[c])) {
+          throw DataError(path + ": non-finite sample (NaN or Inf) at frame " +
+                          std::to_string(static_cast<int64_t>(mono.size())) + ", channel " +
+                          std::to_string(c));
+        }
+        sum += frame[c];
+      }
+      const float v = options.channel >= 0 ? frame[options.channel]
+                      : channels == 1      ? frame[0]
+                                           : sum / static_cast<float>(channels);
+      mono.push_back(v);
+    }
+  }
+  if (sf_error(file.get()) != SF_ERR_NO_ERROR) {
+    throw DataError(path + ": corrupt audio data after frame " + std::to_string(mono.size()) + " (" +
+                    sf_strerror(file.get()) + ")");
+  }
+  if (static_cast<sf_count_t>(mono.size()) < info.frames) {
+    throw DataError(path + ": truncated audio file: the header declares " + std::to_string(info.frames) +
+                    " frames but only " + std::to_string(mono.size()) + " could be read");
+  }
+  if (mono.empty()) throw DataError(path + ": audio file has zero samples");
+  signal.original_frames = static_cast<int64_t>(mono.size());
+
+  signal.sample_rate = options.sample_rate;
+  if (info.samplerate == options.sample_rate) {
+    signal.samples = std::move(mono);
+  } else {
+    signal.samples = Resample(mono.data(), mono.size(), info.samplerate, options.sample_rate,
+                              options.resample_quality);
+    if (signal.samples.empty()) {
+      throw DataError(path + ": audio file too short to resample (" + std::to_string(mono.size()) +
+                      " samples at " + std::to_string(info.samplerate) + " Hz)");
+    }
+  }
+  return signal;
+}
+
+}  // namespace merhan
