@@ -37,6 +37,8 @@ int Run(int argc, char** argv) {
 
   AddTrainCommand(app);
   AddConfigCommand(app);
+  AddTokenizeCommand(app);
+  AddEmbedTextCommand(app);
 
   try {
     app.parse(argc, argv);
