@@ -39,6 +39,7 @@ int Run(int argc, char** argv) {
   AddConfigCommand(app);
   AddTokenizeCommand(app);
   AddEmbedTextCommand(app);
+  AddFeaturesCommand(app);
 
   try {
     app.parse(argc, argv);

@@ -13,10 +13,13 @@ void DataOptions::Register(ConfigRegistry* r, const std::string& p) {
   r->Register(p + ".classes", &classes, "class names, in label-index order");
   r->RegisterJson(p + ".merge", &merge, "object", "class -> list of corpus codes merged into it");
   r->RegisterChoice(p + ".protocol", &protocol, {"loso", "loso-speaker", "session5", "explicit"}, "cross-validation protocol");
+  r->RegisterChoice(p + ".validation", &validation, {"session", "speaker"},
+                    "loso/session5 validation: the next session's speakers, or one of them");
   r->RegisterJson(p + ".explicit_folds", &explicit_folds, "array", "protocol explicit: [{train:[speakers], val:[...], test:[...]}]");
   r->Register(p + ".cache_dir", &cache_dir, "feature cache directory");
   r->Register(p + ".skip_bad", &skip_bad, "skip and count bad manifest rows instead of failing");
   r->Register(p + ".expect_full_release", &expect_full_release, "fail unless the corpus has IEMOCAP's standard 4-class counts");
+  r->Register(p + ".cache_threads", &cache_threads, "feature extraction threads; 0 = all cores");
 }
 
 void DataOptions::Validate() const {
@@ -29,6 +32,7 @@ void DataOptions::Validate() const {
     if (!unique.count(it.key())) throw UsageError("data.merge." + it.key() + ": not one of data.classes");
     if (!it.value().is_array()) throw UsageError("data.merge." + it.key() + ": expected an array of codes");
   }
+  if (cache_threads < 0) throw UsageError("data.cache_threads: must be >= 0");
   if (protocol == "explicit" && explicit_folds.empty()) {
     throw UsageError("data.explicit_folds: required when data.protocol is explicit");
   }

@@ -19,6 +19,7 @@ void AddConfigCommand(CLI::App& app);
 void AddTrainCommand(CLI::App& app);
 void AddTokenizeCommand(CLI::App& app);
 void AddEmbedTextCommand(CLI::App& app);
+void AddFeaturesCommand(CLI::App& app);
 
 // The original command line, for run directories.
 const std::vector<std::string>& CommandLine();

@@ -18,10 +18,14 @@ struct DataOptions {
   // class -> corpus codes merged into it; codes of no class are dropped and counted.
   nlohmann::json merge = {{"hap", {"hap", "exc"}}};
   std::string protocol = "loso";    // loso | loso-speaker | session5 | explicit
+  // loso/session5 validation: "session" = both speakers of the next session (cyclic),
+  // "speaker" = one speaker of it (F on even folds, M on odd), the other one trains.
+  std::string validation = "session";
   nlohmann::json explicit_folds = nlohmann::json::array();  // [{"train":[spk..],"val":[..],"test":[..]}]
   std::string cache_dir = "cache";  // feature cache
   bool skip_bad = false;            // skip (and count) bad manifest rows instead of failing
   bool expect_full_release = false; // check DESIGN §5's 5,531-utterance counts
+  int cache_threads = 0;            // feature extraction threads; 0 = all cores
 
   void Register(ConfigRegistry* r, const std::string& prefix = "data");
   void Validate() const;

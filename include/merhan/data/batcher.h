@@ -1,0 +1,101 @@
+// Turns a split (utterance indices) and cached features into padded Batches:
+// dynamic padding to the longest item of each batch, masks true at valid positions,
+// length-bucketed shuffling that is deterministic in (seed, epoch), and a bounded
+// prefetch queue filled by worker threads that yields exactly the batches, in the
+// same order, as the synchronous path.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "merhan/data/batch.h"
+#include "merhan/data/feature_cache.h"
+#include "merhan/data/utterance.h"
+
+namespace merhan {
+
+struct BatcherOptions {
+  int batch_size = 32;
+  bool shuffle = true;        // false: corpus order (evaluation)
+  bool bucket = true;         // sort by length within chunks of bucket_chunk batches
+  int bucket_chunk = 50;
+  uint64_t seed = 1;
+  int workers = 2;            // prefetch threads; 0 = build batches on the caller's thread
+  int prefetch = 4;           // batches ready ahead of the consumer
+  bool drop_last = false;
+};
+
+// Feature streams a batch is made of; any may be null (e.g. a text-only model).
+// `tokens` holds token ids as floats (rows = tokens, cols = 1) for trainable text
+// encoders: it fills input_ids and token_type_ids (zeros) and, without `text`, text_mask.
+struct BatchSources {
+  const FeatureCache* audio = nullptr;
+  const FeatureCache* text = nullptr;
+  const FeatureCache* tokens = nullptr;
+};
+
+// Deterministic pseudo-random numbers (splitmix64) and shuffle, identical on every
+// platform (std::shuffle's output depends on the standard library).
+class SplitMix64 {
+ public:
+  explicit SplitMix64(uint64_t seed) : state_(seed) {}
+  uint64_t Next();
+  uint64_t Below(uint64_t bound);  // uniform in [0, bound)
+ private:
+  uint64_t state_;
+};
+void DeterministicShuffle(std::vector<int64_t>* v, SplitMix64* rng);
+
+class Batcher {
+ public:
+  Batcher(const std::vector<Utterance>* utterances, std::vector<int64_t> indices, BatchSources sources,
+          BatcherOptions options);
+
+  // The batches of an epoch as utterance indices.
+  std::vector<std::vector<int64_t>> Plan(int epoch) const;
+  // Builds one padded batch (thread-safe).
+  Batch Make(const std::vector<int64_t>& batch) const;
+  int64_t NumBatches() const;
+
+  // Iterates one epoch's batches, prefetched by options.workers threads.
+  class Epoch {
+   public:
+    Epoch(const Batcher* batcher, std::vector<std::vector<int64_t>> plan);
+    ~Epoch();
+    Epoch(const Epoch&) = delete;
+    Epoch& operator=(const Epoch&) = delete;
+    // False at the end of the epoch; rethrows a worker's exception.
+    bool Next(Batch* batch);
+
+   private:
+    void Work();
+    const Batcher* batcher_;
+    std::vector<std::vector<int64_t>> plan_;
+    size_t next_to_build_ = 0;
+    size_t next_to_take_ = 0;
+    std::map<size_t, Batch> ready_;
+    std::exception_ptr error_;
+    bool stop_ = false;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::vector<std::thread> threads_;
+  };
+  std::unique_ptr<Epoch> Start(int epoch) const;
+
+ private:
+  int64_t LengthOf(int64_t index) const;
+
+  const std::vector<Utterance>* utterances_;
+  std::vector<int64_t> indices_;
+  BatchSources sources_;
+  BatcherOptions options_;
+};
+
+}  // namespace merhan

@@ -1,0 +1,31 @@
+// A corpus as the rest of the system sees it: the kept, labelled utterances of
+// an IEMOCAP release or a manifest, with what the label policy dropped.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "merhan/data/data_options.h"
+#include "merhan/data/utterance.h"
+
+namespace merhan {
+
+struct Corpus {
+  std::string source;                  // the IEMOCAP root or the manifest file
+  std::vector<Utterance> utterances;   // kept utterances only (label >= 0), reader order
+  LabelCounts counts;
+  int skipped_rows = 0;                // bad manifest rows skipped (data.skip_bad)
+  std::vector<std::string> skipped;    // their reasons, "file:line: why"
+};
+
+// Reads data.format (iemocap | manifest) with the label policy of `options`.
+Corpus ReadCorpus(const DataOptions& options);
+
+// Kept utterances per session (rows) and class (columns), with totals, as Markdown.
+std::string CountTable(const std::vector<Utterance>& utterances, const std::vector<std::string>& classes);
+// The same counts as JSON: {"classes": [...], "sessions": {"1": [..]}, "total": [..], "dropped": {...}}.
+nlohmann::json CountJson(const Corpus& corpus);
+
+}  // namespace merhan

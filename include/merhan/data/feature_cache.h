@@ -1,0 +1,120 @@
+// On-disk cache of per-utterance feature matrices (float32, rows x cols) for one named
+// stream ("mfcc", "text"), computed once per corpus and memory-mapped afterwards.
+//
+// Layout: <cache_dir>/<stream>-<key>/ with
+//   data.<generation>.f32  the matrices back to back (native little-endian float32)
+//   index.json             per utterance id: offset, shape, checksum, input identity
+// `key` hashes the stream name and the extractor's config JSON (the caller supplies
+// it, e.g. AudioOptions + MfccOptions + an extractor version), so a changed option
+// selects another directory. Inside, each entry remembers its input's identity
+// (wav: content hash, with size + mtime as a fast path; text: hash of the transcript):
+// entries whose input changed are recomputed, the others reused.
+// Crash safety: a new data file is written and fsync'd first, then index.json is
+// replaced atomically (it is the "complete" marker). On load the index is validated
+// (format, key, config, data size, bounds) and every requested entry's checksum is
+// verified; a corrupt index means a rebuild, a corrupt entry is recomputed.
+// Ensure() holds an flock on <dir>/.lock so that two processes do not race.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "merhan/data/utterance.h"
+#include "merhan/util/progress.h"
+
+namespace merhan {
+
+struct FeatureMatrix {
+  int64_t rows = 0;
+  int64_t cols = 0;
+  std::vector<float> data;  // row-major, rows * cols
+};
+
+// Computes one utterance's features. Called concurrently from worker threads, so it
+// must be thread-safe. Throws (e.g. DataError naming a bad wav) to abort Ensure.
+using FeatureExtractor = std::function<FeatureMatrix(const Utterance&)>;
+
+// What identifies an utterance's input for this stream.
+enum class CacheInput {
+  kWavFile,  // Utterance::wav_path (content hash; size + mtime as a fast path)
+  kText,     // Utterance::text
+};
+
+// A read-only view into the memory-mapped data; valid while the cache lives and
+// until the next Ensure().
+struct FeatureView {
+  const float* data = nullptr;
+  int64_t rows = 0;
+  int64_t cols = 0;
+};
+
+struct FeatureCacheStats {
+  int64_t requested = 0;      // distinct utterances asked for
+  int64_t hits = 0;           // reused as they were
+  int64_t computed = 0;       // extracted now (new, input changed, or corrupt)
+  int64_t corrupt = 0;        // entries whose checksum failed (recomputed)
+  int64_t content_hashed = 0; // wavs whose content was hashed (size/mtime changed or new)
+  bool index_rebuilt = false; // the index was missing, partial or corrupt
+  bool wrote = false;         // a new data file or index was written
+  double seconds = 0.0;
+  std::string ToString() const;
+};
+
+class FeatureCache {
+ public:
+  // Opens (creates on Ensure) <cache_dir>/<stream>-<Hash64(stream + config_json)>.
+  // Loads a complete existing cache if there is one; never computes.
+  FeatureCache(const std::string& cache_dir, const std::string& stream, const std::string& config_json,
+               CacheInput input);
+  ~FeatureCache();
+  FeatureCache(const FeatureCache&) = delete;
+  FeatureCache& operator=(const FeatureCache&) = delete;
+
+  // Makes every utterance's features present and valid, computing what is missing or
+  // stale with `extract` on `threads` workers (0 = all cores). With an empty
+  // `extract`, missing features are a DataError telling the user to run
+  // `merhan features`. `progress` gets (done, to_compute).
+  FeatureCacheStats Ensure(const std::vector<Utterance>& utterances, const FeatureExtractor& extract,
+                           int threads = 0, const ProgressCallback& progress = {});
+
+  bool Has(const std::string& id) const;
+  // DataError naming the cache directory when `id` has no features.
+  FeatureView Get(const std::string& id) const;
+  int64_t size() const { return static_cast<int64_t>(entries_.size()); }
+
+  const std::string& dir() const { return dir_; }
+  const std::string& stream() const { return stream_; }
+  const std::string& key() const { return key_; }
+
+  struct Entry {
+    std::string id;
+    std::string input;     // identity of the input (hex hash)
+    std::string path;      // wav path (kWavFile) for the stat fast path
+    int64_t file_size = -1;
+    int64_t mtime_ns = -1;
+    int64_t offset = 0;    // in floats
+    int64_t rows = 0, cols = 0;
+    uint64_t checksum = 0; // Hash64 of the entry's bytes
+  };
+
+ private:
+  bool LoadIndex(std::string* problem);
+  void Map(const std::string& data_file, int64_t bytes);
+  void Unmap();
+  void WriteIndex(const std::string& data_file, int64_t bytes) const;
+
+  std::string dir_, stream_, config_, key_;
+  CacheInput input_;
+  std::vector<Entry> entries_;
+  std::unordered_map<std::string, size_t> by_id_;
+  std::string data_file_;  // file name inside dir_
+  int generation_ = 0;
+  const float* mapped_ = nullptr;
+  int64_t mapped_bytes_ = 0;
+};
+
+}  // namespace merhan

@@ -1,0 +1,42 @@
+// The cached feature streams of a corpus: "mfcc" (audio) and "text" (frozen text
+// encoder output). Each stream is its extractor plus the config JSON its features
+// depend on (the cache key). The extractors here are PLACEHOLDERS until the audio
+// frontend (Mfcc, LoadAudio) and the text encoder are merged: the lead replaces the
+// bodies of AudioFeatureStream / TextFeatureStream, keeping the signatures.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "merhan/audio/audio_options.h"
+#include "merhan/audio/mfcc_options.h"
+#include "merhan/data/corpus.h"
+#include "merhan/data/feature_cache.h"
+#include "merhan/text/text_options.h"
+
+namespace merhan {
+
+struct FeatureStream {
+  std::string name;         // cache stream name: "mfcc" | "text"
+  CacheInput input;         // what identifies an utterance's input
+  std::string config_json;  // everything the features depend on, with an extractor version
+  FeatureExtractor extract;
+};
+
+FeatureStream AudioFeatureStream(const AudioOptions& audio, const MfccOptions& mfcc);
+FeatureStream TextFeatureStream(const TextOptions& text);
+
+struct CorpusFeatures {
+  std::unique_ptr<FeatureCache> audio;  // "mfcc"
+  std::unique_ptr<FeatureCache> text;   // "text"
+  FeatureCacheStats audio_stats, text_stats;
+};
+
+// Opens both caches under data.cache_dir and computes what is missing or stale
+// (data.cache_threads workers; a progress bar on a terminal when `progress`).
+// With compute = false, missing features are a DataError (eval of a cached corpus).
+CorpusFeatures EnsureCorpusFeatures(const Corpus& corpus, const DataOptions& data, const AudioOptions& audio,
+                                    const MfccOptions& mfcc, const TextOptions& text, bool progress = true,
+                                    bool compute = true);
+
+}  // namespace merhan

@@ -1,0 +1,222 @@
+#include "merhan/data/batcher.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "merhan/util/error.h"
+#include "merhan/util/logging.h"
+
+namespace merhan {
+
+uint64_t SplitMix64::Next() {
+  uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+uint64_t SplitMix64::Below(uint64_t bound) {
+  // Rejection sampling: unbiased.
+  const uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
+  uint64_t x;
+  do {
+    x = Next();
+  } while (x >= limit);
+  return x % bound;
+}
+
+void DeterministicShuffle(std::vector<int64_t>* v, SplitMix64* rng) {
+  for (size_t i = v->size(); i > 1; --i) {
+    const size_t j = static_cast<size_t>(rng->Below(i));
+    std::swap((*v)[i - 1], (*v)[j]);
+  }
+}
+
+Batcher::Batcher(const std::vector<Utterance>* utterances, std::vector<int64_t> indices, BatchSources sources,
+                 BatcherOptions options)
+    : utterances_(utterances), indices_(std::move(indices)), sources_(sources), options_(options) {
+  if (options_.batch_size < 1) throw UsageError("train.batch_size: must be >= 1");
+  if (!sources_.audio && !sources_.text && !sources_.tokens) throw InternalError("Batcher: no feature source");
+  for (int64_t i : indices_) {
+    if (i < 0 || static_cast<size_t>(i) >= utterances_->size()) throw InternalError("Batcher: index out of range");
+  }
+}
+
+int64_t Batcher::LengthOf(int64_t index) const {
+  const std::string& id = (*utterances_)[static_cast<size_t>(index)].id;
+  if (sources_.audio) return sources_.audio->Get(id).rows;
+  if (sources_.text) return sources_.text->Get(id).rows;
+  return sources_.tokens->Get(id).rows;
+}
+
+int64_t Batcher::NumBatches() const {
+  const int64_t n = static_cast<int64_t>(indices_.size()), b = options_.batch_size;
+  return options_.drop_last ? n / b : (n + b - 1) / b;
+}
+
+std::vector<std::vector<int64_t>> Batcher::Plan(int epoch) const {
+  std::vector<int64_t> order = indices_;
+  const size_t b = static_cast<size_t>(options_.batch_size);
+  std::vector<std::vector<int64_t>> batches;
+  if (!options_.shuffle) {
+    for (size_t i = 0; i < order.size(); i += b) {
+      batches.emplace_back(order.begin() + static_cast<std::ptrdiff_t>(i),
+                           order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), i + b)));
+    }
+  } else {
+    SplitMix64 rng(options_.seed * 0x100000001B3ULL + static_cast<uint64_t>(epoch) + 1);
+    DeterministicShuffle(&order, &rng);
+    if (options_.bucket) {
+      // Similar lengths share a batch (less padding) while chunks keep it random.
+      const size_t chunk = b * static_cast<size_t>(std::max(1, options_.bucket_chunk));
+      std::vector<int64_t> lengths(utterances_->size(), 0);
+      for (int64_t i : order) lengths[static_cast<size_t>(i)] = LengthOf(i);
+      for (size_t start = 0; start < order.size(); start += chunk) {
+        auto first = order.begin() + static_cast<std::ptrdiff_t>(start);
+        auto last = order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), start + chunk));
+        std::stable_sort(first, last, [&](int64_t x, int64_t y) {
+          return lengths[static_cast<size_t>(x)] < lengths[static_cast<size_t>(y)];
+        });
+      }
+    }
+    for (size_t i = 0; i < order.size(); i += b) {
+      batches.emplace_back(order.begin() + static_cast<std::ptrdiff_t>(i),
+                           order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), i + b)));
+    }
+    // Shuffle the batch order too, so that lengths do not grow within a chunk.
+    std::vector<int64_t> perm(batches.size());
+    for (size_t i = 0; i < perm.size(); ++i) perm[i] = static_cast<int64_t>(i);
+    DeterministicShuffle(&perm, &rng);
+    std::vector<std::vector<int64_t>> shuffled;
+    shuffled.reserve(batches.size());
+    for (int64_t p : perm) shuffled.push_back(std::move(batches[static_cast<size_t>(p)]));
+    batches = std::move(shuffled);
+  }
+  if (options_.drop_last) {  // with shuffling the short batch may sit anywhere
+    batches.erase(std::remove_if(batches.begin(), batches.end(),
+                                 [&](const std::vector<int64_t>& x) { return x.size() < b; }),
+                  batches.end());
+  }
+  return batches;
+}
+
+namespace {
+
+// Pads the matrices of one stream into (B, T, C) with a (B, T) mask.
+void PadStream(const FeatureCache& cache, const std::vector<const Utterance*>& items, torch::Tensor* values,
+               torch::Tensor* mask, torch::Tensor* lengths) {
+  const int64_t batch = static_cast<int64_t>(items.size());
+  std::vector<FeatureView> views;
+  views.reserve(items.size());
+  int64_t longest = 0, cols = -1;
+  for (const auto* u : items) {
+    views.push_back(cache.Get(u->id));
+    const FeatureView& v = views.back();
+    longest = std::max(longest, v.rows);
+    if (cols >= 0 && v.cols != cols && v.rows > 0) {
+      throw DataError(Cat("feature cache ", cache.dir(), ": ", u->id, " has ", v.cols, " columns, others ", cols));
+    }
+    if (v.rows > 0) cols = v.cols;
+  }
+  if (cols < 0) cols = views.empty() ? 0 : views[0].cols;
+  longest = std::max<int64_t>(longest, 1);
+  *values = torch::zeros({batch, longest, cols}, torch::kFloat32);
+  *mask = torch::zeros({batch, longest}, torch::kBool);
+  *lengths = torch::zeros({batch}, torch::kInt64);
+  float* dst = values->data_ptr<float>();
+  bool* m = mask->data_ptr<bool>();
+  int64_t* len = lengths->data_ptr<int64_t>();
+  for (int64_t b = 0; b < batch; ++b) {
+    const FeatureView& v = views[static_cast<size_t>(b)];
+    if (v.rows > 0) std::memcpy(dst + b * longest * cols, v.data, static_cast<size_t>(v.rows * v.cols) * sizeof(float));
+    for (int64_t t = 0; t < v.rows; ++t) m[b * longest + t] = true;
+    len[b] = v.rows;
+  }
+}
+
+}  // namespace
+
+Batch Batcher::Make(const std::vector<int64_t>& indices) const {
+  std::vector<const Utterance*> items;
+  items.reserve(indices.size());
+  Batch batch;
+  for (int64_t i : indices) {
+    items.push_back(&(*utterances_)[static_cast<size_t>(i)]);
+    batch.ids.push_back(items.back()->id);
+  }
+  const int64_t n = static_cast<int64_t>(items.size());
+  batch.labels = torch::empty({n}, torch::kInt64);
+  for (int64_t b = 0; b < n; ++b) batch.labels[b] = static_cast<int64_t>(items[static_cast<size_t>(b)]->label);
+  if (sources_.audio) PadStream(*sources_.audio, items, &batch.audio, &batch.audio_mask, &batch.audio_lengths);
+  torch::Tensor text_lengths;
+  if (sources_.text) PadStream(*sources_.text, items, &batch.text, &batch.text_mask, &text_lengths);
+  if (sources_.tokens) {
+    torch::Tensor ids, mask, lengths;
+    PadStream(*sources_.tokens, items, &ids, &mask, &lengths);
+    batch.input_ids = ids.squeeze(-1).round().to(torch::kInt64);  // ids are exact in float32 below 2^24
+    batch.token_type_ids = torch::zeros_like(batch.input_ids);
+    if (!sources_.text) batch.text_mask = mask;
+  }
+  return batch;
+}
+
+std::unique_ptr<Batcher::Epoch> Batcher::Start(int epoch) const {
+  return std::make_unique<Epoch>(this, Plan(epoch));
+}
+
+Batcher::Epoch::Epoch(const Batcher* batcher, std::vector<std::vector<int64_t>> plan)
+    : batcher_(batcher), plan_(std::move(plan)) {
+  for (int t = 0; t < batcher_->options_.workers; ++t) threads_.emplace_back([this] { Work(); });
+}
+
+Batcher::Epoch::~Epoch() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void Batcher::Epoch::Work() {
+  const size_t window = static_cast<size_t>(std::max(1, batcher_->options_.prefetch));
+  while (true) {
+    size_t k;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      // Build ahead of the consumer by at most `window` batches.
+      cv_.wait(lock, [&] { return stop_ || error_ || next_to_build_ >= plan_.size() || next_to_build_ < next_to_take_ + window; });
+      if (stop_ || error_ || next_to_build_ >= plan_.size()) return;
+      k = next_to_build_++;
+    }
+    try {
+      Batch b = batcher_->Make(plan_[k]);
+      std::lock_guard<std::mutex> lock(mutex_);
+      ready_.emplace(k, std::move(b));
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!error_) error_ = std::current_exception();
+    }
+    cv_.notify_all();
+  }
+}
+
+bool Batcher::Epoch::Next(Batch* batch) {
+  if (next_to_take_ >= plan_.size()) return false;
+  if (threads_.empty()) {
+    *batch = batcher_->Make(plan_[next_to_take_++]);
+    return true;
+  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  cv_.wait(lock, [&] { return error_ || ready_.count(next_to_take_) > 0; });
+  if (error_ && !ready_.count(next_to_take_)) std::rethrow_exception(error_);
+  auto it = ready_.find(next_to_take_);
+  *batch = std::move(it->second);
+  ready_.erase(it);
+  ++next_to_take_;
+  lock.unlock();
+  cv_.notify_all();
+  return true;
+}
+
+}  // namespace merhan

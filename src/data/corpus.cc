@@ -1,0 +1,77 @@
+#include "merhan/data/corpus.h"
+
+#include <map>
+#include <sstream>
+
+#include "merhan/data/iemocap_reader.h"
+#include "merhan/data/manifest_reader.h"
+#include "merhan/util/error.h"
+
+namespace merhan {
+
+Corpus ReadCorpus(const DataOptions& options) {
+  options.Validate();
+  if (options.format == "iemocap") return ReadIemocap(options.root, options);
+  if (options.format == "manifest") return ReadManifest(options.manifest, options);
+  throw UsageError("data.format: unknown format '" + options.format + "'");
+}
+
+namespace {
+std::map<int, std::vector<int>> PerSession(const std::vector<Utterance>& utterances, size_t classes) {
+  std::map<int, std::vector<int>> rows;
+  for (const auto& u : utterances) {
+    auto& row = rows[u.session];
+    row.resize(classes, 0);
+    if (u.label >= 0 && static_cast<size_t>(u.label) < classes) ++row[static_cast<size_t>(u.label)];
+  }
+  return rows;
+}
+}  // namespace
+
+std::string CountTable(const std::vector<Utterance>& utterances, const std::vector<std::string>& classes) {
+  std::ostringstream t;
+  t << "| session |";
+  for (const auto& c : classes) t << " " << c << " |";
+  t << " total |\n|---|";
+  for (size_t i = 0; i <= classes.size(); ++i) t << "---|";
+  t << "\n";
+  std::vector<int> totals(classes.size(), 0);
+  for (const auto& [session, row] : PerSession(utterances, classes.size())) {
+    int sum = 0;
+    t << "| " << session << " |";
+    for (size_t i = 0; i < row.size(); ++i) {
+      t << " " << row[i] << " |";
+      sum += row[i];
+      totals[i] += row[i];
+    }
+    t << " " << sum << " |\n";
+  }
+  int all = 0;
+  t << "| all |";
+  for (int x : totals) {
+    t << " " << x << " |";
+    all += x;
+  }
+  t << " " << all << " |\n";
+  return t.str();
+}
+
+nlohmann::json CountJson(const Corpus& corpus) {
+  nlohmann::json j;
+  j["source"] = corpus.source;
+  j["classes"] = corpus.counts.classes;
+  j["total"] = corpus.counts.per_class;
+  j["utterances"] = corpus.utterances.size();
+  nlohmann::json sessions = nlohmann::json::object();
+  for (const auto& [session, row] : PerSession(corpus.utterances, corpus.counts.classes.size())) {
+    sessions[std::to_string(session)] = row;
+  }
+  j["sessions"] = sessions;
+  nlohmann::json dropped = nlohmann::json::object();
+  for (const auto& [code, n] : corpus.counts.dropped) dropped[code] = n;
+  j["dropped"] = dropped;
+  j["skipped_rows"] = corpus.skipped_rows;
+  return j;
+}
+
+}  // namespace merhan
