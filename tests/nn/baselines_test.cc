@@ -6,6 +6,7 @@
 #include "merhan/nn/input_statistics.h"
 #include "merhan/nn/late_fusion.h"
 #include "merhan/nn/masked_ops.h"
+#include "merhan/util/error.h"
 #include "model_test_util.h"
 
 namespace merhan {
@@ -36,7 +37,7 @@ TEST(LateFusion, VoteRuleAgreesOrFollowsTheMoreConfidentVoter) {
   const auto a = torch::tensor({{0.f, 0.f, 3.f}, {3.f, 0.f, 1.f}, {0.5f, 0.f, 0.f}, {2.f, 0.f, 0.f}});
   const auto t = torch::tensor({{0.f, 1.f, 2.f}, {0.f, 1.f, 0.f}, {0.f, 0.f, 4.f}, {0.f, 2.f, 0.f}});
   const auto combined = late->Combine(a, t);
-  EXPECT_EQ(combined.argmax(-1).tolist<int64_t>(), std::vector<int64_t>({2, 0, 2, 0}));
+  EXPECT_TRUE(torch::equal(combined.argmax(-1), torch::tensor({2, 0, 2, 0}, torch::kInt64)));
   const auto pa = torch::softmax(a, -1), pt = torch::softmax(t, -1);
   EXPECT_TRUE(torch::allclose(combined[0].exp(), (pa[0] + pt[0]) / 2, 1e-6, 1e-7));
   EXPECT_TRUE(torch::allclose(combined[1].exp(), pa[1], 1e-6, 1e-7));

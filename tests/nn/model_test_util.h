@@ -93,6 +93,7 @@ inline std::vector<Variant> ModelVariants() {
     v.push_back({name, o, small_dims});
   };
   v.push_back({"paper", ModelOptions{}, ModelDims{4, 40, 384}});
+  add("full_small", [](ModelOptions&) {});
   add("concat_pad", [](ModelOptions& o) { o.combine = "concat"; });
   add("add_pool", [](ModelOptions& o) { o.align = "pool"; });
   add("concat_pool", [](ModelOptions& o) { o.combine = "concat"; o.align = "pool"; });
@@ -115,10 +116,15 @@ inline std::vector<Variant> ModelVariants() {
 }
 
 // Moves every parameter and buffer away from its initial value, so that zero
-// biases or unit LayerNorm weights cannot hide a wrong wiring.
+// biases or unit LayerNorm weights cannot hide a wrong wiring. Weight matrices get
+// noise proportional to their own spread, which keeps the logits at the scale of
+// an initialised model (a few units).
 inline void Perturb(torch::nn::Module& model, double scale = 0.1) {
   torch::NoGradGuard no_grad;
-  for (auto& p : model.parameters()) p.add_(scale * torch::randn_like(p));
+  for (auto& p : model.parameters()) {
+    const double spread = p.numel() > 1 ? p.std().item<double>() : 0.0;
+    p.add_((spread > 0 ? 0.5 * spread : scale) * torch::randn_like(p));
+  }
   for (auto& b : model.named_buffers()) {
     const bool is_std = b.key().size() > 4 && b.key().compare(b.key().size() - 4, 4, "_std") == 0;
     b.value().copy_(is_std ? 0.5 + torch::rand_like(b.value()) : 0.5 * torch::randn_like(b.value()));

@@ -141,15 +141,19 @@ TEST(Models, AdamStepsReduceTheLossOnASeparableProblem) {
   const auto audio_directions = 2 * torch::randn({classes, 40});
   const auto text_directions = 2 * torch::randn({classes, 64});
   std::vector<testing::Item> items;
-  for (int i = 0; i < 32; ++i) {
+  for (int i = 0; i < 24; ++i) {
     const int64_t label = i % classes;
     const int64_t la = 5 + (i * 7) % 20, lt = 3 + (i * 5) % 9;
     items.push_back({torch::randn({la, 40}) + audio_directions[label], torch::randn({lt, 64}) + text_directions[label],
                      label});
   }
   const auto batch = Collate(items, 2, 2);
+  // A representative subset keeps the test quick: the full model, one MER-HAN
+  // ablation per block, and every baseline family.
+  const std::set<std::string> trained = {"full_small", "no_cma", "add_pool", "audio_attn", "text_attn",
+                                         "audio_mlp", "text_mlp", "early_fusion", "late_fusion_mean"};
   for (const auto& variant : ModelVariants()) {
-    if (variant.dims.text_dim != 64) continue;  // the small variants keep the test quick
+    if (!trained.count(variant.name)) continue;
     SCOPED_TRACE(variant.name);
     torch::manual_seed(5);
     auto model = BuildModel(variant.options, variant.dims);
@@ -161,7 +165,7 @@ TEST(Models, AdamStepsReduceTheLossOnASeparableProblem) {
     model->train();
     const double initial = model->Loss(batch, {}, 0.0).item<double>();
     double last = initial;
-    for (int step = 0; step < 40; ++step) {
+    for (int step = 0; step < 30; ++step) {
       adam.zero_grad();
       auto loss = model->Loss(batch, {}, 0.0);
       loss.backward();
