@@ -28,22 +28,45 @@ if(NOT Torch_DIR AND NOT CMAKE_PREFIX_PATH MATCHES "[Tt]orch")
   message(STATUS "merhan: LibTorch from ${_torch_prefix}")
 endif()
 
-# A CUDA-enabled LibTorch asks for the CUDA toolkit at configure time. Caffe2's
-# cmake still looks up nvToolsExt and cuDNN the old way; help it find them where
-# the toolkit and the nvidia-* wheels put them.
+# A CUDA-enabled LibTorch (the default PyPI wheel) asks for the CUDA toolkit at
+# configure time. When the toolkit is missing, TorchConfig.cmake stops with an
+# error; merhan then links the wheel's CPU entry points directly (libtorch.so still
+# loads libtorch_cuda.so at run time, so a GPU is used when present).
+if(NOT DEFINED TORCH_CUDA_ARCH_LIST)
+  set(TORCH_CUDA_ARCH_LIST "8.0;9.0" CACHE STRING "CUDA archs Caffe2's cmake records (merhan compiles no CUDA code)")
+endif()
 find_package(CUDAToolkit QUIET)
-if(CUDAToolkit_FOUND)
-  message(STATUS "merhan: CUDA toolkit ${CUDAToolkit_VERSION} at ${CUDAToolkit_BIN_DIR}")
-  if(NOT CMAKE_CUDA_COMPILER AND EXISTS "${CUDAToolkit_BIN_DIR}/nvcc")
-    set(CMAKE_CUDA_COMPILER "${CUDAToolkit_BIN_DIR}/nvcc")
+set(MERHAN_TORCH_DIRECT_LINK AUTO CACHE STRING "Link LibTorch without TorchConfig.cmake: ON, OFF or AUTO (= when no CUDA toolkit is found)")
+set(_direct ${MERHAN_TORCH_DIRECT_LINK})
+if(_direct STREQUAL "AUTO")
+  if(CUDAToolkit_FOUND)
+    set(_direct OFF)
+  else()
+    set(_direct ON)
   endif()
 endif()
-find_package(Torch REQUIRED)
+if(_direct)
+  find_path(_torch_root NAMES include/torch/torch.h include/torch/csrc/api/include/torch/torch.h
+            PATHS ${CMAKE_PREFIX_PATH} PATH_SUFFIXES ../.. NO_DEFAULT_PATH)
+  get_filename_component(_torch_root "${_torch_root}" ABSOLUTE)
+  find_library(_torch_lib torch PATHS "${_torch_root}/lib" NO_DEFAULT_PATH REQUIRED)
+  find_library(_torch_cpu_lib torch_cpu PATHS "${_torch_root}/lib" NO_DEFAULT_PATH REQUIRED)
+  find_library(_c10_lib c10 PATHS "${_torch_root}/lib" NO_DEFAULT_PATH REQUIRED)
+  add_library(merhan_libtorch INTERFACE)
+  target_include_directories(merhan_libtorch SYSTEM INTERFACE
+    "${_torch_root}/include" "${_torch_root}/include/torch/csrc/api/include")
+  target_link_libraries(merhan_libtorch INTERFACE ${_torch_lib} ${_torch_cpu_lib} ${_c10_lib})
+  set(TORCH_LIBRARIES merhan_libtorch)
+  file(STRINGS "${_torch_root}/share/cmake/Torch/TorchConfigVersion.cmake" _tv REGEX "set\\(PACKAGE_VERSION ")
+  string(REGEX MATCH "[0-9]+\\.[0-9]+\\.[0-9]+" Torch_VERSION "${_tv}")
+  message(STATUS "merhan: LibTorch ${Torch_VERSION} linked directly from ${_torch_root} (no CUDA toolkit)")
+else()
+  message(STATUS "merhan: CUDA toolkit ${CUDAToolkit_VERSION} at ${CUDAToolkit_BIN_DIR}")
+  find_package(Torch REQUIRED)
+endif()
 if(Torch_VERSION VERSION_LESS 2.4)
   message(FATAL_ERROR "merhan needs LibTorch >= 2.4, found ${Torch_VERSION}")
 endif()
-# Torch's exported flags carry -D_GLIBCXX_USE_CXX11_ABI; keep them, drop the rest
-# so that our own warning flags stay in charge.
 message(STATUS "merhan: LibTorch ${Torch_VERSION}")
 
 # --- Debian packages ------------------------------------------------------

@@ -13,10 +13,12 @@ inline std::string EnvOr(const char* name, const std::string& fallback) {
   return v && *v ? v : fallback;
 }
 
-inline std::string SourceDir() { return EnvOr("MERHAN_SOURCE_DIR", "."); }
+inline std::string SourceDir() { return EnvOr("MERHAN_SOURCE_DIR", MERHAN_SOURCE_DIR_DEFAULT); }
 inline std::string FixtureDir() { return SourceDir() + "/tests/fixtures"; }
-inline std::string MerhanBinary() { return EnvOr("MERHAN_BINARY", "merhan"); }
-inline std::string PythonBinary() { return EnvOr("MERHAN_PYTHON", "python3"); }
+inline std::string BuildDir() { return EnvOr("MERHAN_BUILD_DIR", MERHAN_BUILD_DIR_DEFAULT); }
+inline std::string MerhanBinary() { return EnvOr("MERHAN_BINARY", MERHAN_BINARY_DEFAULT); }
+// The venv Python that has the reference packages (torchaudio, transformers, ...).
+inline std::string PythonBinary() { return EnvOr("MERHAN_PYTHON", MERHAN_PYTHON_DEFAULT); }
 
 // A fresh directory under the system temp dir, removed when the object dies.
 class TempDir {

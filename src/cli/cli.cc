@@ -19,6 +19,8 @@ int Run(int argc, char** argv) {
   CLI::App app{"merhan: multimodal (speech + transcript) emotion recognition with MER-HAN and its baselines"};
   app.name("merhan");
   app.require_subcommand(0, 1);
+  // Every option of every subcommand shows its default in --help.
+  app.option_defaults()->always_capture_default();
   app.set_version_flag("--version", [] { return CollectRuntimeInfo().ToString(); },
                        "print versions, BLAS, threads and devices, then exit");
   std::string log_level = "info";
