@@ -11,7 +11,9 @@ void ModelOptions::Register(ConfigRegistry* r, const std::string& p) {
   r->Register(p + ".heads", &heads, "attention heads (ATE and CMA)");
   r->Register(p + ".cma_dim", &cma_dim, "CMA projection size d");
   r->Register(p + ".conv_kernel", &conv_kernel, "CMA 1D-conv kernel size (odd)");
-  r->Register(p + ".dropout", &dropout, "dropout before the classifier");
+  r->Register(p + ".dropout", &dropout, "dropout before the classifier (MER-HAN)");
+  r->RegisterChoice(p + ".modalities", &modalities, {"both", "audio", "text"},
+                    "MER-HAN streams: both, or one ATE branch alone (Table 4 unimodal rows)");
   r->Register(p + ".audio_local_attention", &audio_local_attention, "ATE audio self-attention");
   r->Register(p + ".text_local_attention", &text_local_attention, "ATE text self-attention");
   r->Register(p + ".use_cma", &use_cma, "cross-modal attention block");
@@ -39,6 +41,13 @@ void ModelOptions::Validate() const {
   if ((2 * lstm_hidden) % heads != 0) throw UsageError("model.heads: must divide 2*model.lstm_hidden");
   if (cma_dim % heads != 0) throw UsageError("model.heads: must divide model.cma_dim");
   if (dropout < 0 || dropout >= 1) throw UsageError("model.dropout: must be in [0, 1)");
+  if (type == "merhan" && align == "pool" && !use_global_attention) {
+    // With align=pool each stream is already reduced by attention pooling and there
+    // is no global stage to switch off.
+    throw UsageError(
+        "model.use_global_attention: false has no effect with model.fusion.align=pool "
+        "(pool mode has no global stage); use align=pad for the \"without global attention\" ablation");
+  }
 }
 
 }  // namespace merhan

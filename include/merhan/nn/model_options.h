@@ -17,12 +17,18 @@ struct ModelOptions {
   int heads = 4;
   int cma_dim = 256;            // d of the CMA projections
   int conv_kernel = 1;          // CMA 1D-conv kernel
-  double dropout = 0.3;
+  double dropout = 0.3;                // before the classifier (MER-HAN only)
+  // Which streams MER-HAN reads: both (the full model) or one ATE branch alone,
+  // the Table 4 "audio only" / "text only" rows (CMA needs both and is skipped).
+  std::string modalities = "both";    // both | audio | text
   bool audio_local_attention = true;  // ATE audio MHSA (Table 4 ablation)
   bool text_local_attention = true;   // ATE text MHSA (Table 4 ablation)
   bool use_cma = true;                // CMA block (Table 4 "without CMA")
   bool use_global_attention = true;   // MEC global inter-modal attention
   std::string combine = "add";        // add | concat (fusion.combine)
+  // pad: zero-pad both streams to a common length and combine per position;
+  // pool: attention-pool each stream to a vector, combine the vectors (no global
+  // stage: on a length-1 sequence it would only square the features).
   std::string align = "pad";          // pad | pool (fusion.align)
   // Baselines (seed 004)
   int mlp_hidden = 128;               // unimodal MLP: in -> 128 -> 64 -> classes

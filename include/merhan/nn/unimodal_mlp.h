@@ -1,0 +1,37 @@
+// Seed 004's unimodal classifier (model.type audio | text): masked temporal mean
+// of one stream, then an MLP in -> hidden -> hidden/2 -> classes with ReLU (the
+// seed used no dropout). Module names: fc1, fc2, output.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+#include "merhan/nn/emotion_model.h"
+
+namespace merhan {
+
+class UnimodalMlpImpl : public EmotionModelImpl {
+ public:
+  // modality: "audio" or "text".
+  UnimodalMlpImpl(const std::string& modality, int64_t input_dim, int64_t hidden, int64_t num_classes);
+
+  torch::Tensor forward(const Batch& batch) override;
+  // The MLP on an already pooled (B, input_dim) vector.
+  torch::Tensor Classify(const torch::Tensor& pooled);
+
+  bool UsesAudio() const override { return modality_ == "audio"; }
+  bool UsesText() const override { return modality_ == "text"; }
+
+ private:
+  std::string modality_;
+  int64_t input_dim_;
+  torch::nn::Linear fc1_{nullptr}, fc2_{nullptr}, output_{nullptr};
+};
+TORCH_MODULE(UnimodalMlp);
+
+// Masked temporal mean of the batch's audio (B, audio_dim) or text (B, text_dim)
+// stream, after checking it has `feature_dim` features.
+torch::Tensor PooledStream(const Batch& batch, const std::string& modality, int64_t feature_dim);
+
+}  // namespace merhan

@@ -1,0 +1,114 @@
+#include "merhan/nn/merhan_model.h"
+
+#include <string>
+#include <vector>
+
+#include "merhan/nn/masked_ops.h"
+#include "merhan/util/error.h"
+
+namespace merhan {
+
+MerhanModelImpl::MerhanModelImpl(const ModelOptions& options, const ModelDims& dims)
+    : options_(options), dims_(dims) {
+  uses_audio_ = options.modalities != "text";
+  uses_text_ = options.modalities != "audio";
+  const bool both = uses_audio_ && uses_text_;
+  const bool pool = options.align == "pool";
+  if (uses_text_ && dims.text_dim % options.heads != 0) {
+    throw UsageError("model.heads: must divide the text encoder's hidden size " + std::to_string(dims.text_dim));
+  }
+
+  int64_t stream_dim = 0;  // feature size of each stream entering the MEC
+  if (uses_audio_) {
+    AudioEncoderOptions audio;
+    audio.input_dim = dims.audio_dim;
+    audio.hidden = options.lstm_hidden;
+    audio.layers = options.lstm_layers;
+    audio.heads = options.heads;
+    audio.local_attention = options.audio_local_attention;
+    audio_encoder_ = register_module("audio_encoder", AudioEncoder(audio));
+    stream_dim = audio_encoder_->output_dim();
+  }
+  if (uses_text_) {
+    if (options.text_local_attention) {
+      text_local_attention_ = register_module("text_local_attention", ResidualAttention(dims.text_dim, options.heads));
+    }
+    stream_dim = dims.text_dim;
+  }
+  if (both) {
+    CrossModalAttentionOptions cma;
+    cma.audio_dim = audio_encoder_->output_dim();
+    cma.text_dim = dims.text_dim;
+    cma.dim = options.cma_dim;
+    cma.heads = options.heads;
+    cma.kernel = options.conv_kernel;
+    cma.use_units = options.use_cma;
+    cma_ = register_module("cma", CrossModalAttention(cma));
+    stream_dim = options.cma_dim;
+  }
+  fused_dim_ = both && options.combine == "concat" ? 2 * stream_dim : stream_dim;
+
+  if (pool) {
+    if (uses_audio_) audio_pool_ = register_module("audio_pool", AttentionPool(stream_dim));
+    if (uses_text_) text_pool_ = register_module("text_pool", AttentionPool(stream_dim));
+  } else if (options.use_global_attention) {
+    global_attention_ = register_module("global_attention", AttentionPool(fused_dim_));
+  }
+  dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
+  classifier_ = register_module("classifier", torch::nn::Linear(fused_dim_, dims.num_classes));
+}
+
+torch::Tensor MerhanModelImpl::forward(const Batch& batch) {
+  return Logits(batch.audio, batch.audio_lengths, batch.audio_mask, batch.text, batch.text_mask);
+}
+
+torch::Tensor MerhanModelImpl::Logits(const torch::Tensor& audio, const torch::Tensor& audio_lengths,
+                                      const torch::Tensor& audio_mask, const torch::Tensor& text_hidden,
+                                      const torch::Tensor& text_mask) {
+  // ATE: each branch on its own stream.
+  std::vector<torch::Tensor> streams, masks;
+  if (uses_audio_) {
+    CheckStream(audio, audio_mask, dims_.audio_dim, "audio");
+    streams.push_back(audio_encoder_->forward(audio, audio_lengths, audio_mask));
+    masks.push_back(audio_mask);
+  }
+  if (uses_text_) {
+    CheckStream(text_hidden, text_mask, dims_.text_dim, "text");
+    streams.push_back(text_local_attention_ ? text_local_attention_->forward(text_hidden, text_hidden, text_mask)
+                                            : text_hidden);
+    masks.push_back(text_mask);
+  }
+  // CMA (both streams only).
+  if (cma_) std::tie(streams[0], streams[1]) = cma_->forward(streams[0], masks[0], streams[1], masks[1]);
+
+  const bool concat = options_.combine == "concat";
+  torch::Tensor z;
+  if (options_.align == "pool") {
+    std::vector<torch::Tensor> vectors;
+    if (uses_audio_) vectors.push_back(audio_pool_->forward(streams.front(), masks.front()));
+    if (uses_text_) vectors.push_back(text_pool_->forward(streams.back(), masks.back()));
+    z = vectors.size() == 1 ? vectors[0] : concat ? torch::cat(vectors, -1) : vectors[0] + vectors[1];
+  } else {
+    // Common length: each stream zero beyond its own length; a position is valid
+    // if it is valid in either stream.
+    int64_t length = 0;
+    for (const auto& s : streams) length = std::max(length, s.size(1));
+    torch::Tensor combined, mask;
+    for (size_t i = 0; i < streams.size(); ++i) {
+      const auto s = PadTime(ZeroInvalid(streams[i], masks[i]), length);
+      const auto m = PadTime(masks[i], length);
+      if (i == 0) {
+        combined = s;
+        mask = m;
+      } else {
+        combined = concat ? torch::cat({combined, s}, -1) : combined + s;
+        mask = mask.logical_or(m);
+      }
+    }
+    const auto skip = MaskedMean(combined, mask);
+    z = global_attention_ ? global_attention_->forward(combined, mask) * skip : skip;
+  }
+  return classifier_->forward(dropout_->forward(z));
+}
+
+}  // namespace merhan
