@@ -35,6 +35,8 @@ int Run(int argc, char** argv) {
 
   AddTrainCommand(app);
   AddConfigCommand(app);
+  AddEvalCommand(app);
+  AddPredictCommand(app);
 
   try {
     app.parse(argc, argv);

@@ -17,6 +17,8 @@ int Run(int argc, char** argv);
 // throw merhan::Error subclasses; Run() maps them to exit codes.
 void AddConfigCommand(CLI::App& app);
 void AddTrainCommand(CLI::App& app);
+void AddEvalCommand(CLI::App& app);
+void AddPredictCommand(CLI::App& app);
 
 // The original command line, for run directories.
 const std::vector<std::string>& CommandLine();
