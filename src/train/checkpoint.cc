@@ -164,8 +164,10 @@ CheckpointReader::CheckpointReader(const std::string& path, const torch::Device&
   try {
     archive_.load_from(path, device);
   } catch (const c10::Error& e) {
-    throw DataError(path + " is not a merhan checkpoint (not a LibTorch archive: " +
-                    std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+    // LibTorch's message is long and speculative; its first sentence is enough.
+    std::string why = e.what_without_backtrace();
+    why = why.substr(0, why.find(". "));
+    throw DataError(path + " is not a merhan checkpoint (not a LibTorch archive: " + why + ")");
   }
   c10::IValue meta;
   bool found = false;

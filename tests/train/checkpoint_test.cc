@@ -126,12 +126,13 @@ TEST(Inference, LoadsACheckpointWithItsOwnConfigAndFormatsPredictions) {
   TempDir dir;
   ExperimentConfig config;
   config.train.device = "cpu";
+  config.data.root = "/corpus/IEMOCAP_full_release";  // only recorded, not read
   CheckpointMeta meta = SampleMeta();
   meta.config = config.ToJson();
   torch::manual_seed(3);
   TinyModel saved(5, 4);
   SaveCheckpoint(dir.File("best.ckpt"), meta, *saved);
-  auto build = [](const ModelOptions&, const ModelDims& d) { return EmotionModel(TinyModel(d.audio_dim, d.num_classes).ptr()); };
+  auto build = [](const ModelOptions&, const ModelDims& d) { return testing::AsEmotionModel(TinyModel(d.audio_dim, d.num_classes)); };
   LoadedModel loaded = LoadModelForInference(dir.File("best.ckpt"), "cpu", build);
   EXPECT_EQ(loaded.meta.classes, meta.classes);
   EXPECT_FALSE(loaded.model->is_training());

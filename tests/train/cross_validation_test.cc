@@ -34,7 +34,7 @@ struct SyntheticCorpus {
     plan.fold_names = {"Session1", "Session2", "Session3"};
     plan.classes = {"neu", "hap", "ang"};
     plan.dims = {3, kDim, 0};
-    plan.make_model = [](const ModelDims& d) { return EmotionModel(TinyModel(d.audio_dim, d.num_classes).ptr()); };
+    plan.make_model = [](const ModelDims& d) { return testing::AsEmotionModel(TinyModel(d.audio_dim, d.num_classes)); };
     plan.provider = [this](int fold, int seed) {
       provided.emplace_back(fold, seed);
       FoldData d;

@@ -54,6 +54,12 @@ class TinyModelImpl : public EmotionModelImpl {
 };
 TORCH_MODULE(TinyModel);
 
+// ModuleHolder's forwarding constructor would try to build the abstract base
+// from a derived pointer; hand it a base pointer instead.
+inline EmotionModel AsEmotionModel(const TinyModel& m) {
+  return EmotionModel(std::static_pointer_cast<EmotionModelImpl>(m.ptr()));
+}
+
 struct SyntheticExample {
   std::string id;
   torch::Tensor audio;  // (T, D)

@@ -47,7 +47,7 @@ CheckpointMeta Meta() {
 Trainer MakeTrainer(const TrainOptions& o, uint64_t init_seed = 7, double dropout = 0.3) {
   torch::manual_seed(init_seed);
   TinyModel model(kDim, kClasses, dropout);
-  EmotionModel base(model.ptr());
+  EmotionModel base = testing::AsEmotionModel(model);
   return Trainer(o, base, torch::kCPU, SplitParameters(*base), Meta());
 }
 
