@@ -40,6 +40,8 @@ int Run(int argc, char** argv) {
   AddTokenizeCommand(app);
   AddEmbedTextCommand(app);
   AddFeaturesCommand(app);
+  AddEvalCommand(app);
+  AddPredictCommand(app);
 
   try {
     app.parse(argc, argv);

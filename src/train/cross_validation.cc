@@ -1,19 +1,169 @@
 #include "merhan/train/cross_validation.h"
 
+#include <filesystem>
+#include <iostream>
+
+#include "merhan/train/checkpoint.h"
+#include "merhan/train/device.h"
+#include "merhan/train/inference.h"
+#include "merhan/train/report.h"
+#include "merhan/train/run_directory.h"
+#include "merhan/train/trainer.h"
+#include "merhan/util/atomic_file.h"
+#include "merhan/util/config_registry.h"
+#include "merhan/util/error.h"
 #include "merhan/util/logging.h"
 
-#include "merhan/train/run_directory.h"
-#include "merhan/util/error.h"
-
 namespace merhan {
+namespace fs = std::filesystem;
+
+std::string FoldSeedDir(const std::string& run_dir, int fold, int seed) {
+  return run_dir + "/fold-" + std::to_string(fold) + "/seed-" + std::to_string(seed);
+}
+
+ExperimentConfig LoadRunConfig(const std::string& run_dir) {
+  const std::string path = run_dir + "/config.json";
+  if (!fs::is_directory(run_dir)) throw DataError("run directory " + run_dir + " does not exist");
+  return ExperimentConfig::FromJson(ParseJson(ReadFileToString(path), path), path);
+}
 
 std::string RunCrossValidation(const ExperimentConfig& config, const std::vector<std::string>& argv,
                                const std::string& resume_dir) {
-  (void)resume_dir;
-  RunDirectory run = RunDirectory::Create(config, argv);
-  log::Info("run directory " + run.path);
-  throw InternalError("training is not built yet: the run directory " + run.path +
-                      " holds the resolved config and environment");
+  ExperimentConfig effective = config;
+  if (!resume_dir.empty()) {
+    effective = LoadRunConfig(resume_dir);
+    ExperimentConfig given_without_folds = config, stored_without_folds = effective;
+    given_without_folds.run.folds.clear();
+    stored_without_folds.run.folds.clear();
+    if (given_without_folds.ToJson() != stored_without_folds.ToJson()) {
+      log::Warn("--resume: the run directory's config.json differs from the given config; using the run's own");
+    }
+    effective.run.folds = config.run.folds;  // --fold still selects
+  }
+  const CrossValidationPlan plan = MakeCrossValidationPlan(effective);
+  std::string run_dir;
+  RunCrossValidation(effective, plan, argv, resume_dir, &run_dir);
+  return run_dir;
+}
+
+namespace {
+
+std::vector<int> SelectedFolds(const ExperimentConfig& config, const CrossValidationPlan& plan) {
+  std::vector<int> folds = config.run.folds;
+  if (folds.empty()) {
+    for (int k = 0; k < plan.num_folds; ++k) folds.push_back(k);
+  }
+  for (int k : folds) {
+    if (k < 0 || k >= plan.num_folds) {
+      throw UsageError(Cat("run.folds: fold ", k, " does not exist; protocol ", config.data.protocol, " has ",
+                           plan.num_folds, " folds (0..", plan.num_folds - 1, ")"));
+    }
+  }
+  return folds;
+}
+
+std::string FoldName(const CrossValidationPlan& plan, int fold) {
+  return fold < static_cast<int>(plan.fold_names.size()) ? plan.fold_names[fold] : "";
+}
+
+}  // namespace
+
+RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidationPlan& plan,
+                              const std::vector<std::string>& argv, const std::string& resume_dir,
+                              std::string* run_dir_out) {
+  if (!plan.provider) throw InternalError("cross-validation plan without a fold provider");
+  if (static_cast<int>(plan.classes.size()) != plan.dims.num_classes) {
+    throw InternalError(Cat("cross-validation plan: ", plan.classes.size(), " class names but dims.num_classes ",
+                            plan.dims.num_classes));
+  }
+  const std::vector<int> folds = SelectedFolds(config, plan);
+  const bool resume = !resume_dir.empty();
+  const std::string run_dir = resume ? resume_dir : RunDirectory::Create(config, argv).path;
+  if (run_dir_out) *run_dir_out = run_dir;
+  log::Info((resume ? "resuming run directory " : "run directory ") + run_dir);
+  const torch::Device device = ResolveDevice(config.train.device);
+  log::Info(Cat("device ", device.str(), config.train.bf16 && device.is_cuda() ? " (bf16 autocast)" : ""));
+
+  const nlohmann::json config_json = config.ToJson();
+  nlohmann::json text_encoder = nullptr;  // fingerprinted once, for models that read text
+  bool fingerprinted = false;
+
+  std::vector<FoldOutcome> outcomes;
+  for (int seed : config.run.seeds) {
+    for (int fold : folds) {
+      const std::string dir = FoldSeedDir(run_dir, fold, seed);
+      const std::string done = dir + "/done.json";
+      if (resume && fs::exists(done)) {
+        const std::string path = dir + "/test_metrics.json";
+        outcomes.push_back(FoldOutcome::FromJson(ParseJson(ReadFileToString(path), path), path));
+        log::Info(Cat("fold ", fold, " seed ", seed, ": already done, skipped"));
+        continue;
+      }
+      CreateDirectories(dir);
+      log::Info(Cat("fold ", fold, " (", FoldName(plan, fold), ") seed ", seed, ": preparing data"));
+      // Model initialisation depends only on the seed; resuming restores the
+      // generator state saved in last.ckpt on top of this.
+      torch::manual_seed(static_cast<uint64_t>(seed));
+      FoldData data = plan.provider(fold, seed);
+      if (!data.train || !data.val || !data.test) {
+        throw InternalError(Cat("fold provider returned a fold without train/val/test for fold ", fold));
+      }
+      EmotionModel model = plan.make_model ? plan.make_model(plan.dims) : BuildModel(config.model, plan.dims);
+      if (model->NeedsInputStatistics()) {
+        if (!data.input_statistics) throw InternalError("the model needs input statistics but the fold has none");
+        model->SetInputStatistics(data.input_statistics());
+      }
+      if (!fingerprinted) {
+        if (model->UsesText() && !config.text.model_dir.empty()) {
+          text_encoder = TextEncoderFingerprint(config.text.model_dir);
+        }
+        fingerprinted = true;
+      }
+      CheckpointMeta meta;
+      meta.config = config_json;
+      meta.classes = plan.classes;
+      meta.dims = plan.dims;
+      meta.fold = fold;
+      meta.fold_name = data.name.empty() ? FoldName(plan, fold) : data.name;
+      meta.seed = seed;
+      meta.text_encoder = text_encoder;
+
+      Trainer trainer(config.train, model, device, SplitParameters(*model), meta);
+      if (config.train.class_weights == "balanced") {
+        if (data.train_class_counts.size() != plan.classes.size()) {
+          throw InternalError("train.class_weights=balanced needs the fold's per-class training counts");
+        }
+        trainer.SetClassWeights(BalancedClassWeights(data.train_class_counts));
+      }
+      const FitResult fit = trainer.Fit(*data.train, *data.val, dir, resume);
+
+      // The best weights are back in the model: the one and only look at test.
+      data.test->SetShard(0, 1);
+      const EvaluationResult test = trainer.Evaluate(*data.test);
+      FoldOutcome outcome;
+      outcome.fold = fold;
+      outcome.fold_name = meta.fold_name;
+      outcome.seed = seed;
+      outcome.best_epoch = fit.best_epoch;
+      outcome.epochs_run = fit.epochs_run;
+      outcome.test_loss = test.loss;
+      outcome.test = test.Metrics(plan.dims.num_classes);
+      WriteStringAtomically(dir + "/predictions.csv", test.PredictionsCsv(plan.classes));
+      WriteStringAtomically(dir + "/test_metrics.json", outcome.ToJson(plan.classes).dump(2) + "\n");
+      WriteStringAtomically(done, nlohmann::json({{"fold", fold}, {"seed", seed}}).dump() + "\n");
+      log::Info(Cat("fold ", fold, " seed ", seed, ": test WAR ", outcome.test.war, ", UAR ", outcome.test.uar,
+                    ", macro-F1 ", outcome.test.macro_f1, " (best epoch ", fit.best_epoch + 1, " of ",
+                    fit.epochs_run, ")"));
+      outcomes.push_back(outcome);
+    }
+  }
+
+  const RunSummary summary = RunSummary::From(outcomes, plan.classes);
+  summary.Write(run_dir);
+  WriteRunReport(run_dir);
+  std::cout << summary.ToMarkdown() << std::flush;
+  log::Info("summary written to " + run_dir + "/summary.{json,csv,md}, report " + run_dir + "/report.html");
+  return summary;
 }
 
 }  // namespace merhan

@@ -15,6 +15,9 @@ void TrainOptions::Register(ConfigRegistry* r, const std::string& p) {
   r->RegisterChoice(p + ".monitor", &monitor, {"val_loss", "val_uar"}, "early-stopping and model-selection metric (validation split only)");
   r->Register(p + ".grad_clip", &grad_clip, "max global gradient L2 norm; 0 = off");
   r->RegisterChoice(p + ".schedule", &schedule, {"none", "cosine", "plateau"}, "learning-rate schedule");
+  r->Register(p + ".plateau_factor", &plateau_factor, "schedule=plateau: multiply the learning rates by this after a plateau");
+  r->Register(p + ".plateau_patience", &plateau_patience, "schedule=plateau: epochs without improvement of train.monitor before reducing");
+  r->Register(p + ".min_lr_scale", &min_lr_scale, "lower bound of the schedule's learning-rate factor");
   r->Register(p + ".label_smoothing", &label_smoothing, "cross-entropy label smoothing");
   r->RegisterChoice(p + ".class_weights", &class_weights, {"none", "balanced"}, "cross-entropy class weights from training-split counts");
   r->Register(p + ".device", &device, "auto | cpu | cuda | cuda:N");
@@ -31,6 +34,9 @@ void TrainOptions::Validate() const {
   if (epochs < 1) throw UsageError("train.epochs: must be >= 1, got " + std::to_string(epochs));
   if (patience < 0) throw UsageError("train.patience: must be >= 0");
   if (grad_clip < 0) throw UsageError("train.grad_clip: must be >= 0");
+  if (!(plateau_factor > 0 && plateau_factor < 1)) throw UsageError("train.plateau_factor: must be in (0, 1)");
+  if (plateau_patience < 0) throw UsageError("train.plateau_patience: must be >= 0");
+  if (!(min_lr_scale >= 0 && min_lr_scale <= 1)) throw UsageError("train.min_lr_scale: must be in [0, 1]");
   if (label_smoothing < 0 || label_smoothing >= 1) throw UsageError("train.label_smoothing: must be in [0, 1)");
   if (num_workers < 0) throw UsageError("train.num_workers: must be >= 0");
   const bool device_ok = device == "auto" || device == "cpu" || device == "cuda" ||

@@ -20,6 +20,8 @@ void AddTrainCommand(CLI::App& app);
 void AddTokenizeCommand(CLI::App& app);
 void AddEmbedTextCommand(CLI::App& app);
 void AddFeaturesCommand(CLI::App& app);
+void AddEvalCommand(CLI::App& app);
+void AddPredictCommand(CLI::App& app);
 
 // The original command line, for run directories.
 const std::vector<std::string>& CommandLine();

@@ -4,14 +4,34 @@
 #include <string>
 #include <vector>
 
+#include "merhan/train/batch_source.h"
 #include "merhan/train/experiment_config.h"
+#include "merhan/train/summary.h"
 
 namespace merhan {
 
-// Creates the run directory, then trains and tests each selected fold for each
-// seed, writing per-fold metrics and the summary. `resume_dir` continues an
-// interrupted run. Returns the run directory.
+// What `merhan train` calls: the plan comes from the data layer
+// (MakeCrossValidationPlan). With `resume_dir`, the run directory's own
+// config.json is used (a different `config` only draws a warning). Returns
+// the run directory.
 std::string RunCrossValidation(const ExperimentConfig& config, const std::vector<std::string>& argv,
                                const std::string& resume_dir);
+
+// The driver itself. For each seed in config.run.seeds and each fold in
+// config.run.folds (all when empty), in <run>/fold-K/seed-S/: trains
+// (metrics.jsonl, best.ckpt, last.ckpt), reloads the best weights, tests once
+// (test_metrics.json, predictions.csv) and marks the pair done (done.json).
+// Then writes summary.json/.csv/.md and report.html in the run directory and
+// logs the Markdown table. With `resume_dir` (a run directory) finished pairs
+// are skipped and unfinished ones continue from their last.ckpt.
+RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidationPlan& plan,
+                              const std::vector<std::string>& argv, const std::string& resume_dir,
+                              std::string* run_dir = nullptr);
+
+// The resolved config stored in a run directory (config.json).
+ExperimentConfig LoadRunConfig(const std::string& run_dir);
+
+// "fold-K/seed-S" under `run_dir`.
+std::string FoldSeedDir(const std::string& run_dir, int fold, int seed);
 
 }  // namespace merhan

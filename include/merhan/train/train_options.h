@@ -21,6 +21,9 @@ struct TrainOptions {
   std::string monitor = "val_loss";   // val_loss | val_uar
   double grad_clip = 0.0;             // max global L2 norm; 0 = off
   std::string schedule = "none";      // none | cosine | plateau
+  double plateau_factor = 0.5;        // plateau: lr factor after a plateau
+  int plateau_patience = 2;           // plateau: epochs without improvement before reducing
+  double min_lr_scale = 0.0;          // floor of the schedule's factor (cosine end, plateau floor)
   double label_smoothing = 0.0;
   std::string class_weights = "none"; // none | balanced
   std::string device = "auto";        // auto | cpu | cuda | cuda:N

@@ -1,0 +1,67 @@
+// The seam between the data layer and the trainer: where batches come from, and
+// what the cross-validation driver receives for each fold.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "merhan/data/batch.h"
+#include "merhan/nn/emotion_model.h"
+
+namespace merhan {
+
+// A split of one fold as a sequence of batches.
+//
+// Contract (what the trainer relies on):
+//  - Training sources shuffle with a generator seeded from (seed, epoch) only, so
+//    that epoch e yields the same batches whether or not the run was resumed.
+//    Evaluation sources yield a fixed order and ignore `epoch`.
+//  - Data parallelism: after SetShard(rank, world_size) a source yields only
+//    rank's share of every epoch (a distributed sampler), every rank the same
+//    number of batches. A new source starts as (0, 1); today the trainer always
+//    passes (0, 1). Shuffling must never draw from torch's global generator
+//    (dropout does, and resume restores it).
+//  - Batches are on the CPU; the trainer moves them to its device.
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  virtual void SetShard(int rank, int world_size) = 0;
+  // Batches this rank will see in `epoch` (for progress and ETA).
+  virtual int64_t NumBatches(int epoch) const = 0;
+  // Calls `visit` on each batch of `epoch`, in order.
+  virtual void ForEachBatch(int epoch, const std::function<void(const Batch&)>& visit) = 0;
+  // Utterances in the whole split (all ranks).
+  virtual int64_t NumUtterances() const = 0;
+};
+
+// Everything the cross-validation driver needs for one (fold, seed).
+struct FoldData {
+  std::string name;                      // e.g. "test Session1, val 2F"
+  std::shared_ptr<BatchSource> train;    // shuffled by (seed, epoch)
+  std::shared_ptr<BatchSource> val;      // model selection and early stopping only
+  std::shared_ptr<BatchSource> test;     // touched once, after the best weights are reloaded
+  std::vector<int64_t> train_class_counts;  // per class, for train.class_weights=balanced
+  // Called only when the model NeedsInputStatistics(): statistics fitted on the
+  // training split of this fold, never on val or test.
+  std::function<InputStatistics()> input_statistics;
+};
+
+using FoldProvider = std::function<FoldData(int fold, int seed)>;
+
+// What the data layer gives the driver for a whole run.
+struct CrossValidationPlan {
+  int num_folds = 0;
+  std::vector<std::string> fold_names;  // one per fold, e.g. "Session1"
+  std::vector<std::string> classes;     // class names, label order
+  ModelDims dims;
+  FoldProvider provider;
+  // Builds a fresh model; the driver seeds torch before calling it. Empty =
+  // BuildModel(config.model, dims).
+  std::function<EmotionModel(const ModelDims&)> make_model;
+};
+
+}  // namespace merhan

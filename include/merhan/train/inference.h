@@ -1,0 +1,97 @@
+// Using a trained checkpoint: load it with its own config, check its text
+// encoder, and turn probabilities into the JSON that `merhan predict` prints.
+// Also declares the data-layer seams that eval, predict and train need.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "merhan/data/batch.h"
+#include "merhan/nn/emotion_model.h"
+#include "merhan/train/batch_source.h"
+#include "merhan/train/checkpoint.h"
+#include "merhan/train/evaluation.h"
+#include "merhan/train/experiment_config.h"
+
+namespace merhan {
+
+// ---- Seams implemented by the data layer (wired by the lead). In this branch
+// ---- they are placeholders that throw InternalError("... not wired ...")
+// ---- (src/train/unwired_seams.cc).
+
+// Reads the corpus of `config.data`, builds the protocol's folds and returns
+// the plan the cross-validation driver runs (fold count and names, classes,
+// model dims and the per-(fold, seed) FoldProvider).
+CrossValidationPlan MakeCrossValidationPlan(const ExperimentConfig& config);
+
+// An evaluation source (fixed order) over the utterances of a manifest, with
+// the features `config` describes; labels mapped onto `classes` (-1 when a row
+// has none). DataError naming the manifest (and line) on bad rows.
+std::shared_ptr<BatchSource> MakeManifestSource(const ExperimentConfig& config,
+                                                const std::vector<std::string>& classes,
+                                                const std::string& manifest);
+
+// One utterance to predict.
+struct InferenceInput {
+  std::string id;
+  std::string wav_path;
+  std::string text;
+};
+
+// Features of `inputs` as one padded batch (labels -1), computed exactly as in
+// training (MFCC + CMVN per `config.audio`/`config.mfcc`, tokenizer and frozen
+// encoder per `config.text`). DataError naming a wav that cannot be read.
+Batch MakeInferenceBatch(const ExperimentConfig& config, const std::vector<InferenceInput>& inputs);
+
+// ---- Implemented here.
+
+struct LoadedModel {
+  std::string checkpoint_path;
+  CheckpointMeta meta;
+  ExperimentConfig config;  // the checkpoint's own resolved config
+  EmotionModel model{nullptr};
+  torch::Device device = torch::kCPU;
+};
+
+// Reads the checkpoint, rebuilds its model with BuildModel(config.model,
+// meta.dims), loads the weights onto `device` ("" = the checkpoint's
+// train.device, resolved as in training) in eval mode. When the model uses
+// text and the checkpoint records a text encoder, checks the directory is
+// still there and unchanged (DataError naming it otherwise).
+// `build` replaces BuildModel (tests).
+using ModelBuilder = std::function<EmotionModel(const ModelOptions&, const ModelDims&)>;
+LoadedModel LoadModelForInference(const std::string& checkpoint_path, const std::string& device = "",
+                                  const ModelBuilder& build = nullptr);
+
+// Class probabilities (B, C) of a batch, float32 on the CPU.
+torch::Tensor PredictProbabilities(LoadedModel& loaded, const Batch& batch);
+
+// {"id", "wav", "label", "probabilities": {class: p, ...}} for row `i`.
+nlohmann::json PredictionJson(const std::vector<std::string>& classes, const torch::Tensor& probabilities,
+                              int64_t i, const std::string& id, const std::string& wav_path);
+
+// `merhan eval`: the checkpoint's model on its own fold's test split (rebuilt
+// from the checkpoint's config, fold and seed) or, when `manifest` is given, on
+// that manifest. Returns {"checkpoint", "data", "count", "loss", "war", "uar",
+// "macro_f1", "weighted_f1", "per_class", "confusion", "classes"}; `result`
+// receives the predictions when not null.
+nlohmann::json EvaluateCheckpoint(const std::string& checkpoint_path, const std::string& manifest,
+                                  const std::string& device, EvaluationResult* result = nullptr);
+
+// `merhan predict`: one JSON object per input (PredictionJson).
+std::vector<nlohmann::json> PredictInputs(LoadedModel& loaded, const std::vector<InferenceInput>& inputs);
+// `merhan predict --manifest`: calls `emit` with one JSON object per utterance.
+void PredictManifest(LoadedModel& loaded, const std::string& manifest,
+                     const std::function<void(const nlohmann::json&)>& emit);
+
+// Checks what predict can check before features are computed: the wav exists
+// and is a file, the text is not empty/blank. DataError naming what is wrong.
+void ValidateInferenceInput(const InferenceInput& input);
+
+}  // namespace merhan

@@ -1,0 +1,139 @@
+// Trains one model on one fold: epochs of optimisation, validation, early
+// stopping on the validation split only, checkpoints, exact resume.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "merhan/nn/emotion_model.h"
+#include "merhan/train/batch_source.h"
+#include "merhan/train/checkpoint.h"
+#include "merhan/train/early_stopping.h"
+#include "merhan/train/evaluation.h"
+#include "merhan/train/lr_schedule.h"
+#include "merhan/train/train_options.h"
+
+namespace merhan {
+
+// Where data-parallel training (c10d) plugs in. Today rank 0 of 1.
+struct DistributedContext {
+  int rank = 0;
+  int world_size = 1;
+  // Called after backward() and before clipping and the optimiser step, with
+  // every trainable parameter: the gradient all-reduce (average) goes here.
+  std::function<void(const std::vector<torch::Tensor>& parameters)> after_backward;
+  // Sums per-rank scalars (loss sums, counts) and gathers evaluation results;
+  // identity while world_size == 1.
+  std::function<void(std::vector<double>* sums)> all_reduce_sum;
+
+  // Only rank 0 writes files (checkpoints, metrics.jsonl); Trainer checks this
+  // in one place (Trainer::OnWriter).
+  bool IsWriter() const { return rank == 0; }
+};
+
+// The optimiser's two learning rates: parameters whose name starts with
+// `text_prefix` (the text encoder's unfrozen layers) get train.text_lr, every
+// other trainable parameter train.lr. Frozen parameters are left out.
+struct ParameterGroups {
+  std::vector<torch::Tensor> main;
+  std::vector<torch::Tensor> text_encoder;
+};
+ParameterGroups SplitParameters(torch::nn::Module& model, const std::string& text_prefix = "text_encoder");
+
+// sklearn's "balanced": n_samples / (n_classes * count_c); 0 for an empty class.
+torch::Tensor BalancedClassWeights(const std::vector<int64_t>& counts);
+
+// One line of metrics.jsonl.
+struct EpochRecord {
+  int epoch = 0;
+  double train_loss = 0;
+  double val_loss = 0;
+  double val_war = 0, val_uar = 0, val_macro_f1 = 0, val_weighted_f1 = 0;
+  double lr = 0;       // main group learning rate during the epoch
+  double seconds = 0;  // wall time of the epoch (not reproducible, unlike the rest)
+  bool improved = false;
+
+  nlohmann::json ToJson() const;
+  static EpochRecord FromJson(const nlohmann::json& j);
+};
+
+struct FitResult {
+  int best_epoch = -1;
+  double best_value = 0;       // of train.monitor
+  int epochs_run = 0;          // epochs finished, resumed ones included
+  bool stopped_early = false;
+  ClassificationReport best_val_metrics;
+  std::vector<EpochRecord> history;
+};
+
+// Probabilities, predictions and cross-entropy of `model` over `source` (eval
+// mode, no gradients, bf16 autocast on CUDA when `bf16`). DataError naming the
+// batch and its utterances when a probability is not finite.
+EvaluationResult EvaluateModel(EmotionModel& model, BatchSource& source, const torch::Device& device, bool bf16,
+                               int num_classes);
+
+class Trainer {
+ public:
+  // `meta` is the template of every checkpoint this trainer writes (config,
+  // classes, dims, fold, seed, text encoder); kind/epoch/metrics are filled in.
+  // The model is moved to `device`.
+  Trainer(TrainOptions options, EmotionModel model, torch::Device device, ParameterGroups groups,
+          CheckpointMeta meta, DistributedContext distributed = {});
+
+  // Cross-entropy class weights (C) for training; undefined = none.
+  void SetClassWeights(torch::Tensor weights);
+
+  // Trains until train.epochs or early stopping, writing into `dir`:
+  // metrics.jsonl (a line per epoch, flushed), last.ckpt (every epoch) and
+  // best.ckpt (when the monitored validation metric improves), atomically.
+  // With `resume` and a last.ckpt in `dir`, continues from it exactly (on the
+  // CPU: bit for bit). On return the model holds the best weights.
+  FitResult Fit(BatchSource& train, BatchSource& val, const std::string& dir, bool resume = false);
+
+  // Probabilities, predictions and cross-entropy over `source` (eval mode, no
+  // gradients, bf16 autocast on CUDA if enabled). DataError naming the batch
+  // when a probability is not finite.
+  EvaluationResult Evaluate(BatchSource& source);
+
+  EmotionModel model() const { return model_; }
+  const torch::Device& device() const { return device_; }
+
+  // Files written by Fit.
+  static constexpr const char* kMetricsFile = "metrics.jsonl";
+  static constexpr const char* kLastCheckpoint = "last.ckpt";
+  static constexpr const char* kBestCheckpoint = "best.ckpt";
+
+ private:
+  double TrainEpoch(BatchSource& train, int epoch);
+  void ApplyLearningRates(double scale);
+  void SnapshotBest();
+  void RestoreBest();
+  void SaveLast(const std::string& dir, int epoch, const std::vector<EpochRecord>& history,
+                const ClassificationReport& val_metrics, bool finished);
+  // Returns the history, or an empty one when there is nothing to resume.
+  bool LoadLast(const std::string& dir, std::vector<EpochRecord>* history, bool* finished);
+  void WriteMetricsFile(const std::string& path, const std::vector<EpochRecord>& history);
+  // Runs `write` on rank 0 only: every file the trainer writes goes through here.
+  void OnWriter(const std::function<void()>& write) const;
+
+  TrainOptions options_;
+  EmotionModel model_;
+  torch::Device device_;
+  ParameterGroups groups_;
+  CheckpointMeta meta_;
+  DistributedContext distributed_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::vector<double> base_lrs_;
+  torch::Tensor class_weights_;
+  EarlyStopping early_stopping_;
+  LearningRateSchedule schedule_;
+  std::vector<torch::Tensor> best_state_;  // parameters then buffers, as model_ lists them
+};
+
+}  // namespace merhan

@@ -1,0 +1,37 @@
+// `merhan eval`: a checkpoint on its fold's test split or on a manifest.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "merhan/cli/cli.h"
+#include "merhan/train/inference.h"
+#include "merhan/util/atomic_file.h"
+
+namespace merhan::cli {
+
+void AddEvalCommand(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "eval", "evaluate a checkpoint on its fold's test split (from its own config) or on a manifest: "
+              "WAR, UAR, macro/weighted F1, per-class precision/recall/F1, confusion matrix (JSON)");
+  struct Args {
+    std::string checkpoint, manifest, device, output, predictions;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("--checkpoint", args->checkpoint, "checkpoint file (best.ckpt)")->required();
+  cmd->add_option("--manifest", args->manifest, "evaluate on this manifest instead of the fold's test split");
+  cmd->add_option("--device", args->device, "auto | cpu | cuda | cuda:N (default: the checkpoint's train.device)");
+  cmd->add_option("--output,-o", args->output, "also write the metrics JSON to this file");
+  cmd->add_option("--predictions", args->predictions, "write per-utterance predictions (CSV) to this file");
+  cmd->callback([args] {
+    EvaluationResult result;
+    const nlohmann::json metrics = EvaluateCheckpoint(args->checkpoint, args->manifest, args->device, &result);
+    const std::string text = metrics.dump(2) + "\n";
+    if (!args->output.empty()) WriteStringAtomically(args->output, text);
+    if (!args->predictions.empty()) {
+      WriteStringAtomically(args->predictions,
+                            result.PredictionsCsv(metrics.at("classes").get<std::vector<std::string>>()));
+    }
+    std::cout << text;
+  });
+}
+
+}  // namespace merhan::cli

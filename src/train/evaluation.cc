@@ -1,0 +1,88 @@
+#include "merhan/train/evaluation.h"
+
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+
+#include "merhan/util/error.h"
+
+namespace merhan {
+
+nlohmann::json ClassificationReport::ToJson(const std::vector<std::string>& classes) const {
+  nlohmann::json per_class = nlohmann::json::object();
+  for (size_t c = 0; c < classes.size() && c < recall.size(); ++c) {
+    per_class[classes[c]] = {{"precision", precision[c]},
+                             {"recall", recall[c]},
+                             {"f1", f1[c]},
+                             {"support", support[c]}};
+  }
+  return {{"count", count},       {"war", war},
+          {"uar", uar},           {"macro_f1", macro_f1},
+          {"weighted_f1", weighted_f1}, {"classes", classes},
+          {"per_class", per_class}, {"confusion", confusion}};
+}
+
+ClassificationReport ClassificationReport::FromJson(const nlohmann::json& j, const std::string& origin) {
+  ClassificationReport r;
+  try {
+    r.count = j.at("count").get<int64_t>();
+    r.war = j.at("war").get<double>();
+    r.uar = j.at("uar").get<double>();
+    r.macro_f1 = j.at("macro_f1").get<double>();
+    r.weighted_f1 = j.at("weighted_f1").get<double>();
+    r.confusion = j.at("confusion").get<std::vector<std::vector<int64_t>>>();
+    for (const auto& name : j.at("classes")) {
+      const auto& c = j.at("per_class").at(name.get<std::string>());
+      r.precision.push_back(c.at("precision").get<double>());
+      r.recall.push_back(c.at("recall").get<double>());
+      r.f1.push_back(c.at("f1").get<double>());
+      r.support.push_back(c.at("support").get<int64_t>());
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(origin + ": malformed metrics: " + e.what());
+  }
+  return r;
+}
+
+ClassificationReport EvaluationResult::Metrics(int num_classes) const {
+  std::vector<int64_t> y_true, y_pred;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] < 0) continue;
+    y_true.push_back(labels[i]);
+    y_pred.push_back(predictions[i]);
+  }
+  return ComputeClassificationReport(y_true, y_pred, num_classes);
+}
+
+std::string EvaluationResult::PredictionsCsv(const std::vector<std::string>& classes) const {
+  std::ostringstream out;
+  out << "id,true,pred";
+  for (const auto& c : classes) out << ",p_" << c;
+  out << "\n";
+  auto name = [&](int64_t k) { return k >= 0 && k < static_cast<int64_t>(classes.size()) ? classes[k] : std::string(); };
+  const auto probs = probabilities.defined() ? probabilities.to(torch::kFloat64).contiguous() : torch::Tensor();
+  out << std::setprecision(6);
+  const int64_t num_classes = static_cast<int64_t>(classes.size());
+  if (!ids.empty() && (!probs.defined() || probs.dim() != 2 || probs.size(1) != num_classes ||
+                       probs.size(0) != static_cast<int64_t>(ids.size()))) {
+    throw InternalError("EvaluationResult: probabilities do not match ids and classes");
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    // Ids are corpus names (no commas in IEMOCAP); quote defensively anyway.
+    const bool quote = ids[i].find_first_of(",\"\n") != std::string::npos;
+    if (quote) {
+      std::string escaped;
+      for (char ch : ids[i]) escaped += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+      out << '"' << escaped << '"';
+    } else {
+      out << ids[i];
+    }
+    out << "," << name(labels[i]) << "," << name(predictions[i]);
+    const double* row = probs.data_ptr<double>() + static_cast<int64_t>(i) * num_classes;
+    for (int64_t c = 0; c < num_classes; ++c) out << "," << row[c];
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace merhan

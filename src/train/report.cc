@@ -1,0 +1,372 @@
+#include "merhan/train/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "merhan/util/atomic_file.h"
+#include "merhan/util/config_registry.h"
+#include "merhan/util/error.h"
+#include "merhan/util/logging.h"
+
+namespace merhan {
+namespace fs = std::filesystem;
+
+ReportData CollectReportData(const std::string& run_dir) {
+  ReportData data;
+  data.run_dir = run_dir;
+  const std::string config_path = run_dir + "/config.json";
+  if (fs::exists(config_path)) {
+    data.config = ParseJson(ReadFileToString(config_path), config_path);
+    if (data.config.contains("data") && data.config["data"].contains("classes")) {
+      data.classes = data.config["data"]["classes"].get<std::vector<std::string>>();
+    }
+    if (data.config.contains("run")) data.title = data.config["run"].value("name", "");
+    if (data.config.contains("train")) data.monitor = data.config["train"].value("monitor", "");
+  }
+  if (data.title.empty()) data.title = fs::path(run_dir).filename().string();
+  const std::regex fold_re("fold-([0-9]+)"), seed_re("seed-(-?[0-9]+)");
+  if (!fs::is_directory(run_dir)) throw DataError("run directory " + run_dir + " does not exist");
+  for (const auto& fold_entry : fs::directory_iterator(run_dir)) {
+    std::smatch fm;
+    const std::string fold_name = fold_entry.path().filename().string();
+    if (!fold_entry.is_directory() || !std::regex_match(fold_name, fm, fold_re)) continue;
+    for (const auto& seed_entry : fs::directory_iterator(fold_entry.path())) {
+      std::smatch sm;
+      const std::string seed_name = seed_entry.path().filename().string();
+      if (!seed_entry.is_directory() || !std::regex_match(seed_name, sm, seed_re)) continue;
+      ReportRun run;
+      run.fold = std::stoi(fm[1].str());
+      run.seed = std::stoi(sm[1].str());
+      const fs::path metrics = seed_entry.path() / "metrics.jsonl";
+      if (fs::exists(metrics)) {
+        std::istringstream lines(ReadFileToString(metrics.string()));
+        std::string line;
+        int number = 0;
+        while (std::getline(lines, line)) {
+          ++number;
+          if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+          try {
+            run.history.push_back(EpochRecord::FromJson(nlohmann::json::parse(line)));
+          } catch (const nlohmann::json::exception& e) {
+            throw DataError(Cat(metrics.string(), ":", number, ": ", e.what()));
+          }
+        }
+      }
+      const fs::path test = seed_entry.path() / "test_metrics.json";
+      if (fs::exists(test)) {
+        run.outcome = FoldOutcome::FromJson(ParseJson(ReadFileToString(test.string()), test.string()), test.string());
+        run.fold_name = run.outcome.fold_name;
+        run.tested = true;
+        const auto j = ParseJson(ReadFileToString(test.string()), test.string());
+        if (j["test"].contains("classes")) data.classes = j["test"]["classes"].get<std::vector<std::string>>();
+      }
+      data.runs.push_back(std::move(run));
+    }
+  }
+  std::sort(data.runs.begin(), data.runs.end(), [](const ReportRun& a, const ReportRun& b) {
+    return a.seed != b.seed ? a.seed < b.seed : a.fold < b.fold;
+  });
+  return data;
+}
+
+namespace {
+
+std::string Escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string Num(double v, int digits = 2) {
+  if (!std::isfinite(v)) return "–";
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
+  return buf;
+}
+
+// Tableau 10: distinguishable, print-friendly.
+const char* const kPalette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+                                "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
+
+struct Series {
+  std::string name;
+  std::string color;
+  bool dashed = false;
+  std::vector<std::pair<double, double>> points;
+};
+
+// "Nice" tick step for a range (1, 2 or 5 times a power of ten).
+double NiceStep(double range, int target) {
+  if (!(range > 0)) return 1;
+  const double raw = range / target;
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  const double r = raw / mag;
+  return (r < 1.5 ? 1 : r < 3.5 ? 2 : r < 7.5 ? 5 : 10) * mag;
+}
+
+std::string LineChart(const std::string& title, const std::string& y_label, const std::vector<Series>& series,
+                      bool y_from_zero, double y_max_cap) {
+  const int W = 540, H = 300, left = 56, right = 16, top = 30, bottom = 44;
+  double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
+  for (const auto& s : series) {
+    for (const auto& [x, y] : s.points) {
+      if (!std::isfinite(y)) continue;
+      x0 = std::min(x0, x); x1 = std::max(x1, x);
+      y0 = std::min(y0, y); y1 = std::max(y1, y);
+    }
+  }
+  std::ostringstream svg;
+  svg << "<svg class=\"chart\" width=\"" << W << "\" height=\"" << H
+      << "\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"" << Escape(title) << "\">";
+  svg << "<text x=\"" << W / 2 << "\" y=\"18\" text-anchor=\"middle\" class=\"ct\">" << Escape(title) << "</text>";
+  if (x0 > x1) {
+    svg << "<text x=\"" << W / 2 << "\" y=\"" << H / 2 << "\" text-anchor=\"middle\">no epochs recorded</text></svg>";
+    return svg.str();
+  }
+  if (y_from_zero) y0 = std::min(0.0, y0);
+  if (y_max_cap > 0) y1 = std::min(std::max(y1, y0 + 1e-9), y_max_cap);
+  if (y1 - y0 < 1e-9) { y1 += 0.5; y0 -= 0.5; if (y_from_zero) y0 = std::max(0.0, y0); }
+  const double ystep = NiceStep(y1 - y0, 5);
+  y0 = std::floor(y0 / ystep) * ystep;
+  y1 = std::ceil(y1 / ystep) * ystep;
+  if (x1 - x0 < 1) x1 = x0 + 1;
+  const double xstep = std::max(1.0, NiceStep(x1 - x0, 8));
+  const int pw = W - left - right, ph = H - top - bottom;
+  auto X = [&](double x) { return left + (x - x0) / (x1 - x0) * pw; };
+  auto Y = [&](double y) { return top + (1 - (y - y0) / (y1 - y0)) * ph; };
+  // grid and ticks
+  for (double y = y0; y <= y1 + ystep * 1e-6; y += ystep) {
+    svg << "<line x1=\"" << left << "\" x2=\"" << left + pw << "\" y1=\"" << Y(y) << "\" y2=\"" << Y(y)
+        << "\" class=\"grid\"/><text x=\"" << left - 6 << "\" y=\"" << Y(y) + 4
+        << "\" text-anchor=\"end\" class=\"tick\">" << Num(y, ystep < 0.1 ? 2 : ystep < 1 ? 1 : 0) << "</text>";
+  }
+  for (double x = std::ceil(x0 / xstep) * xstep; x <= x1 + 1e-9; x += xstep) {
+    svg << "<line x1=\"" << X(x) << "\" x2=\"" << X(x) << "\" y1=\"" << top + ph << "\" y2=\"" << top + ph + 4
+        << "\" class=\"axis\"/><text x=\"" << X(x) << "\" y=\"" << top + ph + 16
+        << "\" text-anchor=\"middle\" class=\"tick\">" << Num(x, 0) << "</text>";
+  }
+  svg << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << pw << "\" height=\"" << ph
+      << "\" class=\"frame\"/>";
+  svg << "<text x=\"" << left + pw / 2 << "\" y=\"" << H - 8 << "\" text-anchor=\"middle\" class=\"lab\">epoch</text>";
+  svg << "<text transform=\"translate(14," << top + ph / 2 << ") rotate(-90)\" text-anchor=\"middle\" class=\"lab\">"
+      << Escape(y_label) << "</text>";
+  for (const auto& s : series) {
+    std::ostringstream path;
+    bool pen = false;
+    for (const auto& [x, y] : s.points) {
+      if (!std::isfinite(y)) { pen = false; continue; }
+      const double yc = std::min(std::max(y, y0), y1);
+      path << (pen ? " L" : " M") << Num(X(x), 1) << " " << Num(Y(yc), 1);
+      pen = true;
+    }
+    svg << "<path d=\"" << path.str() << "\" fill=\"none\" stroke=\"" << s.color << "\" stroke-width=\"1.8\""
+        << (s.dashed ? " stroke-dasharray=\"5 3\"" : "") << "><title>" << Escape(s.name) << "</title></path>";
+    if (s.points.size() == 1 && std::isfinite(s.points[0].second)) {
+      svg << "<circle cx=\"" << X(s.points[0].first) << "\" cy=\"" << Y(s.points[0].second) << "\" r=\"3\" fill=\""
+          << s.color << "\"/>";
+    }
+  }
+  svg << "</svg>";
+  return svg.str();
+}
+
+// Rows = true class, columns = predicted; colour = row-normalised share.
+std::string ConfusionHeatmap(const std::vector<std::string>& classes, const std::vector<std::vector<int64_t>>& m) {
+  const int n = static_cast<int>(classes.size());
+  const int cell = n <= 6 ? 72 : 48, left = 90, top = 56;
+  const int W = left + n * cell + 20, H = top + n * cell + 40;
+  std::ostringstream svg;
+  svg << "<svg class=\"heatmap\" width=\"" << W << "\" height=\"" << H
+      << "\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"confusion matrix\">";
+  svg << "<text x=\"" << left + n * cell / 2 << "\" y=\"16\" text-anchor=\"middle\" class=\"lab\">predicted</text>";
+  svg << "<text transform=\"translate(16," << top + n * cell / 2
+      << ") rotate(-90)\" text-anchor=\"middle\" class=\"lab\">true</text>";
+  for (int k = 0; k < n; ++k) {
+    svg << "<text x=\"" << left + k * cell + cell / 2 << "\" y=\"" << top - 10
+        << "\" text-anchor=\"middle\" class=\"tick\">" << Escape(classes[k]) << "</text>";
+    svg << "<text x=\"" << left - 8 << "\" y=\"" << top + k * cell + cell / 2 + 4
+        << "\" text-anchor=\"end\" class=\"tick\">" << Escape(classes[k]) << "</text>";
+  }
+  for (int i = 0; i < n; ++i) {
+    int64_t row = 0;
+    for (int k = 0; k < n; ++k) row += (i < static_cast<int>(m.size()) && k < static_cast<int>(m[i].size())) ? m[i][k] : 0;
+    for (int k = 0; k < n; ++k) {
+      const int64_t v = (i < static_cast<int>(m.size()) && k < static_cast<int>(m[i].size())) ? m[i][k] : 0;
+      const double share = row > 0 ? static_cast<double>(v) / row : 0;
+      // white -> #1f4e8c
+      const int r = static_cast<int>(255 - share * (255 - 31)), g = static_cast<int>(255 - share * (255 - 78)),
+                b = static_cast<int>(255 - share * (255 - 140));
+      char fill[16];
+      std::snprintf(fill, sizeof(fill), "#%02x%02x%02x", r, g, b);
+      const char* ink = share > 0.5 ? "#ffffff" : "#1b1b1b";
+      svg << "<rect x=\"" << left + k * cell << "\" y=\"" << top + i * cell << "\" width=\"" << cell << "\" height=\""
+          << cell << "\" fill=\"" << fill << "\" stroke=\"#ffffff\"><title>true " << Escape(classes[i])
+          << ", predicted " << Escape(classes[k]) << ": " << v << "</title></rect>";
+      svg << "<text x=\"" << left + k * cell + cell / 2 << "\" y=\"" << top + i * cell + cell / 2 - 2
+          << "\" text-anchor=\"middle\" fill=\"" << ink << "\" class=\"cv\">" << v << "</text>";
+      svg << "<text x=\"" << left + k * cell + cell / 2 << "\" y=\"" << top + i * cell + cell / 2 + 14
+          << "\" text-anchor=\"middle\" fill=\"" << ink << "\" class=\"cp\">" << Num(100 * share, 1) << "%</text>";
+    }
+  }
+  svg << "<text x=\"" << left << "\" y=\"" << H - 12 << "\" class=\"tick\">cell colour: share of the true class's utterances (row-normalised)</text>";
+  svg << "</svg>";
+  return svg.str();
+}
+
+std::string RecallBars(const std::vector<std::string>& classes, const std::vector<double>& recall,
+                       const std::vector<std::vector<double>>& per_run) {
+  const int n = static_cast<int>(classes.size());
+  const int bar = 26, gap = 12, left = 70, top = 16, pw = 400;
+  const int W = left + pw + 70, H = top + n * (bar + gap) + 36;
+  std::ostringstream svg;
+  svg << "<svg class=\"bars\" width=\"" << W << "\" height=\"" << H
+      << "\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"per-class recall\">";
+  for (int t = 0; t <= 10; t += 2) {
+    const double x = left + pw * t / 10.0;
+    svg << "<line x1=\"" << x << "\" x2=\"" << x << "\" y1=\"" << top - 4 << "\" y2=\"" << top + n * (bar + gap)
+        << "\" class=\"grid\"/><text x=\"" << x << "\" y=\"" << top + n * (bar + gap) + 14
+        << "\" text-anchor=\"middle\" class=\"tick\">" << t * 10 << "%</text>";
+  }
+  for (int i = 0; i < n; ++i) {
+    const double r = i < static_cast<int>(recall.size()) ? recall[i] : 0;
+    const double y = top + i * (bar + gap);
+    svg << "<text x=\"" << left - 8 << "\" y=\"" << y + bar / 2 + 4 << "\" text-anchor=\"end\" class=\"tick\">"
+        << Escape(classes[i]) << "</text>";
+    svg << "<rect x=\"" << left << "\" y=\"" << y << "\" width=\"" << pw * r << "\" height=\"" << bar
+        << "\" fill=\"" << kPalette[i % 10] << "\"><title>" << Escape(classes[i]) << " recall "
+        << Num(100 * r, 1) << "%</title></rect>";
+    svg << "<text x=\"" << left + pw * r + 6 << "\" y=\"" << y + bar / 2 + 4 << "\" class=\"tick\">"
+        << Num(100 * r, 1) << "%</text>";
+    for (const auto& run : per_run) {  // each run's recall as a tick on the bar
+      if (i >= static_cast<int>(run.size())) continue;
+      svg << "<line x1=\"" << left + pw * run[i] << "\" x2=\"" << left + pw * run[i] << "\" y1=\"" << y + 3
+          << "\" y2=\"" << y + bar - 3 << "\" stroke=\"#222\" stroke-width=\"1.5\" opacity=\"0.6\"/>";
+    }
+  }
+  svg << "<text x=\"" << left << "\" y=\"" << H - 4
+      << "\" class=\"tick\">bar: recall of the summed confusion matrix; ticks: each fold and seed</text>";
+  svg << "</svg>";
+  return svg.str();
+}
+
+const char* const kStyle = R"(
+body{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif;margin:24px;color:#1b1b1b;max-width:1160px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.meta{color:#555;font-size:13px}
+table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;padding:4px 10px;text-align:right}
+th{background:#f2f4f7}td.l,th.l{text-align:left}tr.sum td{font-weight:bold;background:#f7f7f0}
+.charts{display:flex;flex-wrap:wrap;gap:16px}
+svg text{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif}
+.ct{font-size:14px;font-weight:bold}.tick{font-size:11px;fill:#444}.lab{font-size:12px;fill:#333}
+.cv{font-size:15px;font-weight:bold}.cp{font-size:11px}
+.grid{stroke:#e6e6e6;stroke-width:1}.axis{stroke:#777}.frame{fill:none;stroke:#999}
+.legend{font-size:12px;margin:6px 0 0;display:flex;flex-wrap:wrap;gap:6px 16px}
+.sw{display:inline-block;width:22px;height:0;border-top:3px solid;vertical-align:middle;margin-right:5px}
+.sw.d{border-top-style:dashed}
+pre{background:#f6f8fa;padding:10px;font-size:12px;overflow:auto;max-height:320px}
+)";
+
+}  // namespace
+
+std::string RenderReportHtml(const ReportData& data) {
+  std::ostringstream html;
+  html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>merhan report: "
+       << Escape(data.title) << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n";
+  html << "<h1>merhan run report: " << Escape(data.title) << "</h1>\n";
+  html << "<p class=\"meta\">run directory " << Escape(data.run_dir) << " &middot; " << data.runs.size()
+       << " fold/seed run(s) &middot; model selection on validation "
+       << Escape(data.monitor.empty() ? "val_loss" : data.monitor) << "</p>\n";
+
+  // Results table.
+  std::vector<FoldOutcome> outcomes;
+  for (const auto& r : data.runs) if (r.tested) outcomes.push_back(r.outcome);
+  const RunSummary summary = RunSummary::From(outcomes, data.classes);
+  html << "<h2>Test results per fold</h2>\n<table>\n<tr><th class=\"l\">fold</th><th class=\"l\">held out</th>"
+          "<th>seed</th><th>best epoch</th><th>epochs</th><th>test loss</th><th>WAR %</th><th>UAR %</th>"
+          "<th>macro-F1 %</th><th>weighted-F1 %</th></tr>\n";
+  for (const auto& r : data.runs) {
+    html << "<tr><td class=\"l\">" << r.fold << "</td><td class=\"l\">" << Escape(r.fold_name) << "</td><td>"
+         << r.seed << "</td>";
+    if (r.tested) {
+      const auto& o = r.outcome;
+      html << "<td>" << o.best_epoch + 1 << "</td><td>" << o.epochs_run << "</td><td>" << Num(o.test_loss, 3)
+           << "</td><td>" << Num(100 * o.test.war) << "</td><td>" << Num(100 * o.test.uar) << "</td><td>"
+           << Num(100 * o.test.macro_f1) << "</td><td>" << Num(100 * o.test.weighted_f1) << "</td>";
+    } else {
+      html << "<td colspan=\"7\" class=\"l\">not finished (" << r.history.size() << " epochs so far)</td>";
+    }
+    html << "</tr>\n";
+  }
+  if (!outcomes.empty()) {
+    html << "<tr class=\"sum\"><td class=\"l\" colspan=\"6\">mean ± std over " << outcomes.size()
+         << " fold/seed runs (sample std)</td>";
+    for (const auto& m : summary.metrics) html << "<td>" << Num(100 * m.mean) << " ± " << Num(100 * m.std) << "</td>";
+    html << "</tr>\n";
+  }
+  html << "</table>\n";
+
+  // Learning curves: one colour per run; train dashed, validation solid.
+  std::vector<Series> loss, uar;
+  std::ostringstream legend;
+  for (size_t i = 0; i < data.runs.size(); ++i) {
+    const auto& r = data.runs[i];
+    const std::string color = kPalette[i % 10];
+    const std::string name = Cat("fold ", r.fold, r.fold_name.empty() ? "" : " (" + r.fold_name + ")", " seed ", r.seed);
+    Series tr{name + " train loss", color, true, {}}, va{name + " val loss", color, false, {}},
+        ua{name + " val UAR", color, false, {}};
+    for (const auto& e : r.history) {
+      tr.points.emplace_back(e.epoch + 1, e.train_loss);
+      va.points.emplace_back(e.epoch + 1, e.val_loss);
+      ua.points.emplace_back(e.epoch + 1, 100 * e.val_uar);
+    }
+    loss.push_back(tr);
+    loss.push_back(va);
+    uar.push_back(ua);
+    legend << "<span><span class=\"sw\" style=\"border-color:" << color << "\"></span>" << Escape(name) << "</span>";
+  }
+  html << "<h2>Learning curves</h2>\n<div class=\"charts\">\n"
+       << LineChart("Loss (dashed: train, solid: validation)", "cross-entropy", loss, true, 0) << "\n"
+       << LineChart("Validation UAR", "UAR %", uar, false, 100) << "\n</div>\n<div class=\"legend\">"
+       << legend.str() << "<span><span class=\"sw d\" style=\"border-color:#555\"></span>train</span>"
+       << "<span><span class=\"sw\" style=\"border-color:#555\"></span>validation</span></div>\n";
+
+  if (!outcomes.empty() && !data.classes.empty()) {
+    std::vector<double> recall;
+    for (size_t i = 0; i < data.classes.size(); ++i) {
+      int64_t row = 0;
+      for (int64_t v : summary.confusion[i]) row += v;
+      recall.push_back(row > 0 ? static_cast<double>(summary.confusion[i][i]) / row : 0);
+    }
+    std::vector<std::vector<double>> per_run;
+    for (const auto& o : outcomes) per_run.push_back(o.test.recall);
+    html << "<h2>Confusion matrix (test, summed over " << outcomes.size() << " fold/seed runs)</h2>\n"
+         << ConfusionHeatmap(data.classes, summary.confusion) << "\n";
+    html << "<h2>Per-class recall (test)</h2>\n" << RecallBars(data.classes, recall, per_run) << "\n";
+  }
+  if (!data.config.is_null()) {
+    html << "<h2>Resolved configuration</h2>\n<pre>" << Escape(data.config.dump(2)) << "</pre>\n";
+  }
+  html << "</body>\n</html>\n";
+  return html.str();
+}
+
+std::string WriteRunReport(const std::string& run_dir) {
+  const std::string path = run_dir + "/report.html";
+  WriteStringAtomically(path, RenderReportHtml(CollectReportData(run_dir)));
+  return path;
+}
+
+}  // namespace merhan

@@ -1,0 +1,429 @@
+#include "merhan/train/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "merhan/train/device.h"
+#include "merhan/train/progress_log.h"
+#include "merhan/util/atomic_file.h"
+#include "merhan/util/error.h"
+#include "merhan/util/logging.h"
+
+namespace merhan {
+namespace fs = std::filesystem;
+
+ParameterGroups SplitParameters(torch::nn::Module& model, const std::string& text_prefix) {
+  ParameterGroups groups;
+  for (const auto& p : model.named_parameters(/*recurse=*/true)) {
+    if (!p.value().requires_grad()) continue;
+    const bool text = !text_prefix.empty() && p.key().rfind(text_prefix, 0) == 0;
+    (text ? groups.text_encoder : groups.main).push_back(p.value());
+  }
+  return groups;
+}
+
+torch::Tensor BalancedClassWeights(const std::vector<int64_t>& counts) {
+  int64_t total = 0;
+  for (int64_t c : counts) total += c;
+  std::vector<float> w(counts.size(), 0.0f);
+  for (size_t c = 0; c < counts.size(); ++c) {
+    if (counts[c] > 0) w[c] = static_cast<float>(static_cast<double>(total) / (counts.size() * counts[c]));
+  }
+  return torch::tensor(w, torch::kFloat32);
+}
+
+nlohmann::json EpochRecord::ToJson() const {
+  return {{"epoch", epoch},       {"train_loss", train_loss},     {"val_loss", val_loss},
+          {"val_war", val_war},   {"val_uar", val_uar},           {"val_macro_f1", val_macro_f1},
+          {"val_weighted_f1", val_weighted_f1}, {"lr", lr}, {"seconds", seconds},
+          {"improved", improved}};
+}
+
+EpochRecord EpochRecord::FromJson(const nlohmann::json& j) {
+  // JSON has no NaN: nlohmann writes it as null (e.g. a loss over no labels).
+  auto number = [&](const char* key) {
+    const auto& v = j.at(key);
+    return v.is_null() ? std::nan("") : v.get<double>();
+  };
+  EpochRecord r;
+  r.epoch = j.at("epoch").get<int>();
+  r.train_loss = number("train_loss");
+  r.val_loss = number("val_loss");
+  r.val_war = number("val_war");
+  r.val_uar = number("val_uar");
+  r.val_macro_f1 = number("val_macro_f1");
+  r.val_weighted_f1 = number("val_weighted_f1");
+  r.lr = number("lr");
+  r.seconds = number("seconds");
+  r.improved = j.at("improved").get<bool>();
+  return r;
+}
+
+namespace {
+
+std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const TrainOptions& o, const ParameterGroups& g,
+                                                       std::vector<double>* base_lrs) {
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  auto options = [&](double lr) -> std::unique_ptr<torch::optim::OptimizerOptions> {
+    if (o.optimizer == "adamw") return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(lr).weight_decay(o.weight_decay));
+    return std::make_unique<torch::optim::AdamOptions>(torch::optim::AdamOptions(lr).weight_decay(o.weight_decay));
+  };
+  if (!g.main.empty()) {
+    groups.emplace_back(g.main, options(o.lr));
+    base_lrs->push_back(o.lr);
+  }
+  if (!g.text_encoder.empty()) {
+    groups.emplace_back(g.text_encoder, options(o.text_lr));
+    base_lrs->push_back(o.text_lr);
+  }
+  if (groups.empty()) throw UsageError("the model has no trainable parameters: nothing to train");
+  if (o.optimizer == "adamw") {
+    return std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
+  }
+  return std::make_unique<torch::optim::Adam>(std::move(groups), torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
+}
+
+std::string IdList(const std::vector<std::string>& ids) {
+  std::string out;
+  const size_t n = std::min<size_t>(ids.size(), 8);
+  for (size_t i = 0; i < n; ++i) out += (i ? ", " : "") + ids[i];
+  if (ids.size() > n) out += ", ... (" + std::to_string(ids.size()) + " in all)";
+  return out;
+}
+
+std::vector<torch::Tensor> StateTensors(torch::nn::Module& model) {
+  std::vector<torch::Tensor> state = model.parameters(true);
+  for (const auto& b : model.buffers(true)) state.push_back(b);
+  return state;
+}
+
+// RNG streams that training consumes (dropout): the CPU generator and, when
+// present, each CUDA device's.
+void SaveRngState(torch::serialize::OutputArchive& archive) {
+  archive.write("rng_cpu", at::detail::getDefaultCPUGenerator().get_state());
+  if (torch::cuda::is_available()) {
+    const int n = static_cast<int>(torch::cuda::device_count());
+    for (int i = 0; i < n; ++i) {
+      auto gen = at::globalContext().defaultGenerator(c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(i)));
+      archive.write("rng_cuda_" + std::to_string(i), gen.get_state());
+    }
+  }
+}
+
+void LoadRngState(torch::serialize::InputArchive& archive) {
+  torch::Tensor state;
+  archive.read("rng_cpu", state);
+  at::Generator cpu = at::detail::getDefaultCPUGenerator();  // a handle on the global generator
+  cpu.set_state(state);
+  if (torch::cuda::is_available()) {
+    const int n = static_cast<int>(torch::cuda::device_count());
+    for (int i = 0; i < n; ++i) {
+      torch::Tensor s;
+      if (!archive.try_read("rng_cuda_" + std::to_string(i), s)) continue;
+      auto gen = at::globalContext().defaultGenerator(c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(i)));
+      gen.set_state(s);
+    }
+  }
+}
+
+}  // namespace
+
+Trainer::Trainer(TrainOptions options, EmotionModel model, torch::Device device, ParameterGroups groups,
+                 CheckpointMeta meta, DistributedContext distributed)
+    : options_(std::move(options)),
+      model_(std::move(model)),
+      device_(device),
+      groups_(std::move(groups)),
+      meta_(std::move(meta)),
+      distributed_(std::move(distributed)),
+      early_stopping_(options_.monitor, options_.patience),
+      schedule_(options_) {
+  model_->to(device_);
+  optimizer_ = MakeOptimizer(options_, groups_, &base_lrs_);
+}
+
+void Trainer::SetClassWeights(torch::Tensor weights) {
+  class_weights_ = weights.defined() ? weights.to(device_, torch::kFloat32) : weights;
+}
+
+void Trainer::OnWriter(const std::function<void()>& write) const {
+  if (distributed_.IsWriter()) write();
+}
+
+void Trainer::ApplyLearningRates(double scale) {
+  auto& groups = optimizer_->param_groups();
+  for (size_t i = 0; i < groups.size(); ++i) groups[i].options().set_lr(base_lrs_[i] * scale);
+}
+
+void Trainer::SnapshotBest() {
+  torch::NoGradGuard no_grad;
+  best_state_.clear();
+  for (const auto& t : StateTensors(*model_)) best_state_.push_back(t.detach().clone());
+}
+
+void Trainer::RestoreBest() {
+  if (best_state_.empty()) return;
+  torch::NoGradGuard no_grad;
+  auto state = StateTensors(*model_);
+  for (size_t i = 0; i < state.size(); ++i) state[i].copy_(best_state_[i]);
+}
+
+double Trainer::TrainEpoch(BatchSource& train, int epoch) {
+  model_->train();
+  const auto parameters = [&] {
+    std::vector<torch::Tensor> all = groups_.main;
+    all.insert(all.end(), groups_.text_encoder.begin(), groups_.text_encoder.end());
+    return all;
+  }();
+  ProgressLog progress(Cat("epoch ", epoch + 1, "/", options_.epochs), train.NumBatches(epoch), options_.log_every);
+  std::vector<double> sums = {0.0, 0.0};  // loss * utterances, utterances
+  int64_t batch_index = 0;
+  train.ForEachBatch(epoch, [&](const Batch& cpu_batch) {
+    const Batch batch = cpu_batch.To(device_);
+    optimizer_->zero_grad();
+    torch::Tensor loss;
+    {
+      AutocastGuard autocast(device_, options_.bf16);
+      loss = model_->Loss(batch, class_weights_, options_.label_smoothing);
+    }
+    const double value = loss.item<double>();
+    if (!std::isfinite(value)) {
+      throw DataError(Cat("non-finite training loss (", value, ") at epoch ", epoch + 1, ", batch ", batch_index,
+                          " (0-based) of fold ", meta_.fold, " seed ", meta_.seed, "; utterances: ",
+                          IdList(batch.ids), ". Check those inputs, or lower train.lr / set train.grad_clip"));
+    }
+    loss.backward();
+    if (distributed_.after_backward) distributed_.after_backward(parameters);
+    if (options_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(parameters, options_.grad_clip);
+    optimizer_->step();
+    sums[0] += value * batch.size();
+    sums[1] += batch.size();
+    ++batch_index;
+    progress.Tick(Cat("loss ", sums[0] / std::max(1.0, sums[1])));
+  });
+  progress.Finish();
+  if (distributed_.all_reduce_sum) distributed_.all_reduce_sum(&sums);
+  if (sums[1] == 0) throw DataError(Cat("fold ", meta_.fold, ": the training split yielded no batches"));
+  return sums[0] / sums[1];
+}
+
+EvaluationResult EvaluateModel(EmotionModel& model, BatchSource& source, const torch::Device& device, bool bf16,
+                               int num_classes) {
+  model->eval();
+  torch::NoGradGuard no_grad;
+  EvaluationResult result;
+  std::vector<torch::Tensor> probabilities;
+  double loss_sum = 0;
+  int64_t labelled = 0;
+  int64_t batch_index = 0;
+  source.ForEachBatch(0, [&](const Batch& cpu_batch) {
+    const Batch batch = cpu_batch.To(device);
+    torch::Tensor probs;
+    {
+      AutocastGuard autocast(device, bf16);
+      probs = model->Probabilities(batch);
+    }
+    probs = probs.to(torch::kCPU, torch::kFloat32);
+    if (!torch::isfinite(probs).all().item<bool>()) {
+      throw DataError(Cat("non-finite class probabilities in evaluation batch ", batch_index,
+                          " (0-based); utterances: ", IdList(batch.ids)));
+    }
+    const torch::Tensor labels = cpu_batch.labels.defined() ? cpu_batch.labels.to(torch::kInt64).cpu()
+                                                            : torch::full({batch.size()}, -1, torch::kInt64);
+    const torch::Tensor predictions = probs.argmax(1);
+    const auto* l = labels.data_ptr<int64_t>();
+    const auto* p = predictions.data_ptr<int64_t>();
+    const auto probs64 = probs.to(torch::kFloat64);
+    const auto acc = probs64.accessor<double, 2>();
+    for (int64_t i = 0; i < batch.size(); ++i) {
+      result.ids.push_back(batch.ids[i]);
+      result.labels.push_back(l[i]);
+      result.predictions.push_back(p[i]);
+      if (l[i] >= 0) {
+        loss_sum += -std::log(std::max(acc[i][l[i]], 1e-12));
+        ++labelled;
+      }
+    }
+    probabilities.push_back(probs);
+    ++batch_index;
+  });
+  result.probabilities = probabilities.empty() ? torch::zeros({0, num_classes})
+                                               : torch::cat(probabilities, 0);
+  result.loss = labelled > 0 ? loss_sum / labelled : std::nan("");
+  return result;
+}
+
+EvaluationResult Trainer::Evaluate(BatchSource& source) {
+  return EvaluateModel(model_, source, device_, options_.bf16, meta_.dims.num_classes);
+}
+
+void Trainer::WriteMetricsFile(const std::string& path, const std::vector<EpochRecord>& history) {
+  std::string text;
+  for (const auto& r : history) text += r.ToJson().dump() + "\n";
+  WriteStringAtomically(path, text);
+}
+
+void Trainer::SaveLast(const std::string& dir, int epoch, const std::vector<EpochRecord>& history,
+                       const ClassificationReport& val_metrics, bool finished) {
+  CheckpointMeta meta = meta_;
+  meta.kind = "last";
+  meta.epoch = epoch;
+  meta.metrics = val_metrics.ToJson(meta.classes);
+  nlohmann::json state = {{"epoch", epoch},
+                          {"finished", finished},
+                          {"early_stopping", early_stopping_.ToJson()},
+                          {"schedule", schedule_.ToJson()},
+                          {"history", nlohmann::json::array()}};
+  for (const auto& r : history) state["history"].push_back(r.ToJson());
+  SaveCheckpoint(dir + "/" + kLastCheckpoint, meta, *model_, [&](torch::serialize::OutputArchive& a) {
+    a.write("state", c10::IValue(state.dump()));
+    torch::serialize::OutputArchive optimizer;
+    optimizer_->save(optimizer);
+    a.write("optimizer", optimizer);
+    SaveRngState(a);
+  });
+}
+
+bool Trainer::LoadLast(const std::string& dir, std::vector<EpochRecord>* history, bool* finished) {
+  const std::string last = dir + "/" + kLastCheckpoint;
+  if (!fs::exists(last)) return false;
+  const std::string best = dir + "/" + kBestCheckpoint;
+  if (!fs::exists(best)) throw DataError("cannot resume " + dir + ": last.ckpt exists but best.ckpt does not");
+  // Best weights first (into the model, then snapshot), then the last state.
+  {
+    CheckpointReader reader(best, device_);
+    reader.LoadModel(*model_);
+    SnapshotBest();
+  }
+  // Loaded straight onto the training device so that the optimiser state lands
+  // next to the parameters.
+  CheckpointReader reader(last, device_);
+  if (reader.meta().fold != meta_.fold || reader.meta().seed != meta_.seed) {
+    throw DataError(Cat(last, " belongs to fold ", reader.meta().fold, " seed ", reader.meta().seed,
+                        ", not fold ", meta_.fold, " seed ", meta_.seed));
+  }
+  reader.LoadModel(*model_);
+  model_->to(device_);
+  torch::serialize::InputArchive training;
+  if (!reader.ReadTraining(&training)) throw DataError(last + " holds no training state: cannot resume from it");
+  try {
+    c10::IValue state_value;
+    training.read("state", state_value);
+    const nlohmann::json state = nlohmann::json::parse(state_value.toStringRef());
+    early_stopping_.RestoreFrom(state.at("early_stopping"));
+    schedule_.RestoreFrom(state.at("schedule"));
+    history->clear();
+    for (const auto& r : state.at("history")) history->push_back(EpochRecord::FromJson(r));
+    *finished = state.at("finished").get<bool>();
+    torch::serialize::InputArchive optimizer;
+    training.read("optimizer", optimizer);
+    optimizer_->load(optimizer);
+    LoadRngState(training);
+  } catch (const c10::Error& e) {
+    throw DataError(last + ": unreadable training state: " + std::string(e.what_without_backtrace()).substr(0, 300));
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(last + ": malformed training state: " + e.what());
+  }
+  return true;
+}
+
+FitResult Trainer::Fit(BatchSource& train, BatchSource& val, const std::string& dir, bool resume) {
+  train.SetShard(distributed_.rank, distributed_.world_size);
+  val.SetShard(distributed_.rank, distributed_.world_size);
+  OnWriter([&] { CreateDirectories(dir); });
+  const std::string metrics_path = dir + "/" + kMetricsFile;
+
+  FitResult result;
+  bool finished = false;
+  int start_epoch = 0;
+  if (resume && LoadLast(dir, &result.history, &finished)) {
+    start_epoch = result.history.empty() ? 0 : result.history.back().epoch + 1;
+    log::Info(Cat("fold ", meta_.fold, " seed ", meta_.seed, ": resuming after epoch ", start_epoch,
+                  finished ? " (already finished)" : ""));
+    // metrics.jsonl may hold a line written after the last checkpoint: rewrite it
+    // from the checkpoint's history so the two agree.
+    OnWriter([&] { WriteMetricsFile(metrics_path, result.history); });
+  } else {
+    OnWriter([&] { WriteMetricsFile(metrics_path, {}); });
+  }
+
+  std::ofstream metrics_out;
+  OnWriter([&] {
+    metrics_out.open(metrics_path, std::ios::app);
+    if (!metrics_out) throw DataError("cannot write " + metrics_path);
+  });
+
+  ClassificationReport best_metrics;
+  for (int epoch = start_epoch; epoch < options_.epochs && !finished; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const double scale = schedule_.Scale(epoch);
+    ApplyLearningRates(scale);
+    EpochRecord record;
+    record.epoch = epoch;
+    record.lr = base_lrs_[0] * scale;
+    record.train_loss = TrainEpoch(train, epoch);
+
+    const EvaluationResult val_result = Evaluate(val);
+    const ClassificationReport val_metrics = val_result.Metrics(meta_.dims.num_classes);
+    record.val_loss = val_result.loss;
+    record.val_war = val_metrics.war;
+    record.val_uar = val_metrics.uar;
+    record.val_macro_f1 = val_metrics.macro_f1;
+    record.val_weighted_f1 = val_metrics.weighted_f1;
+    const double monitored = options_.monitor == "val_uar" ? record.val_uar : record.val_loss;
+    record.improved = early_stopping_.Update(epoch, monitored);
+    schedule_.EndEpoch(monitored);
+    record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    result.history.push_back(record);
+    finished = early_stopping_.ShouldStop() || epoch + 1 >= options_.epochs;
+
+    if (record.improved) {
+      SnapshotBest();
+      OnWriter([&] {
+        CheckpointMeta meta = meta_;
+        meta.kind = "best";
+        meta.epoch = epoch;
+        meta.metrics = val_metrics.ToJson(meta.classes);
+        meta.metrics["loss"] = record.val_loss;
+        SaveCheckpoint(dir + "/" + kBestCheckpoint, meta, *model_);
+      });
+    }
+    // last.ckpt before the metrics line: a crash in between loses only the line,
+    // which resuming rewrites from the checkpoint.
+    OnWriter([&] {
+      SaveLast(dir, epoch, result.history, val_metrics, finished);
+      metrics_out << record.ToJson().dump() << "\n";
+      metrics_out.flush();
+    });
+    log::Info(Cat("fold ", meta_.fold, " seed ", meta_.seed, " epoch ", epoch + 1, "/", options_.epochs,
+                  ": train loss ", record.train_loss, ", val loss ", record.val_loss, ", val UAR ",
+                  record.val_uar, ", val WAR ", record.val_war, record.improved ? " (best)" : "",
+                  " [", ProgressLog::FormatDuration(record.seconds), "]"));
+    if (early_stopping_.ShouldStop()) {
+      log::Info(Cat("early stopping: ", options_.monitor, " did not improve for ", options_.patience,
+                    " epochs; best epoch ", early_stopping_.best_epoch() + 1));
+    }
+  }
+
+  RestoreBest();
+  result.best_epoch = early_stopping_.best_epoch();
+  result.best_value = early_stopping_.best();
+  result.epochs_run = static_cast<int>(result.history.size());
+  result.stopped_early = early_stopping_.ShouldStop();
+  if (result.best_epoch >= 0) {
+    const auto& b = result.history.at(static_cast<size_t>(result.best_epoch));
+    result.best_val_metrics.war = b.val_war;
+    result.best_val_metrics.uar = b.val_uar;
+    result.best_val_metrics.macro_f1 = b.val_macro_f1;
+    result.best_val_metrics.weighted_f1 = b.val_weighted_f1;
+  }
+  return result;
+}
+
+}  // namespace merhan
