@@ -9,6 +9,8 @@ void AudioOptions::Register(ConfigRegistry* r, const std::string& p) {
   r->Register(p + ".channel", &channel, "-1 = mean of channels, else the 0-based channel to keep");
   r->RegisterChoice(p + ".resample_quality", &resample_quality, {"qq", "lq", "mq", "hq", "vhq"},
                     "libsoxr quality recipe used when a file's rate differs");
+  r->RegisterChoice(p + ".cmvn", &cmvn, {"none", "utterance"},
+                    "MFCC normalisation per utterance before caching (mean and variance)");
 }
 
 void AudioOptions::Validate() const {

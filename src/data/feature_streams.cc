@@ -1,10 +1,13 @@
 #include "merhan/data/feature_streams.h"
 
-#include <sndfile.h>
+#include <filesystem>
+#include <mutex>
 
-#include <cmath>
-#include <sstream>
-
+#include "merhan/audio/audio_loader.h"
+#include "merhan/audio/cmvn.h"
+#include "merhan/audio/mfcc.h"
+#include "merhan/nn/bert.h"
+#include "merhan/text/tokenizer.h"
 #include "merhan/util/error.h"
 #include "merhan/util/hash.h"
 #include "merhan/util/logging.h"
@@ -12,87 +15,116 @@
 namespace merhan {
 namespace {
 
-// PLACEHOLDER audio features until merhan::Mfcc is merged: per frame (win_length,
-// hop_length of MfccOptions) the log energy of n_mfcc equal sub-windows. It depends
-// on the same options as MFCCs, so cache invalidation behaves as it will for them.
-FeatureMatrix PlaceholderAudio(const Utterance& u, const MfccOptions& mfcc) {
-  SF_INFO info{};
-  SNDFILE* f = sf_open(u.wav_path.c_str(), SFM_READ, &info);
-  if (!f) throw DataError(u.wav_path + ": cannot read audio: " + sf_strerror(nullptr));
-  std::vector<float> interleaved(static_cast<size_t>(info.frames * info.channels));
-  sf_readf_float(f, interleaved.data(), info.frames);
-  sf_close(f);
-  std::vector<float> x(static_cast<size_t>(info.frames), 0.0f);
-  for (sf_count_t i = 0; i < info.frames; ++i) {
-    for (int c = 0; c < info.channels; ++c) x[static_cast<size_t>(i)] += interleaved[static_cast<size_t>(i * info.channels + c)];
-    x[static_cast<size_t>(i)] /= static_cast<float>(info.channels);
-  }
-  FeatureMatrix m;
-  m.cols = mfcc.n_mfcc;
-  m.rows = 1 + static_cast<int64_t>(x.size()) / mfcc.hop_length;  // centred frames, as torchaudio
-  m.data.assign(static_cast<size_t>(m.rows * m.cols), 0.0f);
-  const int64_t sub = std::max<int64_t>(1, mfcc.win_length / mfcc.n_mfcc);
-  for (int64_t t = 0; t < m.rows; ++t) {
-    const int64_t start = t * mfcc.hop_length - mfcc.win_length / 2;
-    for (int64_t c = 0; c < m.cols; ++c) {
-      double energy = 0.0;
-      for (int64_t k = 0; k < sub; ++k) {
-        const int64_t i = start + c * sub + k;
-        if (i >= 0 && i < static_cast<int64_t>(x.size())) energy += double(x[static_cast<size_t>(i)]) * x[static_cast<size_t>(i)];
-      }
-      m.data[static_cast<size_t>(t * m.cols + c)] = static_cast<float>(std::log(1e-10 + energy / static_cast<double>(sub)));
-    }
-  }
-  return m;
-}
+// Bumped whenever an extractor's output changes for the same options, so that
+// existing caches are recomputed rather than silently reused.
+constexpr int kAudioExtractorVersion = 1;
+constexpr int kTextExtractorVersion = 1;
 
-// PLACEHOLDER text features until the BERT encoder is merged: [CLS], one row per
-// whitespace token, [SEP]; 32 pseudo-random values per row derived from the token.
-FeatureMatrix PlaceholderText(const Utterance& u, int max_length) {
-  std::vector<std::string> tokens = {"[CLS]"};
-  std::istringstream in(u.text);
-  std::string w;
-  while (in >> w && static_cast<int>(tokens.size()) < max_length - 1) tokens.push_back(w);
-  tokens.push_back("[SEP]");
-  FeatureMatrix m;
-  m.rows = static_cast<int64_t>(tokens.size());
-  m.cols = 32;
-  m.data.resize(static_cast<size_t>(m.rows * m.cols));
-  for (int64_t r = 0; r < m.rows; ++r) {
-    for (int64_t c = 0; c < m.cols; ++c) {
-      const uint64_t h = Hash64(tokens[static_cast<size_t>(r)], static_cast<uint64_t>(c));
-      m.data[static_cast<size_t>(r * m.cols + c)] = static_cast<float>(static_cast<double>(h >> 11) / 9007199254740992.0 - 0.5);
-    }
+// Size, mtime and a content hash of every file the encoder's output depends on:
+// a changed or swapped model invalidates the text cache.
+std::string EncoderIdentity(const std::string& dir) {
+  namespace fs = std::filesystem;
+  nlohmann::json files = nlohmann::json::object();
+  for (const char* name : {"config.json", "model.safetensors", "pytorch_model.bin", "vocab.txt",
+                           "tokenizer_config.json", "spiece.model", "sentencepiece.bpe.model",
+                           "tokenizer.model"}) {
+    const fs::path path = fs::path(dir) / name;
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) continue;
+    const auto size = fs::file_size(path, ec);
+    const auto mtime = fs::last_write_time(path, ec).time_since_epoch().count();
+    files[name] = Cat(size, ":", mtime);
   }
-  return m;
+  return files.dump();
 }
 
 }  // namespace
 
+FeatureMatrix ExtractMfcc(const std::string& wav_path, const AudioOptions& audio, const Mfcc& mfcc) {
+  const AudioSignal signal = LoadAudio(wav_path, audio);
+  FeatureMatrix m;
+  m.cols = mfcc.num_coefficients();
+  m.data = mfcc.Compute(signal.samples.data(), signal.samples.size(), &m.rows);
+  if (m.rows == 0) throw DataError(wav_path + ": too short for one MFCC frame");
+  if (audio.cmvn == "utterance") ApplyUtteranceCmvn(m.data.data(), m.rows, static_cast<int>(m.cols));
+  return m;
+}
+
 FeatureStream AudioFeatureStream(const AudioOptions& audio, const MfccOptions& mfcc) {
+  CheckSampleRatesAgree(audio, mfcc);
   FeatureStream s;
   s.name = "mfcc";
   s.input = CacheInput::kWavFile;
-  s.config_json = Cat("{\"extractor\":\"placeholder-log-energy-v1\",\"audio\":", audio.ToString(),
+  s.config_json = Cat("{\"extractor\":\"mfcc-v", kAudioExtractorVersion, "\",\"audio\":", audio.ToString(),
                       ",\"mfcc\":", mfcc.ToString(), "}");
-  s.extract = [mfcc](const Utterance& u) { return PlaceholderAudio(u, mfcc); };
+  auto extractor = std::make_shared<Mfcc>(mfcc);
+  s.extract = [audio, extractor](const Utterance& u) { return ExtractMfcc(u.wav_path, audio, *extractor); };
   return s;
 }
 
+// Lazily loaded encoder shared by the extraction threads: a warm cache never
+// loads the model.
+struct LazyTextEncoder {
+  TextOptions options;
+  std::once_flag once;
+  TextEncoder encoder;
+  const TextEncoder& Get() {
+    std::call_once(once, [this] {
+      encoder = LoadBertEncoder(options);
+      log::Info(Cat("text encoder ", options.model_dir, ": ", encoder.config.ToString()));
+    });
+    return encoder;
+  }
+};
+
+FeatureMatrix ExtractTextFeatures(const std::string& text, const TextEncoder& encoder, int max_length) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw DataError("empty transcript");
+  torch::NoGradGuard no_grad;
+  const std::vector<Encoding> batch = {encoder.tokenizer->Encode(text, max_length)};
+  BertModel model = encoder.model;  // a holder copy: Encode is non-const
+  BertOutput out = model->Encode(batch);
+  torch::Tensor hidden = out.last_hidden_state[0].to(torch::kFloat32).contiguous().cpu();
+  FeatureMatrix m;
+  m.rows = hidden.size(0);
+  m.cols = hidden.size(1);
+  m.data.assign(hidden.data_ptr<float>(), hidden.data_ptr<float>() + hidden.numel());
+  return m;
+}
+
 FeatureStream TextFeatureStream(const TextOptions& text) {
+  if (text.model_dir.empty()) {
+    throw UsageError("text.model_dir: required (a local Hugging Face BERT directory, or \"minilm\")");
+  }
   FeatureStream s;
   s.name = "text";
   s.input = CacheInput::kText;
-  s.config_json = Cat("{\"extractor\":\"placeholder-token-hash-v1\",\"max_length\":", text.max_length, "}");
+  const std::string dir = ResolveModelDir(text.model_dir);
+  s.config_json = Cat("{\"extractor\":\"bert-last-hidden-v", kTextExtractorVersion, "\",\"model_dir\":",
+                      nlohmann::json(dir).dump(), ",\"files\":", EncoderIdentity(dir),
+                      ",\"max_length\":", text.max_length, ",\"dtype\":\"", text.dtype, "\"}");
+  auto lazy = std::make_shared<LazyTextEncoder>();
+  lazy->options = text;
+  lazy->options.model_dir = dir;
+  lazy->options.trainable_layers = 0;  // cached outputs are those of the frozen encoder
   const int max_length = text.max_length;
-  s.extract = [max_length](const Utterance& u) { return PlaceholderText(u, max_length); };
+  s.extract = [lazy, max_length](const Utterance& u) {
+    try {
+      return ExtractTextFeatures(u.text, lazy->Get(), max_length);
+    } catch (const DataError& e) {
+      throw DataError(u.id + ": " + e.what());
+    }
+  };
   return s;
 }
 
 CorpusFeatures EnsureCorpusFeatures(const Corpus& corpus, const DataOptions& data, const AudioOptions& audio,
-                                    const MfccOptions& mfcc, const TextOptions& text, bool progress, bool compute) {
+                                    const MfccOptions& mfcc, const TextOptions& text, bool progress, bool compute,
+                                    bool need_audio, bool need_text) {
   CorpusFeatures out;
-  for (const FeatureStream& s : {AudioFeatureStream(audio, mfcc), TextFeatureStream(text)}) {
+  std::vector<FeatureStream> streams;
+  if (need_audio) streams.push_back(AudioFeatureStream(audio, mfcc));
+  if (need_text) streams.push_back(TextFeatureStream(text));
+  for (const FeatureStream& s : streams) {
     auto cache = std::make_unique<FeatureCache>(data.cache_dir, s.name, s.config_json, s.input);
     std::unique_ptr<ProgressBar> bar;
     ProgressCallback callback;

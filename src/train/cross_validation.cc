@@ -80,6 +80,7 @@ RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidat
   const bool resume = !resume_dir.empty();
   const std::string run_dir = resume ? resume_dir : RunDirectory::Create(config, argv).path;
   if (run_dir_out) *run_dir_out = run_dir;
+  if (!resume && plan.describe_run) plan.describe_run(run_dir);
   log::Info((resume ? "resuming run directory " : "run directory ") + run_dir);
   const torch::Device device = ResolveDevice(config.train.device);
   log::Info(Cat("device ", device.str(), config.train.bf16 && device.is_cuda() ? " (bf16 autocast)" : ""));

@@ -25,6 +25,7 @@ void ExperimentConfig::Validate() const {
   text.Validate();
   model.Validate();
   train.Validate();
+  CheckSampleRatesAgree(audio, mfcc);
 }
 
 nlohmann::json ExperimentConfig::ToJson() const {
@@ -57,7 +58,10 @@ ExperimentConfig ExperimentConfig::Load(const std::string& path,
     const fs::path base = fs::path(file).parent_path();
     if (config.data.root != before.data.root) ResolvePath(&config.data.root, base);
     if (config.data.manifest != before.data.manifest) ResolvePath(&config.data.manifest, base);
-    if (config.text.model_dir != before.text.model_dir) ResolvePath(&config.text.model_dir, base);
+    // "minilm" names the bundled encoder, not a folder next to the config.
+    if (config.text.model_dir != before.text.model_dir && config.text.model_dir != "minilm") {
+      ResolvePath(&config.text.model_dir, base);
+    }
   }
   // --set values are relative to the working directory, like any CLI path.
   for (const auto& o : overrides) r.ApplyOverride(o);

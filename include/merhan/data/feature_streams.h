@@ -1,8 +1,6 @@
-// The cached feature streams of a corpus: "mfcc" (audio) and "text" (frozen text
-// encoder output). Each stream is its extractor plus the config JSON its features
-// depend on (the cache key). The extractors here are PLACEHOLDERS until the audio
-// frontend (Mfcc, LoadAudio) and the text encoder are merged: the lead replaces the
-// bodies of AudioFeatureStream / TextFeatureStream, keeping the signatures.
+// The cached feature streams of a corpus: "mfcc" (audio: LoadAudio + Mfcc + CMVN)
+// and "text" (the frozen text encoder's last hidden state). Each stream is its
+// extractor plus the config JSON its features depend on (the cache key).
 #pragma once
 
 #include <memory>
@@ -26,6 +24,15 @@ struct FeatureStream {
 FeatureStream AudioFeatureStream(const AudioOptions& audio, const MfccOptions& mfcc);
 FeatureStream TextFeatureStream(const TextOptions& text);
 
+class Mfcc;
+struct TextEncoder;
+
+// The per-utterance extractors, shared with `merhan predict` so that prediction
+// computes features exactly as training did.
+FeatureMatrix ExtractMfcc(const std::string& wav_path, const AudioOptions& audio, const Mfcc& mfcc);
+// DataError for an empty transcript.
+FeatureMatrix ExtractTextFeatures(const std::string& text, const TextEncoder& encoder, int max_length);
+
 struct CorpusFeatures {
   std::unique_ptr<FeatureCache> audio;  // "mfcc"
   std::unique_ptr<FeatureCache> text;   // "text"
@@ -37,6 +44,6 @@ struct CorpusFeatures {
 // With compute = false, missing features are a DataError (eval of a cached corpus).
 CorpusFeatures EnsureCorpusFeatures(const Corpus& corpus, const DataOptions& data, const AudioOptions& audio,
                                     const MfccOptions& mfcc, const TextOptions& text, bool progress = true,
-                                    bool compute = true);
+                                    bool compute = true, bool need_audio = true, bool need_text = true);
 
 }  // namespace merhan

@@ -62,6 +62,9 @@ struct CrossValidationPlan {
   // Builds a fresh model; the driver seeds torch before calling it. Empty =
   // BuildModel(config.model, dims).
   std::function<EmotionModel(const ModelDims&)> make_model;
+  // Called once the run directory exists (not on resume): writes what the data
+  // layer knows about the run, e.g. the corpus counts and the per-fold table.
+  std::function<void(const std::string& run_dir)> describe_run;
 };
 
 }  // namespace merhan
