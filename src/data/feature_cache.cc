@@ -158,10 +158,9 @@ FeatureCache::FeatureCache(const std::string& cache_dir, const std::string& stre
   }
   key_ = HexDigest(Hash64(Cat(kFormat, kVersion, "\n", stream, "\n", config_json)));
   dir_ = (fs::path(cache_dir) / (stream + "-" + key_)).string();
+  // A broken cache is reported (and rebuilt) by Ensure().
   std::string problem;
-  if (!LoadIndex(&problem) && !problem.empty()) {
-    log::Warn(Cat("feature cache ", dir_, ": ", problem, "; it will be rebuilt"));
-  }
+  LoadIndex(&problem);
 }
 
 FeatureCache::~FeatureCache() { Unmap(); }

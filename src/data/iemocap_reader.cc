@@ -177,6 +177,11 @@ std::map<std::string, TranscriptLine> ParseTranscriptFile(const std::string& pat
     }
     std::string text = raw.substr(close + 2);
     text = Trim(text);
+    int session = 0;
+    char gender = 0;
+    std::string dialog;
+    // Unlabelled turns (..._MXX0) may repeat; a labelled utterance id may not.
+    if (!SplitUtteranceId(id, &session, &gender, &dialog)) continue;
     auto [it, inserted] = out.emplace(id, TranscriptLine{text, n});
     if (!inserted) Malformed(path, n, Cat("utterance ", id, " already transcribed at line ", it->second.line), raw);
   }
