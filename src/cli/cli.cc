@@ -35,6 +35,7 @@ int Run(int argc, char** argv) {
 
   AddTrainCommand(app);
   AddConfigCommand(app);
+  AddMfccCommand(app);
 
   try {
     app.parse(argc, argv);

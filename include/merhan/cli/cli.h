@@ -17,6 +17,7 @@ int Run(int argc, char** argv);
 // throw merhan::Error subclasses; Run() maps them to exit codes.
 void AddConfigCommand(CLI::App& app);
 void AddTrainCommand(CLI::App& app);
+void AddMfccCommand(CLI::App& app);
 
 // The original command line, for run directories.
 const std::vector<std::string>& CommandLine();
