@@ -112,6 +112,9 @@ def kaldi_mfcc(x, o, dtype):
     require(int(sr * frame_shift * 0.001) == o["hop_length"], "this hop_length in whole ms")
     pow2 = 1 << (o["win_length"] - 1).bit_length()
     require(o["n_fft"] in (pow2, o["win_length"]), "n_fft other than win_length or its next power of two")
+    if o["snip_edges"] and len(x) < o["win_length"]:
+        # torchaudio asserts here; Kaldi (snip_edges) yields zero frames, as merhan does.
+        return np.zeros((0, o["n_mfcc"]))
     wav = torch.from_numpy(x).to(dtype).unsqueeze(0)
     y = kaldi.mfcc(wav, sample_frequency=float(sr), frame_length=frame_length, frame_shift=frame_shift,
                    round_to_power_of_two=o["n_fft"] == pow2, window_type=window, snip_edges=o["snip_edges"],
