@@ -50,6 +50,7 @@ struct Variant {
 class MfccParity : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
+    testing::InSuiteSetup() = true;
     dir_ = new testing::TempDir();
     const std::string speech = testing::MakeSpeech(*dir_);
     nlohmann::json jobs = nlohmann::json::array();
@@ -100,6 +101,7 @@ class MfccParity : public ::testing::Test {
       }
     }
     ok_ = testing::RunReferenceJobs(*dir_, jobs, "parity_jobs");
+    testing::InSuiteSetup() = false;
   }
   static void TearDownTestSuite() {
     delete dir_;
@@ -107,6 +109,7 @@ class MfccParity : public ::testing::Test {
   }
 
   static void Check(const std::string& key) {
+    ASSERT_EQ(testing::SuiteSetupErrors(), "");
     ASSERT_TRUE(ok_) << "scripts/ref_mfcc.py failed";
     ASSERT_TRUE(variants_->count(key)) << key;
     double worst = 0.0, reference_self_error = 0.0;
