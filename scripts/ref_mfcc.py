@@ -6,6 +6,7 @@ Run with the project venv's python (torchaudio, librosa, soxr, soundfile):
   ref_mfcc.py mfcc --signal sig.npy --options opts.json --impl torchaudio --out ref.npy
   ref_mfcc.py mfcc --wav a.wav      --options opts.json --impl librosa    --out ref.npy
   ref_mfcc.py resample --signal x.npy --in-rate 44100 --out-rate 16000 --out y.npy
+  ref_mfcc.py batch jobs.json      (many of the above in one process)
 
 `--options` is the JSON that `MfccOptions::ToString()` prints (a "mfcc" object, or
 its contents), so the reference runs on exactly the settings merhan used. The
@@ -111,6 +112,9 @@ def kaldi_mfcc(x, o, dtype):
     require(int(sr * frame_shift * 0.001) == o["hop_length"], "this hop_length in whole ms")
     pow2 = 1 << (o["win_length"] - 1).bit_length()
     require(o["n_fft"] in (pow2, o["win_length"]), "n_fft other than win_length or its next power of two")
+    if o["snip_edges"] and len(x) < o["win_length"]:
+        # torchaudio asserts here; Kaldi (snip_edges) yields zero frames, as merhan does.
+        return np.zeros((0, o["n_mfcc"]))
     wav = torch.from_numpy(x).to(dtype).unsqueeze(0)
     y = kaldi.mfcc(wav, sample_frequency=float(sr), frame_length=frame_length, frame_shift=frame_shift,
                    round_to_power_of_two=o["n_fft"] == pow2, window_type=window, snip_edges=o["snip_edges"],
@@ -142,7 +146,7 @@ def cmd_mfcc(args):
     import torch
 
     torch.set_num_threads(1)
-    o = load_options(args.options)
+    o = load_options(args.options) if isinstance(args.options, str) else args.options.get("mfcc", args.options)
     x = load_signal(args, o["sample_rate"])
     if args.impl == "librosa":
         y = librosa_mfcc(x, o, args.dtype)
@@ -160,6 +164,23 @@ def cmd_resample(args):
     y = soxr.resample(x, args.in_rate, args.out_rate, quality=args.quality)
     np.save(args.out, np.ascontiguousarray(y, dtype=np.float32))
     print(f"soxr {soxr.__version__} {args.quality}: {x.shape[0]} -> {y.shape[0]} samples -> {args.out}")
+
+
+def cmd_batch(args):
+    """Many jobs in one process (torch's import alone takes seconds). jobs.json is a
+    list of objects with the keys of `mfcc` (signal|wav, options: path or object,
+    impl, dtype, out) or of `resample` (cmd: "resample", signal, in_rate, out_rate,
+    quality, out)."""
+    with open(args.jobs) as f:
+        jobs = json.load(f)
+    for job in jobs:
+        ns = argparse.Namespace(signal=job.get("signal"), wav=job.get("wav"), out=job["out"])
+        if job.get("cmd") == "resample":
+            ns.in_rate, ns.out_rate, ns.quality = job["in_rate"], job["out_rate"], job.get("quality", "HQ")
+            cmd_resample(ns)
+        else:
+            ns.options, ns.impl, ns.dtype = job["options"], job["impl"], job.get("dtype", "float32")
+            cmd_mfcc(ns)
 
 
 def main():
@@ -182,6 +203,9 @@ def main():
     r.add_argument("--quality", default="HQ", choices=["QQ", "LQ", "MQ", "HQ", "VHQ"])
     r.add_argument("--out", required=True)
     r.set_defaults(fn=cmd_resample)
+    b = sub.add_parser("batch", help=cmd_batch.__doc__)
+    b.add_argument("jobs", help="JSON list of jobs")
+    b.set_defaults(fn=cmd_batch)
     args = p.parse_args()
     args.fn(args)
 

@@ -42,6 +42,7 @@ int Run(int argc, char** argv) {
   AddFeaturesCommand(app);
   AddEvalCommand(app);
   AddPredictCommand(app);
+  AddMfccCommand(app);
 
   try {
     app.parse(argc, argv);

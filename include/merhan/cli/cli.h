@@ -22,6 +22,7 @@ void AddEmbedTextCommand(CLI::App& app);
 void AddFeaturesCommand(CLI::App& app);
 void AddEvalCommand(CLI::App& app);
 void AddPredictCommand(CLI::App& app);
+void AddMfccCommand(CLI::App& app);
 
 // The original command line, for run directories.
 const std::vector<std::string>& CommandLine();
