@@ -136,6 +136,14 @@ TEST(Models, GradientsReachEveryParameterAndNoPadding) {
 // A few Adam steps on a small separable problem (class = direction of the mean of
 // the audio frames and of the text vectors) reduce the loss substantially.
 TEST(Models, AdamStepsReduceTheLossOnASeparableProblem) {
+  // One thread: these tiny ops gain nothing from more, and OpenMP spinning on a
+  // busy shared machine made the test 20x slower.
+  const int threads = torch::get_num_threads();
+  torch::set_num_threads(1);
+  struct Restore {
+    int n;
+    ~Restore() { torch::set_num_threads(n); }
+  } restore{threads};
   torch::manual_seed(3);
   const int classes = 4;
   const auto audio_directions = 2 * torch::randn({classes, 40});
