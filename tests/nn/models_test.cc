@@ -136,6 +136,14 @@ TEST(Models, GradientsReachEveryParameterAndNoPadding) {
 // A few Adam steps on a small separable problem (class = direction of the mean of
 // the audio frames and of the text vectors) reduce the loss substantially.
 TEST(Models, AdamStepsReduceTheLossOnASeparableProblem) {
+  // One thread: these tiny ops gain nothing from more, and OpenMP spinning on a
+  // busy shared machine made the test 20x slower.
+  const int threads = torch::get_num_threads();
+  torch::set_num_threads(1);
+  struct Restore {
+    int n;
+    ~Restore() { torch::set_num_threads(n); }
+  } restore{threads};
   torch::manual_seed(3);
   const int classes = 4;
   const auto audio_directions = 2 * torch::randn({classes, 40});
@@ -215,6 +223,38 @@ TEST(Models, ModelsReadOnlyTheStreamsTheyUse) {
   o.type = "merhan";
   o.modalities = "audio";
   EXPECT_EQ(BuildModel(o, dims)->forward(batch).sizes(), torch::IntArrayRef({2, 4}));
+}
+
+}  // namespace
+}  // namespace merhan
+
+namespace merhan {
+namespace {
+
+// On a CUDA machine every model gives the CPU's logits (fp32; TF32 off by default
+// in LibTorch matmuls, tolerance 1e-4 for cuDNN's LSTM/attention kernels).
+TEST(Models, CudaMatchesCpu) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  torch::manual_seed(13);
+  const auto items = RandomItems({30, 8, 17}, {6, 19, 11}, 40, 64);
+  const auto items_wide = RandomItems({30, 8, 17}, {6, 19, 11}, 40, 384);
+  for (const auto& variant : ModelVariants()) {
+    SCOPED_TRACE(variant.name);
+    auto model = BuildModel(variant.options, variant.dims);
+    testing::Perturb(*model);
+    model->eval();
+    torch::NoGradGuard no_grad;
+    const auto batch = Collate(variant.dims.text_dim == 384 ? items_wide : items, 4, 3);
+    const auto cpu = model->forward(batch);
+    model->to(torch::kCUDA);
+    Batch on_cuda = batch;  // (Batch::To lives in merhan_data, which nn_test does not link)
+    for (auto* t : {&on_cuda.audio, &on_cuda.audio_lengths, &on_cuda.audio_mask, &on_cuda.text, &on_cuda.text_mask,
+                    &on_cuda.labels}) {
+      *t = t->to(torch::kCUDA);
+    }
+    const auto cuda = model->forward(on_cuda).cpu();
+    EXPECT_LE((cpu - cuda).abs().max().item<double>(), 1e-4);
+  }
 }
 
 }  // namespace

@@ -55,7 +55,8 @@ TEST(Metrics, MatchScikitLearnOnRandomAndEdgeCases) {
 TEST(Metrics, FixtureCoversTheEdgeCases) {
   // The edge cases the metrics must get right are present (and hence checked above).
   std::set<std::string> names;
-  for (const auto& c : LoadFixture()["cases"]) names.insert(c["name"].get<std::string>());
+  const auto fixture = LoadFixture();  // kept alive: the loop iterates a member of it
+  for (const auto& c : fixture["cases"]) names.insert(c["name"].get<std::string>());
   for (const char* required : {"all_correct", "class_never_predicted", "class_absent_from_truth", "all_wrong"}) {
     EXPECT_TRUE(names.count(required)) << required;
   }
