@@ -5,7 +5,24 @@
 #include <array>
 #include <cstdio>
 
+#ifndef MERHAN_TEST_SOURCE_DIR
+#define MERHAN_TEST_SOURCE_DIR "."
+#endif
+#ifndef MERHAN_TEST_BINARY
+#define MERHAN_TEST_BINARY "merhan"
+#endif
+#ifndef MERHAN_TEST_PYTHON
+#define MERHAN_TEST_PYTHON "python3"
+#endif
+
 namespace merhan::testing {
+
+std::string BuildDefault(const std::string& name) {
+  if (name == "MERHAN_SOURCE_DIR") return MERHAN_TEST_SOURCE_DIR;
+  if (name == "MERHAN_BINARY") return MERHAN_TEST_BINARY;
+  if (name == "MERHAN_PYTHON") return MERHAN_TEST_PYTHON;
+  return "";
+}
 
 CommandResult RunCommand(const std::string& command) {
   CommandResult result;

@@ -13,10 +13,14 @@ inline std::string EnvOr(const char* name, const std::string& fallback) {
   return v && *v ? v : fallback;
 }
 
-inline std::string SourceDir() { return EnvOr("MERHAN_SOURCE_DIR", "."); }
+// The value tests/CMakeLists.txt compiled in for MERHAN_SOURCE_DIR,
+// MERHAN_BINARY or MERHAN_PYTHON (".", "merhan", "python3" without CMake).
+std::string BuildDefault(const std::string& name);
+
+inline std::string SourceDir() { return EnvOr("MERHAN_SOURCE_DIR", BuildDefault("MERHAN_SOURCE_DIR")); }
 inline std::string FixtureDir() { return SourceDir() + "/tests/fixtures"; }
-inline std::string MerhanBinary() { return EnvOr("MERHAN_BINARY", "merhan"); }
-inline std::string PythonBinary() { return EnvOr("MERHAN_PYTHON", "python3"); }
+inline std::string MerhanBinary() { return EnvOr("MERHAN_BINARY", BuildDefault("MERHAN_BINARY")); }
+inline std::string PythonBinary() { return EnvOr("MERHAN_PYTHON", BuildDefault("MERHAN_PYTHON")); }
 
 // A fresh directory under the system temp dir, removed when the object dies.
 class TempDir {
