@@ -187,7 +187,7 @@ std::string LineChart(const std::string& title, const std::string& y_label, cons
 std::string ConfusionHeatmap(const std::vector<std::string>& classes, const std::vector<std::vector<int64_t>>& m) {
   const int n = static_cast<int>(classes.size());
   const int cell = n <= 6 ? 72 : 48, left = 90, top = 56;
-  const int W = left + n * cell + 20, H = top + n * cell + 40;
+  const int W = left + n * cell + 20, H = top + n * cell + 12;
   std::ostringstream svg;
   svg << "<svg class=\"heatmap\" width=\"" << W << "\" height=\"" << H
       << "\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"confusion matrix\">";
@@ -221,7 +221,6 @@ std::string ConfusionHeatmap(const std::vector<std::string>& classes, const std:
           << "\" text-anchor=\"middle\" fill=\"" << ink << "\" class=\"cp\">" << Num(100 * share, 1) << "%</text>";
     }
   }
-  svg << "<text x=\"" << left << "\" y=\"" << H - 12 << "\" class=\"tick\">cell colour: share of the true class's utterances (row-normalised)</text>";
   svg << "</svg>";
   return svg.str();
 }
@@ -230,7 +229,7 @@ std::string RecallBars(const std::vector<std::string>& classes, const std::vecto
                        const std::vector<std::vector<double>>& per_run) {
   const int n = static_cast<int>(classes.size());
   const int bar = 26, gap = 12, left = 70, top = 16, pw = 400;
-  const int W = left + pw + 70, H = top + n * (bar + gap) + 36;
+  const int W = left + pw + 80, H = top + n * (bar + gap) + 22;
   std::ostringstream svg;
   svg << "<svg class=\"bars\" width=\"" << W << "\" height=\"" << H
       << "\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"per-class recall\">";
@@ -248,7 +247,9 @@ std::string RecallBars(const std::vector<std::string>& classes, const std::vecto
     svg << "<rect x=\"" << left << "\" y=\"" << y << "\" width=\"" << pw * r << "\" height=\"" << bar
         << "\" fill=\"" << kPalette[i % 10] << "\"><title>" << Escape(classes[i]) << " recall "
         << Num(100 * r, 1) << "%</title></rect>";
-    svg << "<text x=\"" << left + pw * r + 6 << "\" y=\"" << y + bar / 2 + 4 << "\" class=\"tick\">"
+    double label_x = r;  // right of the bar and of every run's tick
+    for (const auto& run : per_run) if (i < static_cast<int>(run.size())) label_x = std::max(label_x, run[i]);
+    svg << "<text x=\"" << left + pw * label_x + 6 << "\" y=\"" << y + bar / 2 + 4 << "\" class=\"tick\">"
         << Num(100 * r, 1) << "%</text>";
     for (const auto& run : per_run) {  // each run's recall as a tick on the bar
       if (i >= static_cast<int>(run.size())) continue;
@@ -256,8 +257,6 @@ std::string RecallBars(const std::vector<std::string>& classes, const std::vecto
           << "\" y2=\"" << y + bar - 3 << "\" stroke=\"#222\" stroke-width=\"1.5\" opacity=\"0.6\"/>";
     }
   }
-  svg << "<text x=\"" << left << "\" y=\"" << H - 4
-      << "\" class=\"tick\">bar: recall of the summed confusion matrix; ticks: each fold and seed</text>";
   svg << "</svg>";
   return svg.str();
 }
@@ -353,8 +352,12 @@ std::string RenderReportHtml(const ReportData& data) {
     std::vector<std::vector<double>> per_run;
     for (const auto& o : outcomes) per_run.push_back(o.test.recall);
     html << "<h2>Confusion matrix (test, summed over " << outcomes.size() << " fold/seed runs)</h2>\n"
-         << ConfusionHeatmap(data.classes, summary.confusion) << "\n";
-    html << "<h2>Per-class recall (test)</h2>\n" << RecallBars(data.classes, recall, per_run) << "\n";
+         << ConfusionHeatmap(data.classes, summary.confusion)
+         << "\n<p class=\"meta\">Rows: true class; columns: predicted. Cell colour and percentage: share of the "
+            "true class's utterances (row-normalised); the diagonal is each class's recall.</p>\n";
+    html << "<h2>Per-class recall (test)</h2>\n" << RecallBars(data.classes, recall, per_run)
+         << "\n<p class=\"meta\">Bars: recall from the summed confusion matrix; black ticks: each fold and "
+            "seed on its own.</p>\n";
   }
   if (!data.config.is_null()) {
     html << "<h2>Resolved configuration</h2>\n<pre>" << Escape(data.config.dump(2)) << "</pre>\n";

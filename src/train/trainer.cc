@@ -344,6 +344,9 @@ FitResult Trainer::Fit(BatchSource& train, BatchSource& val, const std::string& 
   int start_epoch = 0;
   if (resume && LoadLast(dir, &result.history, &finished)) {
     start_epoch = result.history.empty() ? 0 : result.history.back().epoch + 1;
+    // Recomputed rather than taken from the checkpoint, so that a finished run
+    // resumed with a larger train.epochs trains on (unless it stopped early).
+    finished = early_stopping_.ShouldStop() || start_epoch >= options_.epochs;
     log::Info(Cat("fold ", meta_.fold, " seed ", meta_.seed, ": resuming after epoch ", start_epoch,
                   finished ? " (already finished)" : ""));
     // metrics.jsonl may hold a line written after the last checkpoint: rewrite it

@@ -193,6 +193,8 @@ TEST(Report, IsSelfContainedHtmlWithTheCharts) {
   std::string run_dir;
   RunCrossValidation(c, corpus.Plan(), {"merhan"}, "", &run_dir);
   const std::string html = ReadFileToString(run_dir + "/report.html");
+  // For looking at it in a browser: MERHAN_TEST_KEEP_REPORT=/tmp/report.html.
+  if (const char* keep = std::getenv("MERHAN_TEST_KEEP_REPORT")) WriteStringAtomically(keep, html);
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_NE(html.find("</html>"), std::string::npos);
   auto count = [&](const std::string& needle) {

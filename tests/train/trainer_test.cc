@@ -337,3 +337,54 @@ TEST(EvaluationTest, PredictionsCsvHasEveryClassProbability) {
 
 }  // namespace
 }  // namespace merhan
+
+namespace merhan {
+namespace {
+
+// These run only where LibTorch sees a GPU (skipped on the CPU-only CI).
+TEST(CudaTest, AutocastGuardRunsMatmulsInBf16) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  const auto a = torch::randn({8, 8}, torch::Device(torch::kCUDA, 0));
+  {
+    AutocastGuard guard(a.device(), true);
+    EXPECT_TRUE(guard.active());
+    EXPECT_EQ(torch::mm(a, a).scalar_type(), torch::kBFloat16);
+  }
+  EXPECT_EQ(torch::mm(a, a).scalar_type(), torch::kFloat32);  // restored
+  {
+    AutocastGuard off(a.device(), false);
+    EXPECT_EQ(torch::mm(a, a).scalar_type(), torch::kFloat32);
+  }
+}
+
+TEST(CudaTest, TrainsWithBf16AndResumesOnTheGpu) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  testing::TempDir dir;
+  TrainOptions o;
+  o.lr = 0.02;
+  o.epochs = 4;
+  o.device = "cuda";
+  o.bf16 = true;
+  const auto run = [&](int epochs, bool resume) {
+    o.epochs = epochs;
+    torch::manual_seed(7);
+    testing::TinyModel model(6, 3);
+    CheckpointMeta meta;
+    meta.classes = {"a", "b", "c"};
+    meta.dims = {3, 6, 0};
+    Trainer trainer(o, testing::AsEmotionModel(model), ResolveDevice("cuda"),
+                    SplitParameters(*model), meta);
+    testing::SyntheticSource train(testing::MakeExamples(96, 6, 3, 1), 8, true, 11);
+    testing::SyntheticSource val(testing::MakeExamples(30, 6, 3, 2, 2.0, "val"), 8, false);
+    return trainer.Fit(train, val, dir.path(), resume);
+  };
+  const FitResult first = run(4, false);
+  EXPECT_LT(first.history.back().train_loss, first.history.front().train_loss);
+  EXPECT_GT(first.history[static_cast<size_t>(first.best_epoch)].val_uar, 0.8);
+  // Continue the finished run for 2 more epochs: optimiser state must land on the GPU.
+  const FitResult more = run(6, true);
+  EXPECT_EQ(more.history.size(), 6u);
+}
+
+}  // namespace
+}  // namespace merhan
