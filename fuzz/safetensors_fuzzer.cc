@@ -3,7 +3,7 @@
 // merhan::DataError; crashes, sanitizer reports and other exceptions are bugs.
 //
 //   cmake -S . -B build-fuzz -DMERHAN_BUILD_FUZZERS=ON ... && ninja -C build-fuzz safetensors_fuzzer
-//   build-fuzz/fuzz/safetensors_fuzzer -jobs=1 -max_total_time=600 fuzz/corpus/safetensors
+//   build-fuzz/safetensors_fuzzer -jobs=1 -max_total_time=600 fuzz/corpus/safetensors
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
