@@ -102,11 +102,12 @@ SentencePieceModel::~SentencePieceModel() {
 std::vector<int> SentencePieceModel::Encode(const std::string& text) const {
   std::vector<int> ids(text.size() + 16);
   char err[512] = {0};
-  int n = plugin_->encode(handle_, text.c_str(), ids.data(), static_cast<int>(ids.size()), err, sizeof(err));
+  int n = plugin_->encode(handle_, text.data(), text.size(), ids.data(), static_cast<int>(ids.size()), err,
+                         sizeof(err));
   if (n < 0) throw DataError(path_ + ": encoding failed: " + err);
   if (n > static_cast<int>(ids.size())) {
     ids.resize(n);
-    n = plugin_->encode(handle_, text.c_str(), ids.data(), n, err, sizeof(err));
+    n = plugin_->encode(handle_, text.data(), text.size(), ids.data(), n, err, sizeof(err));
   }
   ids.resize(n);
   return ids;

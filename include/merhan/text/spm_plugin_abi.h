@@ -9,9 +9,9 @@ extern "C" {
 
 // Returns a handle or nullptr; on failure writes a message into err.
 typedef void* (*merhan_spm_load_fn)(const char* model_path, char* err, size_t err_len);
-// Encodes UTF-8 text into ids. Returns the number of ids (which may exceed
+// Encodes UTF-8 text of text_len bytes (NULs allowed) into ids. Returns the number of ids (which may exceed
 // max_ids: call again with a larger buffer), or -1 with a message in err.
-typedef int (*merhan_spm_encode_fn)(void* handle, const char* text, int* ids, int max_ids,
+typedef int (*merhan_spm_encode_fn)(void* handle, const char* text, size_t text_len, int* ids, int max_ids,
                                     char* err, size_t err_len);
 typedef int (*merhan_spm_vocab_size_fn)(void* handle);
 // Piece for an id; the pointer lives as long as the handle.

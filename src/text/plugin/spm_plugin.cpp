@@ -31,11 +31,12 @@ __attribute__((visibility("default"))) void* merhan_spm_load(const char* model_p
   return sp;
 }
 
-__attribute__((visibility("default"))) int merhan_spm_encode(void* handle, const char* text, int* ids,
-                                                             int max_ids, char* err, size_t err_len) {
+__attribute__((visibility("default"))) int merhan_spm_encode(void* handle, const char* text, size_t text_len,
+                                                             int* ids, int max_ids, char* err, size_t err_len) {
   auto* sp = static_cast<sentencepiece::SentencePieceProcessor*>(handle);
   std::vector<int> out;
-  const auto status = sp->Encode(text, &out);
+  // With the length: text may hold NUL characters (the Python package encodes them).
+  const auto status = sp->Encode(std::string(text, text_len), &out);
   if (!status.ok()) {
     CopyError(status.ToString(), err, err_len);
     return -1;
