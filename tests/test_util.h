@@ -13,10 +13,21 @@ inline std::string EnvOr(const char* name, const std::string& fallback) {
   return v && *v ? v : fallback;
 }
 
-inline std::string SourceDir() { return EnvOr("MERHAN_SOURCE_DIR", "."); }
+// Defaults compiled in by tests/CMakeLists.txt; the environment overrides them.
+#ifndef MERHAN_TEST_SOURCE_DIR
+#define MERHAN_TEST_SOURCE_DIR "."
+#endif
+#ifndef MERHAN_TEST_BINARY
+#define MERHAN_TEST_BINARY "merhan"
+#endif
+#ifndef MERHAN_TEST_PYTHON
+#define MERHAN_TEST_PYTHON "python3"
+#endif
+
+inline std::string SourceDir() { return EnvOr("MERHAN_SOURCE_DIR", MERHAN_TEST_SOURCE_DIR); }
 inline std::string FixtureDir() { return SourceDir() + "/tests/fixtures"; }
-inline std::string MerhanBinary() { return EnvOr("MERHAN_BINARY", "merhan"); }
-inline std::string PythonBinary() { return EnvOr("MERHAN_PYTHON", "python3"); }
+inline std::string MerhanBinary() { return EnvOr("MERHAN_BINARY", MERHAN_TEST_BINARY); }
+inline std::string PythonBinary() { return EnvOr("MERHAN_PYTHON", MERHAN_TEST_PYTHON); }
 
 // A fresh directory under the system temp dir, removed when the object dies.
 class TempDir {
