@@ -20,8 +20,6 @@ AudioEncoderImpl::AudioEncoderImpl(const AudioEncoderOptions& options) : options
 torch::Tensor AudioEncoderImpl::forward(const torch::Tensor& audio, const torch::Tensor& lengths,
                                         const torch::Tensor& mask) {
   const int64_t frames = audio.size(1);
-  // Packing needs the lengths on the CPU; packing (instead of running over the
-  // padding) keeps the backward direction from starting in padded frames.
   const auto cpu_lengths = lengths.to(torch::kCPU, torch::kInt64);
   if (cpu_lengths.dim() != 1 || cpu_lengths.size(0) != audio.size(0)) {
     throw UsageError("model input: audio_lengths must have one entry per utterance");
@@ -34,12 +32,37 @@ torch::Tensor AudioEncoderImpl::forward(const torch::Tensor& audio, const torch:
                        std::to_string(shortest) + ".." + std::to_string(longest));
     }
   }
-  namespace rnn = torch::nn::utils::rnn;
-  const auto packed = rnn::pack_padded_sequence(audio, cpu_lengths, /*batch_first=*/true,
-                                                /*enforce_sorted=*/false);
-  const auto encoded = std::get<0>(lstm_->forward_with_packed_input(packed));
-  auto out = std::get<0>(rnn::pad_packed_sequence(encoded, /*batch_first=*/true, /*padding_value=*/0.0,
-                                                  /*total_length=*/frames));
+  // A packed bidirectional LSTM would give these outputs, but LibTorch's CPU
+  // backward through packed sequences copies a full-size gradient per time step
+  // (measured 22x slower at 380 frames). So each direction runs on padded input:
+  // the forward direction reads the padding only after an utterance's end, and
+  // the backward direction runs on each utterance reversed within its own length,
+  // so no valid output ever sees padding. Padded outputs are zeroed, as
+  // pad_packed_sequence does.
+  const int64_t batch = audio.size(0);
+  const auto positions = torch::arange(frames, lengths.options().dtype(torch::kInt64)).unsqueeze(0).expand({batch, frames});
+  const auto valid_lengths = lengths.to(torch::kInt64).unsqueeze(1);
+  const auto reversed = torch::where(positions < valid_lengths, valid_lengths - 1 - positions, positions);
+  const auto valid = (positions < valid_lengths).unsqueeze(2).to(audio.dtype());
+  auto params = lstm_->named_parameters(/*recurse=*/false);
+  auto direction = [&](const torch::Tensor& x, const std::string& suffix) {
+    const int64_t hidden = options_.hidden;
+    const auto zeros = torch::zeros({1, batch, hidden}, x.options());
+    std::vector<torch::Tensor> weights = {params["weight_ih" + suffix], params["weight_hh" + suffix],
+                                          params["bias_ih" + suffix], params["bias_hh" + suffix]};
+    return std::get<0>(at::lstm(x, {zeros, zeros}, weights, /*has_biases=*/true, /*num_layers=*/1,
+                                /*dropout=*/0.0, is_training(), /*bidirectional=*/false, /*batch_first=*/true));
+  };
+  auto gather_time = [&](const torch::Tensor& x) {
+    return x.gather(1, reversed.unsqueeze(2).expand({batch, frames, x.size(2)}));
+  };
+  torch::Tensor out = audio;
+  for (int layer = 0; layer < options_.layers; ++layer) {
+    const std::string l = "_l" + std::to_string(layer);
+    const auto forward_dir = direction(out, l);
+    const auto backward_dir = gather_time(direction(gather_time(out), l + "_reverse"));
+    out = torch::cat({forward_dir, backward_dir}, 2) * valid;
+  }
   if (local_attention_) out = local_attention_->forward(out, out, mask);
   return out;
 }

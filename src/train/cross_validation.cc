@@ -1,3 +1,4 @@
+#include "merhan/text/tokenizer.h"
 #include "merhan/train/cross_validation.h"
 
 #include <filesystem>
@@ -116,7 +117,7 @@ RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidat
       }
       if (!fingerprinted) {
         if (model->UsesText() && !config.text.model_dir.empty()) {
-          text_encoder = TextEncoderFingerprint(config.text.model_dir);
+          text_encoder = TextEncoderFingerprint(ResolveModelDir(config.text.model_dir));
         }
         fingerprinted = true;
       }

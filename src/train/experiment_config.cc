@@ -58,6 +58,7 @@ ExperimentConfig ExperimentConfig::Load(const std::string& path,
     const fs::path base = fs::path(file).parent_path();
     if (config.data.root != before.data.root) ResolvePath(&config.data.root, base);
     if (config.data.manifest != before.data.manifest) ResolvePath(&config.data.manifest, base);
+    if (config.data.cache_dir != before.data.cache_dir) ResolvePath(&config.data.cache_dir, base);
     // "minilm" names the bundled encoder, not a folder next to the config.
     if (config.text.model_dir != before.text.model_dir && config.text.model_dir != "minilm") {
       ResolvePath(&config.text.model_dir, base);

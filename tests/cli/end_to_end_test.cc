@@ -1,0 +1,150 @@
+// End to end on the `tiny` synthetic corpus (scripts/make_corpus): `merhan train`
+// on two LOSO folds, `eval`, `predict`, resume exactness, metrics identical to
+// scikit-learn (scripts/ref_metrics_csv.py), and bad inputs to predict.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+
+namespace merhan {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::RunCommand;
+
+std::string Quote(const std::string& s) { return "'" + s + "'"; }
+std::string Merhan(const std::string& args) { return Quote(testing::MerhanBinary()) + " " + args; }
+
+nlohmann::json ReadJson(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  return nlohmann::json::parse(in);
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The single run directory under `parent/name`.
+std::string OnlyRun(const std::string& parent) {
+  std::vector<std::string> dirs;
+  for (const auto& e : fs::directory_iterator(parent)) dirs.push_back(e.path().string());
+  EXPECT_EQ(dirs.size(), 1u) << parent;
+  return dirs.empty() ? "" : dirs.front();
+}
+
+class EndToEnd : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    const auto made = RunCommand("python3 " + Quote(testing::SourceDir() + "/scripts/make_corpus") +
+                                 " --size tiny --seed 3 --out " + Quote(dir_->File("corpus")));
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    // Small sizes so that two folds train in seconds; everything else is demo.json.
+    std::ofstream(dir_->File("e2e.json")) << nlohmann::json{
+        {"extends", testing::SourceDir() + "/configs/demo.json"},
+        {"run", {{"name", "e2e"}, {"folds", {0, 1}}, {"out_dir", dir_->File("runs")}}},
+        {"data", {{"root", dir_->File("corpus/IEMOCAP_full_release")}, {"cache_dir", dir_->File("cache")}}},
+        {"model", {{"lstm_hidden", 16}, {"cma_dim", 16}}},
+        {"train", {{"epochs", 3}, {"patience", 0}, {"batch_size", 16}}}}.dump(2);
+  }
+  static void TearDownTestSuite() { delete dir_; }
+
+  static std::string Train(const std::string& name, const std::string& extra = "") {
+    const auto r = RunCommand(Merhan("train --config " + Quote(dir_->File("e2e.json")) + " --set run.name=" + name +
+                                     " " + extra));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return OnlyRun(dir_->File("runs/" + name));
+  }
+
+  static testing::TempDir* dir_;
+};
+testing::TempDir* EndToEnd::dir_ = nullptr;
+
+TEST_F(EndToEnd, TrainEvalPredictAndMetricsMatchScikitLearn) {
+  const std::string run = Train("full");
+  for (const char* f : {"config.json", "environment.json", "command.txt", "data.json", "folds.md", "summary.json",
+                        "summary.csv", "summary.md", "report.html"}) {
+    EXPECT_TRUE(fs::exists(run + "/" + f)) << f;
+  }
+  const nlohmann::json env = ReadJson(run + "/environment.json");
+  EXPECT_FALSE(env["git_revision"].get<std::string>().empty());
+  for (int fold : {0, 1}) {
+    const std::string dir = run + "/fold-" + std::to_string(fold) + "/seed-1";
+    for (const char* f : {"best.ckpt", "last.ckpt", "metrics.jsonl", "test_metrics.json", "predictions.csv"}) {
+      EXPECT_TRUE(fs::exists(dir + "/" + f)) << dir << "/" << f;
+    }
+    // Our metrics against scikit-learn on the same predictions (tolerance 1e-12).
+    const auto ref = RunCommand(Quote(testing::PythonBinary()) + " " +
+                                Quote(testing::SourceDir() + "/scripts/ref_metrics_csv.py") + " " +
+                                Quote(dir + "/predictions.csv") + " neu hap ang sad");
+    ASSERT_EQ(ref.exit_code, 0) << ref.output;
+    const nlohmann::json sk = nlohmann::json::parse(ref.output);
+    const nlohmann::json ours = ReadJson(dir + "/test_metrics.json")["test"];
+    EXPECT_GT(ours["count"].get<int>(), 0);
+    EXPECT_EQ(ours["count"], sk["count"]);
+    for (const char* m : {"war", "uar", "macro_f1", "weighted_f1"}) {
+      EXPECT_NEAR(ours[m].get<double>(), sk[m].get<double>(), 1e-12) << m;
+    }
+    EXPECT_EQ(ours["confusion"], sk["confusion"]);
+  }
+
+  // eval on the checkpoint's own fold reproduces the test metrics of training.
+  const std::string ckpt = run + "/fold-0/seed-1/best.ckpt";
+  const auto ev = RunCommand(Merhan("eval --checkpoint " + Quote(ckpt) + " --output " + Quote(dir_->File("eval.json"))));
+  ASSERT_EQ(ev.exit_code, 0) << ev.output;
+  const nlohmann::json evj = ReadJson(dir_->File("eval.json"));
+  EXPECT_NEAR(evj["war"].get<double>(), ReadJson(run + "/fold-0/seed-1/test_metrics.json")["test"]["war"].get<double>(),
+              1e-12);
+
+  // predict on one wav of the corpus with its transcript.
+  std::string wav;
+  for (const auto& e : fs::recursive_directory_iterator(dir_->File("corpus"))) {
+    if (e.path().extension() == ".wav") { wav = e.path().string(); break; }
+  }
+  ASSERT_FALSE(wav.empty());
+  const auto pr = RunCommand(Merhan("predict --checkpoint " + Quote(ckpt) + " --wav " + Quote(wav) +
+                                    " --text 'I am so happy about this!' --log-level warn"));
+  ASSERT_EQ(pr.exit_code, 0) << pr.output;
+  const nlohmann::json pj = nlohmann::json::parse(pr.output.substr(pr.output.find('{')));
+  double total = 0;
+  for (const auto& [name, p] : pj["probabilities"].items()) total += p.get<double>();
+  EXPECT_NEAR(total, 1.0, 1e-5) << pr.output;
+  const std::string label = pj["label"];
+  EXPECT_TRUE(label == "neu" || label == "hap" || label == "ang" || label == "sad") << label;
+
+  // Bad inputs to predict: exit 3, naming what is wrong.
+  auto bad = RunCommand(Merhan("predict --checkpoint " + Quote(ckpt) + " --wav /nonexistent/a.wav --text hi"));
+  EXPECT_EQ(bad.exit_code, 3) << bad.output;
+  EXPECT_NE(bad.output.find("/nonexistent/a.wav"), std::string::npos) << bad.output;
+  bad = RunCommand(Merhan("predict --checkpoint " + Quote(ckpt) + " --wav " + Quote(wav) + " --text '   '"));
+  EXPECT_EQ(bad.exit_code, 3) << bad.output;
+  bad = RunCommand(Merhan("predict --checkpoint " + Quote(wav) + " --wav " + Quote(wav) + " --text hi"));
+  EXPECT_EQ(bad.exit_code, 3) << bad.output;
+  EXPECT_NE(bad.output.find(wav), std::string::npos) << bad.output;
+}
+
+TEST_F(EndToEnd, ResumeReproducesTheUninterruptedRun) {
+  const std::string whole = Train("whole", "--set run.folds=[0]");
+  // "Interrupted" after 2 of 3 epochs: a 2-epoch run whose fold is then reopened
+  // with the 3-epoch budget and resumed from its last.ckpt.
+  const std::string cut = Train("cut", "--set run.folds=[0] --set train.epochs=2");
+  const std::string fold = cut + "/fold-0/seed-1";
+  for (const char* f : {"done.json", "test_metrics.json", "predictions.csv"}) fs::remove(fold + "/" + f);
+  nlohmann::json config = ReadJson(cut + "/config.json");
+  config["train"]["epochs"] = 3;
+  std::ofstream(cut + "/config.json") << config.dump(2);
+  const auto r = RunCommand(Merhan("train --resume " + Quote(cut)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(Slurp(whole + "/fold-0/seed-1/predictions.csv"), Slurp(fold + "/predictions.csv"));
+  EXPECT_EQ(ReadJson(whole + "/fold-0/seed-1/test_metrics.json")["test"],
+            ReadJson(fold + "/test_metrics.json")["test"]);
+}
+
+}  // namespace
+}  // namespace merhan
