@@ -1,5 +1,7 @@
 #include "merhan/data/batcher.h"
 
+#include <ATen/Parallel.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -179,6 +181,9 @@ Batcher::Epoch::~Epoch() {
 }
 
 void Batcher::Epoch::Work() {
+  // Batch building is copying; letting each worker start its own OpenMP team of
+  // intra-op threads oversubscribes the cores the training step needs.
+  at::set_num_threads(1);
   const size_t window = static_cast<size_t>(std::max(1, batcher_->options_.prefetch));
   while (true) {
     size_t k;

@@ -29,7 +29,8 @@ TEST(FeaturesCommand, CachesAndRecomputesOnlyWhatChanged) {
   fs::copy(testing::TinyCorpusDir() + "/IEMOCAP_full_release", dir.File("corpus/IEMOCAP_full_release"),
            fs::copy_options::recursive);
   WriteStringAtomically(dir.File("config.json"),
-                        R"({"data": {"root": "corpus", "cache_dir": ")" + dir.File("cache") + R"("}})");
+                        R"({"data": {"root": "corpus", "cache_dir": ")" + dir.File("cache") +
+                            R"("}, "text": {"model_dir": "minilm", "max_length": 64}})");
   const std::string cmd = testing::MerhanBinary() + " features --config " + dir.File("config.json") + " 2>&1";
 
   auto r = testing::RunCommand(cmd);
