@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "merhan/util/atomic_file.h"
+#include "merhan/util/config_registry.h"
 #include "merhan/util/error.h"
 #include "merhan/util/logging.h"
 
@@ -15,13 +16,7 @@ namespace fs = std::filesystem;
 // ---------------------------------------------------------------- config
 
 BertConfig BertConfig::FromJson(const std::string& path) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(ReadFileToString(path));
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(path + ": not valid JSON: " + e.what());
-  }
-  if (!j.is_object()) throw DataError(path + ": expected a JSON object");
+  const nlohmann::json j = ReadJsonObjectFile(path);
   BertConfig c;
   auto get_int = [&](const char* key, int64_t* v) {
     if (!j.contains(key)) return;

@@ -5,6 +5,7 @@
 
 #include "merhan/text/unicode_text.h"
 #include "merhan/util/atomic_file.h"
+#include "merhan/util/config_registry.h"
 #include "merhan/util/error.h"
 #include "merhan/util/logging.h"
 
@@ -25,13 +26,7 @@ std::optional<std::string> TokenString(const nlohmann::json& v) {
 
 WordPieceOptions WordPieceOptions::FromTokenizerConfig(const std::string& path) {
   WordPieceOptions o;
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(ReadFileToString(path));
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(path + ": not valid JSON: " + e.what());
-  }
-  if (!j.is_object()) throw DataError(path + ": expected a JSON object");
+  const nlohmann::json j = ReadJsonObjectFile(path);
   try {
     if (j.contains("do_lower_case") && j["do_lower_case"].is_boolean()) o.lower_case = j["do_lower_case"];
     if (j.contains("strip_accents") && j["strip_accents"].is_boolean()) o.strip_accents = j["strip_accents"].get<bool>();

@@ -287,6 +287,17 @@ nlohmann::json ParseJson(const std::string& text, const std::string& origin) {
   }
 }
 
+nlohmann::json ReadJsonObjectFile(const std::string& path) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(ReadFileToString(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(path + ": not valid JSON: " + e.what());
+  }
+  if (!j.is_object()) throw DataError(path + ": expected a JSON object");
+  return j;
+}
+
 std::vector<std::pair<std::string, nlohmann::json>> LoadConfigChain(const std::string& path) {
   namespace fs = std::filesystem;
   std::vector<std::pair<std::string, nlohmann::json>> chain;

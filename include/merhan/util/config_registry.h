@@ -81,6 +81,11 @@ std::vector<std::pair<std::string, nlohmann::json>> LoadConfigChain(const std::s
 // Parses JSON text; errors name `origin` and the line/column.
 nlohmann::json ParseJson(const std::string& text, const std::string& origin);
 
+// Reads a data file holding one JSON object (a model's config.json, a
+// tokenizer_config.json): DataError naming `path` if it is missing, not JSON or
+// not an object.
+nlohmann::json ReadJsonObjectFile(const std::string& path);
+
 // Levenshtein distance, used for "did you mean" suggestions.
 size_t EditDistance(const std::string& a, const std::string& b);
 
