@@ -15,11 +15,11 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 merhan="$MERHAN_BUILD_DIR/merhan"
 common=(--config "$MERHAN_ROOT/configs/demo.json" --set "data.root=$root" --set "data.cache_dir=$work/cache"
-        --set "run.out_dir=$work/runs" --set "run.folds=[0]" --set train.epochs=1 --log-level warn)
-"$merhan" features "${common[@]}" >/dev/null 2>&1   # warm the cache: the cost merhan pays once
+        --set "run.out_dir=$work/runs" --set "run.folds=[0]" --set train.epochs=1)
+"$merhan" --log-level warn features "${common[@]}" >/dev/null 2>&1   # warm the cache: the cost merhan pays once
 ours=()
 for i in $(seq "$repeats"); do
-  "$merhan" train "${common[@]}" --set "run.name=r$i" >/dev/null 2>&1
+  "$merhan" --log-level warn train "${common[@]}" --set "run.name=r$i" >/dev/null 2>&1
   ours+=("$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["seconds"])' "$work"/runs/r$i/*/fold-0/seed-1/metrics.jsonl)")
 done
 peer=()

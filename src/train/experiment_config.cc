@@ -26,6 +26,13 @@ void ExperimentConfig::Validate() const {
   model.Validate();
   train.Validate();
   CheckSampleRatesAgree(audio, mfcc);
+  if (text.trainable_layers > 0) {
+    // The pipeline caches the frozen encoder's outputs; fine-tuning would need
+    // the encoder inside the model (the trainer already gives parameters named
+    // text_encoder.* their own learning rate, train.text_lr).
+    throw UsageError("text.trainable_layers: fine-tuning the text encoder during training is not supported yet; "
+                     "use 0 (frozen encoder, cached outputs)");
+  }
 }
 
 nlohmann::json ExperimentConfig::ToJson() const {
