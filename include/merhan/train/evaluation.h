@@ -26,9 +26,8 @@ struct ClassificationReport {
   static ClassificationReport FromJson(const nlohmann::json& j, const std::string& origin);
 };
 
-// THE METRICS SEAM. Implemented by the metrics module (train/metrics.h:
-// ConfusionMatrix, WAR/UAR/F1); this branch only holds a placeholder that
-// throws InternalError (src/train/unwired_seams.cc) and a test-local version.
+// The metrics of train/metrics.h (scikit-learn's definitions) in the shape the
+// trainer and reports use; defined in src/train/corpus_pipeline.cc.
 ClassificationReport ComputeClassificationReport(const std::vector<int64_t>& y_true,
                                                  const std::vector<int64_t>& y_pred,
                                                  int num_classes);

@@ -21,9 +21,8 @@
 
 namespace merhan {
 
-// ---- Seams implemented by the data layer (wired by the lead). In this branch
-// ---- they are placeholders that throw InternalError("... not wired ...")
-// ---- (src/train/unwired_seams.cc).
+// ---- Where the data layer meets training, eval and predict
+// ---- (src/train/corpus_pipeline.cc).
 
 // Reads the corpus of `config.data`, builds the protocol's folds and returns
 // the plan the cross-validation driver runs (fold count and names, classes,
