@@ -21,6 +21,7 @@
 #include "merhan/audio/audio_loader.h"
 #include "merhan/audio/mfcc.h"
 #include "merhan/audio/mfcc_batch.h"
+#include "merhan/data/torch_power_spectrum.h"
 #include "merhan/util/error.h"
 
 using namespace merhan;
@@ -56,11 +57,14 @@ int main(int argc, char** argv) {
   std::string preset = "torchaudio";
   std::vector<std::string> sets, files;
   int repeats = 5, threads = 0;
-  std::string json_out;
+  std::string json_out, fft = "torch";
   app.add_option("--preset", preset, "MFCC preset")->capture_default_str();
   app.add_option("--set", sets, "override, e.g. mfcc.fft_precision=double (repeatable)")->allow_extra_args(false);
   app.add_option("--repeats", repeats, "timed repeats per measurement")->capture_default_str();
   app.add_option("--threads", threads, "threads for all_cores and batch (0 = hardware threads)");
+  app.add_option("--fft", fft, "float FFT engine: torch (LibTorch's, what merhan uses) | kissfft")
+      ->check(CLI::IsMember({"torch", "kissfft"}))
+      ->capture_default_str();
   app.add_option("--json", json_out, "also write the figures as JSON here");
   app.add_option("files", files, "audio files")->required();
   CLI11_PARSE(app, argc, argv);
@@ -72,7 +76,9 @@ int main(int argc, char** argv) {
     options.Register(&registry);
     for (const auto& s : sets) registry.ApplyOverride(s);
     CheckSampleRatesAgree(audio, options);
-    const Mfcc mfcc(options);
+    const PowerSpectrumFactory engine = fft == "torch" ? PowerSpectrumFactory(MakeTorchPowerSpectrum)
+                                                       : PowerSpectrumFactory(MakeKissFftPowerSpectrum);
+    const Mfcc mfcc(options, engine);
     if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
     std::vector<AudioSignal> signals;
@@ -96,7 +102,7 @@ int main(int argc, char** argv) {
                 << ", median " << audio_seconds / st.Median() << std::setprecision(4) << "  (min "
                 << st.Min() << " s, median " << st.Median() << " s)\n";
     };
-    std::cout << "merhan MFCC, preset " << preset << ", " << files.size() << " files, "
+    std::cout << "merhan MFCC, preset " << preset << ", fft " << fft << ", " << files.size() << " files, "
               << std::setprecision(1) << std::fixed << audio_seconds << " s of audio, " << repeats
               << " repeats\n";
     report("single", Time(repeats, [&] { for (size_t i = 0; i < signals.size(); ++i) one(i); }), 1);
@@ -106,10 +112,10 @@ int main(int argc, char** argv) {
                mfcc.Compute(signals[i].samples.data(), signals[i].samples.size(), &frames);
              });
            }), threads);
-    report("batch_end_to_end", Time(repeats, [&] { ComputeMfccBatch(files, audio, options, threads); }), threads);
+    report("batch_end_to_end", Time(repeats, [&] { ComputeMfccBatch(files, audio, options, threads, engine); }), threads);
     if (sink == 0) std::cout << "";
     if (!json_out.empty()) {
-      nlohmann::json j{{"impl", "merhan"}, {"preset", preset}, {"options", nlohmann::json::parse(options.ToString())},
+      nlohmann::json j{{"impl", "merhan"}, {"preset", preset}, {"fft", fft}, {"options", nlohmann::json::parse(options.ToString())},
                        {"files", files.size()}, {"audio_seconds", audio_seconds}, {"repeats", repeats},
                        {"results", results}};
       std::ofstream(json_out) << j.dump(1) << "\n";

@@ -17,7 +17,10 @@ for i in $(seq 0 15); do
 done
 files=("$work"/u*.wav)
 echo "== $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
-"$build/bench/bench_mfcc" --preset "$preset" --repeats "$repeats" --json "$work/ours.json" "$@" "${files[@]}"
+# One intra-op thread in every thread of ours (LibTorch's FFT would otherwise
+# split each block over the cores): `single` is one thread, `all_cores` one per file.
+OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+  "$build/bench/bench_mfcc" --preset "$preset" --repeats "$repeats" --json "$work/ours.json" "$@" "${files[@]}"
 echo
 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
   "$python" "$here/bench_mfcc.py" --repeats "$repeats" --options "$work/ours.json" --ours "$work/ours.json" "${files[@]}"

@@ -1,14 +1,12 @@
-// MFCC pipeline. The FFT is kissfft (Debian's kissfft-float) and the mel and DCT
-// stages are Eigen matrix products over blocks of frames. Written by hand, because
+// MFCC pipeline. The FFT is a PowerSpectrumEngine (kissfft unless the caller plugs
+// in another); the mel stage is a banded product and the DCT an Eigen matrix
+// product, over blocks of frames. Written by hand, because
 // no library we use provides them: framing with torch/librosa/Kaldi edge rules,
 // the window functions, the mel filterbanks (transcribed from torchaudio's
 // melscale_fbanks and Kaldi's get_mel_banks) and the DCT-II/lifter matrix.
 #include "merhan/audio/mfcc.h"
 
-#include <kiss_fftr.h>
-
 #include <Eigen/Core>
-#include <unsupported/Eigen/FFT>
 #include <algorithm>
 #include <complex>
 #include <cmath>
@@ -126,49 +124,11 @@ inline int64_t Symmetric(int64_t i, int64_t n) {  // Kaldi: edge repeated
   return i < n ? i : period - 1 - i;
 }
 
-struct KissFftrDeleter {
-  void operator()(kiss_fftr_state* s) const { kiss_fft_free(s); }
-};
-
-// Real-input FFTs returning the n/2 + 1 non-negative-frequency bins. Each object
-// holds scratch space, so each Compute call makes its own.
-class FloatFft {  // Debian's kissfft-float
- public:
-  using Real = float;
-  explicit FloatFft(int n) : state_(kiss_fftr_alloc(n, 0, nullptr, nullptr)), out_(n / 2 + 1) {
-    if (!state_) throw InternalError("kissfft: cannot allocate an FFT of size " + std::to_string(n));
-  }
-  // Writes |X_k|^2 for k in [first, first + count).
-  void PowerSpectrum(const float* in, int first, int count, float* power) {
-    kiss_fftr(state_.get(), in, out_.data());
-    const kiss_fft_cpx* s = out_.data() + first;
-    for (int k = 0; k < count; ++k) power[k] = s[k].r * s[k].r + s[k].i * s[k].i;
-  }
-
- private:
-  std::unique_ptr<kiss_fftr_state, KissFftrDeleter> state_;
-  std::vector<kiss_fft_cpx> out_;
-};
-
-class DoubleFft {  // Eigen's FFT module (its templated kissfft) in double
- public:
-  using Real = double;
-  explicit DoubleFft(int n) : n_(n), out_(n / 2 + 1) { fft_.SetFlag(Eigen::FFT<double>::HalfSpectrum); }
-  void PowerSpectrum(const double* in, int first, int count, float* power) {
-    fft_.fwd(out_.data(), in, n_);
-    const std::complex<double>* s = out_.data() + first;
-    for (int k = 0; k < count; ++k) power[k] = static_cast<float>(std::norm(s[k]));
-  }
-
- private:
-  int n_;
-  Eigen::FFT<double> fft_;
-  std::vector<std::complex<double>> out_;
-};
-
 }  // namespace
 
-Mfcc::Mfcc(const MfccOptions& options) : options_(options) {
+Mfcc::Mfcc(const MfccOptions& options, PowerSpectrumFactory fft)
+    : options_(options), fft_(std::move(fft)) {
+  if (!fft_) fft_ = MakeKissFftPowerSpectrum;
   options_.Validate();
   num_bins_ = options_.n_fft / 2 + 1;
   window64_ = MakeWindow(options_);
@@ -221,16 +181,14 @@ int64_t Mfcc::NumFrames(size_t n) const {
 
 namespace {
 
-// Turns frames [t0, t0 + rows) of a signal into power spectra (rows x count bins
-// starting at `first`, row-major). One per Compute call: it owns the frame buffer
-// and the dither generator.
-template <typename Fft>
-class FrameAnalyzer {
+// Cuts frames [t0, t0 + rows) of a signal into a block (rows x n_fft, row-major,
+// zeros after the window) with dither, DC removal, pre-emphasis and the window
+// applied. One per Compute call: it owns the dither generator.
+template <typename Real>
+class FrameCutter {
  public:
-  using Real = typename Fft::Real;
-  FrameAnalyzer(const MfccOptions& o, const std::vector<double>& window, int first, int count)
-      : o_(o), fft_(o.n_fft), frame_(o.n_fft, Real(0)), window_(window.begin(), window.end()),
-        first_(first), count_(count), rng_(static_cast<uint64_t>(o.dither_seed)) {
+  FrameCutter(const MfccOptions& o, const std::vector<double>& window)
+      : o_(o), window_(window.begin(), window.end()), rng_(static_cast<uint64_t>(o.dither_seed)) {
     // Where frame t's first window sample sits in the signal. Centred frames put
     // the window in the middle of an n_fft frame centred on t*hop (torch.stft); a
     // window placed anywhere in the zero-padded FFT buffer has the same power
@@ -240,13 +198,13 @@ class FrameAnalyzer {
     else offset_ = -(o.win_length / 2 - o.hop_length / 2);  // Kaldi without snip_edges
   }
 
-  void Run(const float* samples, int64_t len, int64_t t0, int64_t rows, float* power) {
+  void Cut(const float* samples, int64_t len, int64_t t0, int64_t rows, Real* frames) {
     const int win = o_.win_length;
     const Real dither = static_cast<Real>(o_.dither);
     const Real preemph = static_cast<Real>(o_.preemphasis);
     const bool reflect = o_.pad_mode == "reflect";
-    Real* f = frame_.data();  // window in [0, win), zeros after
     for (int64_t r = 0; r < rows; ++r) {
+      Real* f = frames + r * o_.n_fft;
       const int64_t start = (t0 + r) * o_.hop_length + offset_;
       if (start >= 0 && start + win <= len) {
         std::copy(samples + start, samples + start + win, f);
@@ -258,6 +216,7 @@ class FrameAnalyzer {
           else f[i] = reflect ? samples[Reflect(s, len)] : Real(0);
         }
       }
+      std::fill(f + win, f + o_.n_fft, Real(0));
       if (dither > 0) {
         for (int i = 0; i < win; ++i) f[i] += dither * static_cast<Real>(gauss_(rng_));
       }
@@ -272,27 +231,45 @@ class FrameAnalyzer {
         f[0] -= preemph * f[0];
       }
       for (int i = 0; i < win; ++i) f[i] *= window_[i];
-      float* p = power + r * count_;
-      fft_.PowerSpectrum(f, first_, count_, p);
-      if (o_.power == 1.0) {
-        for (int k = 0; k < count_; ++k) p[k] = std::sqrt(p[k]);
-      } else if (o_.power != 2.0) {
-        const float half = static_cast<float>(o_.power / 2.0);
-        for (int k = 0; k < count_; ++k) p[k] = std::pow(p[k], half);
-      }
     }
   }
 
  private:
   const MfccOptions& o_;
-  Fft fft_;
-  std::vector<Real> frame_;
   std::vector<Real> window_;
-  int first_, count_;
   int64_t offset_ = 0;
   std::mt19937_64 rng_;
   std::normal_distribution<double> gauss_{0.0, 1.0};
 };
+
+// A FrameCutter and its block buffer; constructed empty when the precision is unused.
+template <typename Real>
+class BlockSpectra {
+ public:
+  BlockSpectra(const MfccOptions& o, const std::vector<double>& window, int64_t block)
+      : cutter_(o, window), n_fft_(o.n_fft), block_(block) {}
+  void Run(PowerSpectrumEngine* engine, const float* samples, int64_t len, int64_t t0, int64_t rows,
+           float* power) {
+    if (frames_.empty()) frames_.resize(static_cast<size_t>(block_) * n_fft_);
+    cutter_.Cut(samples, len, t0, rows, frames_.data());
+    engine->Compute(frames_.data(), rows, power);
+  }
+
+ private:
+  FrameCutter<Real> cutter_;
+  int64_t n_fft_, block_;
+  std::vector<Real> frames_;
+};
+
+// |X|^2 -> |X|^power in place.
+void ApplyPower(double power, float* p, size_t count) {
+  if (power == 1.0) {
+    for (size_t k = 0; k < count; ++k) p[k] = std::sqrt(p[k]);
+  } else if (power != 2.0) {
+    const float half = static_cast<float>(power / 2.0);
+    for (size_t k = 0; k < count; ++k) p[k] = std::pow(p[k], half);
+  }
+}
 
 }  // namespace
 
@@ -306,33 +283,31 @@ int64_t Mfcc::LogMel(const float* samples, size_t n, std::vector<float>* log_mel
   const int used_bins = last_bin_ - first_bin_;
   const int64_t block = std::min<int64_t>(kBlockFrames, frames);
   std::vector<float> power(static_cast<size_t>(block) * used_bins);
-  auto run = [&](auto* analyzer) {
-    for (int64_t t0 = 0; t0 < frames; t0 += block) {
-      const int64_t rows = std::min(block, frames - t0);
-      analyzer->Run(samples, static_cast<int64_t>(n), t0, rows, power.data());
-      // Mel energies: the filterbank is banded (each triangle spans a few bins,
-      // ~2 nonzeros per bin in all), so each filter is a short dot product over
-      // its band; a dense (bins x n_mels) product does ~20x the multiply-adds.
-      for (int64_t r = 0; r < rows; ++r) {
-        const float* p = power.data() + r * used_bins - first_bin_;
-        float* out = log_mel->data() + (t0 + r) * mels;
-        for (int m = 0; m < mels; ++m) {
-          const Band& band = bands_[m];
-          const float* w = band_weights_.data() + band.offset;
-          const float* x = p + band.first;
-          float acc = 0.0f;
-          for (int k = 0; k < band.size; ++k) acc += w[k] * x[k];
-          out[m] = acc;
-        }
+  // Frames are cut in the FFT's precision, a block at a time, into `power`.
+  std::unique_ptr<PowerSpectrumEngine> engine = fft_(o.n_fft, first_bin_, used_bins);
+  BlockSpectra<float> float_spectra(o, window64_, block);
+  BlockSpectra<double> double_spectra(o, window64_, block);
+  const bool in_double = o.fft_precision == "double";
+  for (int64_t t0 = 0; t0 < frames; t0 += block) {
+    const int64_t rows = std::min(block, frames - t0);
+    if (in_double) double_spectra.Run(engine.get(), samples, static_cast<int64_t>(n), t0, rows, power.data());
+    else float_spectra.Run(engine.get(), samples, static_cast<int64_t>(n), t0, rows, power.data());
+    ApplyPower(o.power, power.data(), static_cast<size_t>(rows) * used_bins);
+    // Mel energies: the filterbank is banded (each triangle spans a few bins,
+    // ~2 nonzeros per bin in all), so each filter is a short dot product over
+    // its band; a dense (bins x n_mels) product does ~20x the multiply-adds.
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* p = power.data() + r * used_bins - first_bin_;
+      float* out = log_mel->data() + (t0 + r) * mels;
+      for (int m = 0; m < mels; ++m) {
+        const Band& band = bands_[m];
+        const float* w = band_weights_.data() + band.offset;
+        const float* x = p + band.first;
+        float acc = 0.0f;
+        for (int k = 0; k < band.size; ++k) acc += w[k] * x[k];
+        out[m] = acc;
       }
     }
-  };
-  if (o.fft_precision == "double") {
-    FrameAnalyzer<DoubleFft> analyzer(o, window64_, first_bin_, used_bins);
-    run(&analyzer);
-  } else {
-    FrameAnalyzer<FloatFft> analyzer(o, window64_, first_bin_, used_bins);
-    run(&analyzer);
   }
 
   // Log compression over the whole utterance (top_db is relative to its maximum,

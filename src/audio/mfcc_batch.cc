@@ -4,6 +4,7 @@
 #include <atomic>
 #include <exception>
 #include <thread>
+#include <utility>
 
 #include "merhan/audio/audio_loader.h"
 #include "merhan/audio/mfcc.h"
@@ -43,10 +44,10 @@ void ParallelFor(size_t count, int threads, const std::function<void(size_t)>& w
 
 std::vector<MfccFeatures> ComputeMfccBatch(const std::vector<std::string>& paths,
                                            const AudioOptions& audio, const MfccOptions& options,
-                                           int threads) {
+                                           int threads, PowerSpectrumFactory fft) {
   audio.Validate();
   CheckSampleRatesAgree(audio, options);
-  const Mfcc mfcc(options);  // shared: Compute is const and keeps its buffers local
+  const Mfcc mfcc(options, std::move(fft));  // shared: Compute is const and keeps its buffers local
   std::vector<MfccFeatures> out(paths.size());
   ParallelFor(paths.size(), threads, [&](size_t i) {
     const AudioSignal signal = LoadAudio(paths[i], audio);

@@ -5,6 +5,7 @@
 #include "merhan/audio/cmvn.h"
 #include "merhan/audio/mfcc.h"
 #include "merhan/cli/cli.h"
+#include "merhan/data/torch_power_spectrum.h"
 #include "merhan/io/npy.h"
 #include "merhan/util/error.h"
 #include "merhan/util/logging.h"
@@ -65,7 +66,7 @@ void AddMfccCommand(CLI::App& app) {
     if (!args->signal_out.empty()) {
       WriteNpyFloat32(args->signal_out, {static_cast<int64_t>(signal.samples.size())}, signal.samples.data());
     }
-    const Mfcc extractor(mfcc);
+    const Mfcc extractor(mfcc, MakeTorchPowerSpectrum);
     int64_t frames = 0;
     std::vector<float> features = extractor.Compute(signal.samples.data(), signal.samples.size(), &frames);
     if (args->cmvn == "utterance") ApplyUtteranceCmvn(features.data(), frames, mfcc.n_mfcc);

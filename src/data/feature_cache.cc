@@ -15,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include <ATen/Parallel.h>
 #include <nlohmann/json.hpp>
 
 #include "merhan/util/atomic_file.h"
@@ -36,7 +37,9 @@ int ResolveThreads(int threads) {
 }
 
 // Runs fn(i) for i in [0, n) on `threads` workers; rethrows the first exception after
-// every worker has stopped.
+// every worker has stopped. Each worker keeps LibTorch to one intra-op thread (the
+// extractors' FFT and BERT calls): workers x intra-op threads beyond the cores
+// is many times slower, not faster.
 void ParallelFor(int64_t n, int threads, const std::function<void(int64_t)>& fn) {
   if (n <= 0) return;
   threads = static_cast<int>(std::min<int64_t>(threads, n));
@@ -45,6 +48,7 @@ void ParallelFor(int64_t n, int threads, const std::function<void(int64_t)>& fn)
   std::exception_ptr error;
   std::mutex error_mutex;
   auto worker = [&] {
+    if (threads > 1) at::set_num_threads(1);
     while (!failed.load()) {
       const int64_t i = next.fetch_add(1);
       if (i >= n) break;

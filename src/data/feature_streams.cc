@@ -6,6 +6,7 @@
 #include "merhan/audio/audio_loader.h"
 #include "merhan/audio/cmvn.h"
 #include "merhan/audio/mfcc.h"
+#include "merhan/data/torch_power_spectrum.h"
 #include "merhan/nn/bert.h"
 #include "merhan/text/tokenizer.h"
 #include "merhan/util/error.h"
@@ -17,7 +18,7 @@ namespace {
 
 // Bumped whenever an extractor's output changes for the same options, so that
 // existing caches are recomputed rather than silently reused.
-constexpr int kAudioExtractorVersion = 1;
+constexpr int kAudioExtractorVersion = 2;  // 2: LibTorch FFT instead of kissfft
 constexpr int kTextExtractorVersion = 1;
 
 // Size, mtime and a content hash of every file the encoder's output depends on:
@@ -57,7 +58,7 @@ FeatureStream AudioFeatureStream(const AudioOptions& audio, const MfccOptions& m
   s.input = CacheInput::kWavFile;
   s.config_json = Cat("{\"extractor\":\"mfcc-v", kAudioExtractorVersion, "\",\"audio\":", audio.ToString(),
                       ",\"mfcc\":", mfcc.ToString(), "}");
-  auto extractor = std::make_shared<Mfcc>(mfcc);
+  auto extractor = std::make_shared<Mfcc>(mfcc, MakeTorchPowerSpectrum);
   s.extract = [audio, extractor](const Utterance& u) { return ExtractMfcc(u.wav_path, audio, *extractor); };
   return s;
 }

@@ -6,6 +6,7 @@
 #include "merhan/audio/mfcc.h"
 #include "merhan/data/batcher.h"
 #include "merhan/data/corpus.h"
+#include "merhan/data/torch_power_spectrum.h"
 #include "merhan/data/feature_streams.h"
 #include "merhan/data/folds.h"
 #include "merhan/nn/bert.h"
@@ -193,7 +194,7 @@ Batch MakeInferenceBatch(const ExperimentConfig& config, const std::vector<Infer
   std::vector<FeatureMatrix> a(inputs.size()), t(inputs.size());
   if (audio) {
     CheckSampleRatesAgree(config.audio, config.mfcc);
-    const Mfcc mfcc(config.mfcc);
+    const Mfcc mfcc(config.mfcc, MakeTorchPowerSpectrum);
     for (size_t i = 0; i < inputs.size(); ++i) a[i] = ExtractMfcc(inputs[i].wav_path, config.audio, mfcc);
   }
   if (text) {

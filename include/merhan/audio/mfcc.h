@@ -7,13 +7,15 @@
 #include <vector>
 
 #include "merhan/audio/mfcc_options.h"
+#include "merhan/audio/power_spectrum.h"
 
 namespace merhan {
 
 class Mfcc {
  public:
   // Validates `options` (UsageError) and precomputes everything Compute needs.
-  explicit Mfcc(const MfccOptions& options);
+  // `fft` makes the engine that computes the power spectra (kissfft if empty).
+  explicit Mfcc(const MfccOptions& options, PowerSpectrumFactory fft = MakeKissFftPowerSpectrum);
 
   // MFCCs of `n` mono samples at options().sample_rate: row-major
   // (*num_frames x num_coefficients()). A signal too short for one frame (Kaldi
@@ -42,6 +44,7 @@ class Mfcc {
   int64_t LogMel(const float* samples, size_t n, std::vector<float>* log_mel) const;
 
   MfccOptions options_;
+  PowerSpectrumFactory fft_;
   int num_bins_ = 0;           // n_fft / 2 + 1
   int first_bin_ = 0;          // filterbank rows outside [first_bin_, last_bin_) are all zero
   int last_bin_ = 0;

@@ -8,6 +8,7 @@
 
 #include "merhan/audio/audio_options.h"
 #include "merhan/audio/mfcc_options.h"
+#include "merhan/audio/power_spectrum.h"
 
 namespace merhan {
 
@@ -21,10 +22,12 @@ struct MfccFeatures {
 // Loads (LoadAudio) and extracts (Mfcc::Compute) every file, `threads` files at a
 // time (0 = every hardware thread). Results are in the order of `paths`. The first
 // failing file (in path order) is rethrown as its DataError once all workers have
-// stopped; options are checked before any file is read (UsageError).
+// stopped; options are checked before any file is read (UsageError). `fft` as in
+// Mfcc's constructor; it is called on the worker threads.
 std::vector<MfccFeatures> ComputeMfccBatch(const std::vector<std::string>& paths,
                                            const AudioOptions& audio, const MfccOptions& mfcc,
-                                           int threads = 0);
+                                           int threads = 0,
+                                           PowerSpectrumFactory fft = MakeKissFftPowerSpectrum);
 
 // Runs `work(i)` for i in [0, count) on `threads` threads (0 = hardware threads),
 // each thread taking the next index. Exceptions are collected per index; the one
