@@ -16,6 +16,7 @@ class ResidualAttentionImpl : public torch::nn::Module {
                         const torch::Tensor& key_mask);
 
  private:
+  int64_t heads_;
   torch::nn::MultiheadAttention attention_{nullptr};  // "attention"
   torch::nn::LayerNorm norm_{nullptr};                // "norm"
 };
