@@ -28,8 +28,10 @@ void AddFeaturesCommand(CLI::App& app) {
     std::cout << CountTable(corpus.utterances, corpus.counts.classes);
     const CorpusFeatures features =
         EnsureCorpusFeatures(corpus, config.data, config.audio, config.mfcc, config.text, /*progress=*/true);
+    const FeatureCache& text = features.tokens ? *features.tokens : *features.text;
     std::cout << "mfcc: " << features.audio_stats.ToString() << "  [" << features.audio->dir() << "]\n"
-              << "text: " << features.text_stats.ToString() << "  [" << features.text->dir() << "]\n";
+              << (features.tokens ? "tokens: " : "text: ") << features.text_stats.ToString() << "  ["
+              << text.dir() << "]\n";
   });
 }
 

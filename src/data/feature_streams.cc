@@ -20,6 +20,7 @@ namespace {
 // existing caches are recomputed rather than silently reused.
 constexpr int kAudioExtractorVersion = 2;  // 2: LibTorch FFT instead of kissfft
 constexpr int kTextExtractorVersion = 1;
+constexpr int kTokenExtractorVersion = 1;
 
 // Size, mtime and a content hash of every file the encoder's output depends on:
 // a changed or swapped model invalidates the text cache.
@@ -118,13 +119,48 @@ FeatureStream TextFeatureStream(const TextOptions& text) {
   return s;
 }
 
+FeatureMatrix ExtractTokens(const std::string& text, const Tokenizer& tokenizer, int max_length) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw DataError("empty transcript");
+  const Encoding e = tokenizer.Encode(text, max_length);
+  FeatureMatrix m;
+  m.rows = static_cast<int64_t>(e.input_ids.size());
+  m.cols = 1;
+  m.data.assign(e.input_ids.begin(), e.input_ids.end());  // ids < 2^24 are exact in float32
+  return m;
+}
+
+FeatureStream TokenFeatureStream(const TextOptions& text) {
+  if (text.model_dir.empty()) {
+    throw UsageError("text.model_dir: required (a local Hugging Face BERT directory, or \"minilm\")");
+  }
+  FeatureStream s;
+  s.name = "tokens";
+  s.input = CacheInput::kText;
+  const std::string dir = ResolveModelDir(text.model_dir);
+  s.config_json = Cat("{\"extractor\":\"tokens-v", kTokenExtractorVersion, "\",\"model_dir\":",
+                      nlohmann::json(dir).dump(), ",\"files\":", EncoderIdentity(dir),
+                      ",\"max_length\":", text.max_length, "}");
+  auto tokenizer = std::shared_ptr<Tokenizer>(LoadTokenizer(dir));
+  if (tokenizer->VocabSize() >= (1 << 24)) throw DataError(dir + ": vocabulary too large for the token cache");
+  const int max_length = text.max_length;
+  s.extract = [tokenizer, max_length](const Utterance& u) {
+    try {
+      return ExtractTokens(u.text, *tokenizer, max_length);
+    } catch (const DataError& e) {
+      throw DataError(u.id + ": " + e.what());
+    }
+  };
+  return s;
+}
+
 CorpusFeatures EnsureCorpusFeatures(const Corpus& corpus, const DataOptions& data, const AudioOptions& audio,
                                     const MfccOptions& mfcc, const TextOptions& text, bool progress, bool compute,
                                     bool need_audio, bool need_text) {
   CorpusFeatures out;
   std::vector<FeatureStream> streams;
   if (need_audio) streams.push_back(AudioFeatureStream(audio, mfcc));
-  if (need_text) streams.push_back(TextFeatureStream(text));
+  // A fine-tuned encoder runs inside the model: cache its input, the token ids.
+  if (need_text) streams.push_back(text.trainable_layers > 0 ? TokenFeatureStream(text) : TextFeatureStream(text));
   for (const FeatureStream& s : streams) {
     auto cache = std::make_unique<FeatureCache>(data.cache_dir, s.name, s.config_json, s.input);
     std::unique_ptr<ProgressBar> bar;
@@ -142,6 +178,9 @@ CorpusFeatures EnsureCorpusFeatures(const Corpus& corpus, const DataOptions& dat
     if (s.name == "mfcc") {
       out.audio = std::move(cache);
       out.audio_stats = stats;
+    } else if (s.name == "tokens") {
+      out.tokens = std::move(cache);
+      out.text_stats = stats;
     } else {
       out.text = std::move(cache);
       out.text_stats = stats;

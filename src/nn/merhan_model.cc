@@ -10,8 +10,8 @@ namespace merhan {
 
 MerhanModelImpl::MerhanModelImpl(const ModelOptions& options, const ModelDims& dims)
     : options_(options), dims_(dims) {
-  uses_audio_ = options.modalities != "text";
-  uses_text_ = options.modalities != "audio";
+  uses_audio_ = options.UsesAudio();
+  uses_text_ = options.UsesText();
   const bool both = uses_audio_ && uses_text_;
   const bool pool = options.align == "pool";
   if (uses_text_ && dims.text_dim % options.heads != 0) {

@@ -10,6 +10,7 @@
 #include "merhan/data/feature_streams.h"
 #include "merhan/data/folds.h"
 #include "merhan/nn/bert.h"
+#include "merhan/nn/fine_tuned_text_model.h"
 #include "merhan/nn/input_statistics.h"
 #include "merhan/text/tokenizer.h"
 #include "merhan/train/evaluation.h"
@@ -22,19 +23,6 @@
 namespace merhan {
 namespace {
 
-// Which feature streams a model type reads (decided from the config, before any
-// model exists, so that an audio-only run never loads the text encoder).
-bool NeedsAudio(const ModelOptions& m) {
-  if (m.type == "text") return false;
-  if (m.type == "merhan" && m.modalities == "text") return false;
-  return true;
-}
-bool NeedsText(const ModelOptions& m) {
-  if (m.type == "audio") return false;
-  if (m.type == "merhan" && m.modalities == "audio") return false;
-  return true;
-}
-
 // A corpus with its feature caches, shared by every fold's sources.
 struct CorpusData {
   Corpus corpus;
@@ -46,16 +34,22 @@ std::shared_ptr<CorpusData> LoadCorpusData(const ExperimentConfig& config, bool 
   data->corpus = ReadCorpus(config.data);
   if (data->corpus.utterances.empty()) throw DataError(data->corpus.source + ": no labelled utterances");
   data->features = EnsureCorpusFeatures(data->corpus, config.data, config.audio, config.mfcc, config.text,
-                                        /*progress=*/true, compute, NeedsAudio(config.model), NeedsText(config.model));
+                                        /*progress=*/true, compute, config.model.UsesAudio(), config.model.UsesText());
   return data;
 }
 
-ModelDims DimsOf(const CorpusData& data, int num_classes) {
+// Hidden size of the encoder in text.model_dir (its config.json).
+int EncoderHiddenSize(const TextOptions& text) {
+  return static_cast<int>(BertConfig::FromJson(ResolveModelDir(text.model_dir) + "/config.json").hidden_size);
+}
+
+ModelDims DimsOf(const CorpusData& data, const ExperimentConfig& config) {
   ModelDims dims;
-  dims.num_classes = num_classes;
+  dims.num_classes = static_cast<int>(config.data.classes.size());
   const std::string& first = data.corpus.utterances.front().id;
   if (data.features.audio) dims.audio_dim = static_cast<int>(data.features.audio->Get(first).cols);
   if (data.features.text) dims.text_dim = static_cast<int>(data.features.text->Get(first).cols);
+  if (data.features.tokens) dims.text_dim = EncoderHiddenSize(config.text);
   return dims;
 }
 
@@ -66,7 +60,7 @@ class CorpusBatchSource : public BatchSource {
       : data_(std::move(data)),
         count_(static_cast<int64_t>(indices.size())),
         batcher_(&data_->corpus.utterances, std::move(indices),
-                 BatchSources{data_->features.audio.get(), data_->features.text.get(), nullptr}, options) {}
+                 BatchSources{data_->features.audio.get(), data_->features.text.get(), data_->features.tokens.get()}, options) {}
 
   void SetShard(int rank, int world_size) override {
     if (world_size < 1 || rank < 0 || rank >= world_size) {
@@ -133,6 +127,16 @@ ClassificationReport ComputeClassificationReport(const std::vector<int64_t>& y_t
   return r;
 }
 
+EmotionModel BuildExperimentModel(const ExperimentConfig& config, const ModelDims& dims) {
+  if (config.text.trainable_layers == 0 || !config.model.UsesText()) return BuildModel(config.model, dims);
+  TextOptions text = config.text;
+  text.model_dir = ResolveModelDir(text.model_dir);
+  TextEncoder encoder = LoadBertEncoder(text);  // pretrained weights, top layers unfrozen
+  ModelDims inner = dims;
+  inner.text_dim = static_cast<int>(encoder.config.hidden_size);
+  return WithTextEncoder(encoder.model, BuildModel(config.model, inner));
+}
+
 CrossValidationPlan MakeCrossValidationPlan(const ExperimentConfig& config) {
   std::shared_ptr<CorpusData> data = LoadCorpusData(config, /*compute=*/true);
   const auto& utts = data->corpus.utterances;
@@ -145,7 +149,7 @@ CrossValidationPlan MakeCrossValidationPlan(const ExperimentConfig& config) {
   plan.num_folds = static_cast<int>(folds->size());
   for (const Fold& f : *folds) plan.fold_names.push_back(f.name);
   plan.classes = config.data.classes;
-  plan.dims = DimsOf(*data, static_cast<int>(plan.classes.size()));
+  plan.dims = DimsOf(*data, config);
   plan.describe_run = [data, folds, config](const std::string& run_dir) {
     const auto& u = data->corpus.utterances;
     nlohmann::json tables = {{"corpus", CountJson(data->corpus)},
@@ -164,7 +168,7 @@ CrossValidationPlan MakeCrossValidationPlan(const ExperimentConfig& config) {
     fd.test = std::make_shared<CorpusBatchSource>(data, fold.test, Options(config, false, 0));
     fd.train_class_counts.assign(config.data.classes.size(), 0);
     for (int64_t i : fold.train) ++fd.train_class_counts[static_cast<size_t>(data->corpus.utterances[static_cast<size_t>(i)].label)];
-    const ModelDims dims = DimsOf(*data, static_cast<int>(config.data.classes.size()));
+    const ModelDims dims = DimsOf(*data, config);
     auto train_source = fd.train;
     fd.input_statistics = [train_source, dims]() {
       InputStatisticsAccumulator acc(dims.audio_dim, dims.text_dim);
@@ -190,14 +194,24 @@ std::shared_ptr<BatchSource> MakeManifestSource(const ExperimentConfig& config, 
 
 Batch MakeInferenceBatch(const ExperimentConfig& config, const std::vector<InferenceInput>& inputs) {
   if (inputs.empty()) throw UsageError("nothing to predict");
-  const bool audio = NeedsAudio(config.model), text = NeedsText(config.model);
+  const bool audio = config.model.UsesAudio(), text = config.model.UsesText();
   std::vector<FeatureMatrix> a(inputs.size()), t(inputs.size());
   if (audio) {
     CheckSampleRatesAgree(config.audio, config.mfcc);
     const Mfcc mfcc(config.mfcc, MakeTorchPowerSpectrum);
     for (size_t i = 0; i < inputs.size(); ++i) a[i] = ExtractMfcc(inputs[i].wav_path, config.audio, mfcc);
   }
-  if (text) {
+  const bool tokens = text && config.text.trainable_layers > 0;
+  if (tokens) {
+    const auto tokenizer = LoadTokenizer(ResolveModelDir(config.text.model_dir));
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      try {
+        t[i] = ExtractTokens(inputs[i].text, *tokenizer, config.text.max_length);
+      } catch (const DataError& e) {
+        throw DataError(inputs[i].id + ": " + e.what());
+      }
+    }
+  } else if (text) {
     TextOptions options = config.text;
     options.trainable_layers = 0;
     const TextEncoder encoder = LoadBertEncoder(options);
@@ -228,7 +242,14 @@ Batch MakeInferenceBatch(const ExperimentConfig& config, const std::vector<Infer
   for (const auto& in : inputs) batch.ids.push_back(in.id);
   torch::Tensor unused;
   if (audio) pad(a, &batch.audio, &batch.audio_mask, &batch.audio_lengths);
-  if (text) pad(t, &batch.text, &batch.text_mask, &unused);
+  if (tokens) {  // as the batcher's tokens stream: ids, zero token types, the mask
+    torch::Tensor ids;
+    pad(t, &ids, &batch.text_mask, &unused);
+    batch.input_ids = ids.squeeze(-1).round().to(torch::kInt64);
+    batch.token_type_ids = torch::zeros_like(batch.input_ids);
+  } else if (text) {
+    pad(t, &batch.text, &batch.text_mask, &unused);
+  }
   batch.labels = torch::full({static_cast<int64_t>(inputs.size())}, -1, torch::kInt64);
   return batch;
 }

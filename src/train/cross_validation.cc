@@ -110,7 +110,7 @@ RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidat
       if (!data.train || !data.val || !data.test) {
         throw InternalError(Cat("fold provider returned a fold without train/val/test for fold ", fold));
       }
-      EmotionModel model = plan.make_model ? plan.make_model(plan.dims) : BuildModel(config.model, plan.dims);
+      EmotionModel model = plan.make_model ? plan.make_model(plan.dims) : BuildExperimentModel(config, plan.dims);
       if (model->NeedsInputStatistics()) {
         if (!data.input_statistics) throw InternalError("the model needs input statistics but the fold has none");
         model->SetInputStatistics(data.input_statistics());

@@ -27,11 +27,19 @@ void ExperimentConfig::Validate() const {
   train.Validate();
   CheckSampleRatesAgree(audio, mfcc);
   if (text.trainable_layers > 0) {
-    // The pipeline caches the frozen encoder's outputs; fine-tuning would need
-    // the encoder inside the model (the trainer already gives parameters named
-    // text_encoder.* their own learning rate, train.text_lr).
-    throw UsageError("text.trainable_layers: fine-tuning the text encoder during training is not supported yet; "
-                     "use 0 (frozen encoder, cached outputs)");
+    // The encoder then runs inside the model on cached token ids (FineTunedTextModel).
+    if (model.type != "merhan" && model.type != "text") {
+      throw UsageError("text.trainable_layers: fine-tuning the text encoder is supported for model.type merhan and "
+                       "text, not " + model.type + " (early fusion standardises text features with statistics "
+                       "fitted once; late fusion trains its classifiers apart); use 0");
+    }
+    if (!model.UsesText()) {
+      throw UsageError("text.trainable_layers: model.modalities=" + model.modalities + " reads no text; use 0");
+    }
+    if (text.dtype != "fp32") {
+      throw UsageError("text.trainable_layers: a fine-tuned encoder must be stored in fp32 (text.dtype=fp32); "
+                       "bf16 autocast on CUDA (train.bf16) still applies");
+    }
   }
 }
 

@@ -21,7 +21,7 @@ LoadedModel LoadModelForInference(const std::string& checkpoint_path, const std:
     throw DataError(checkpoint_path + ": its stored config is not valid for this merhan: " + e.what());
   }
   loaded.device = ResolveDevice(device.empty() ? loaded.config.train.device : device);
-  loaded.model = build ? build(loaded.config.model, loaded.meta.dims) : BuildModel(loaded.config.model, loaded.meta.dims);
+  loaded.model = build ? build(loaded.config.model, loaded.meta.dims) : BuildExperimentModel(loaded.config, loaded.meta.dims);
   if (loaded.model->UsesText()) CheckTextEncoder(loaded.meta.text_encoder, checkpoint_path);
   reader.LoadModel(*loaded.model);
   loaded.model->to(loaded.device);

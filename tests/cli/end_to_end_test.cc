@@ -1,6 +1,7 @@
 // End to end on the `tiny` synthetic corpus (scripts/make_corpus): `merhan train`
 // on two LOSO folds, `eval`, `predict`, resume exactness, metrics identical to
-// scikit-learn (scripts/ref_metrics_csv.py), and bad inputs to predict.
+// scikit-learn (scripts/ref_metrics_csv.py), bad inputs to predict, and training
+// with the text encoder fine-tuned.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "merhan/nn/bert.h"
+#include "merhan/train/inference.h"
 #include "test_util.h"
 
 namespace merhan {
@@ -146,6 +149,59 @@ TEST_F(EndToEnd, ResumeReproducesTheUninterruptedRun) {
   EXPECT_EQ(Slurp(whole + "/fold-0/seed-1/predictions.csv"), Slurp(fold + "/predictions.csv"));
   EXPECT_EQ(ReadJson(whole + "/fold-0/seed-1/test_metrics.json")["test"],
             ReadJson(fold + "/test_metrics.json")["test"]);
+}
+
+}  // namespace
+}  // namespace merhan
+
+namespace merhan {
+namespace {
+
+// text.trainable_layers=1: the encoder runs inside the model on cached token ids;
+// training moves its top layer (at train.text_lr) and nothing below it; eval
+// reproduces the test metrics and predict runs on one file.
+TEST_F(EndToEnd, FineTuningMovesOnlyTheTopTextLayer) {
+  const std::string run = Train("finetune", "--set text.trainable_layers=1 --set 'run.folds=[0]' "
+                                            "--set train.epochs=2 --set train.text_lr=1e-3");
+  const std::string ckpt = run + "/fold-0/seed-1/best.ckpt";
+  ASSERT_TRUE(fs::exists(ckpt));
+  LoadedModel loaded = LoadModelForInference(ckpt, "cpu");
+  const auto tuned = loaded.model->named_parameters();
+  TextOptions text;
+  text.model_dir = "minilm";
+  const TextEncoder pretrained = LoadBertEncoder(text);
+  const auto original = pretrained.model->named_parameters();
+  const int64_t top = pretrained.config.num_hidden_layers - 1;
+  int compared = 0;
+  for (const auto& p : original) {
+    const std::string name = "text_encoder." + p.key();
+    ASSERT_TRUE(tuned.contains(name)) << name;
+    const bool in_top = p.key().rfind("encoder.layer." + std::to_string(top) + ".", 0) == 0;
+    const bool equal = torch::equal(tuned[name], p.value());
+    if (in_top && p.key().find("dense.weight") != std::string::npos) EXPECT_FALSE(equal) << name << " did not train";
+    if (!in_top) EXPECT_TRUE(equal) << name << " is frozen but changed";
+    ++compared;
+  }
+  EXPECT_GT(compared, 90);
+
+  const auto ev = RunCommand(Merhan("eval --checkpoint " + Quote(ckpt) + " --output " + Quote(dir_->File("ft_eval.json"))));
+  ASSERT_EQ(ev.exit_code, 0) << ev.output;
+  EXPECT_NEAR(ReadJson(dir_->File("ft_eval.json"))["war"].get<double>(),
+              ReadJson(run + "/fold-0/seed-1/test_metrics.json")["test"]["war"].get<double>(), 1e-12);
+  std::string wav;
+  for (const auto& e : fs::recursive_directory_iterator(dir_->File("corpus"))) {
+    if (e.path().extension() == ".wav") { wav = e.path().string(); break; }
+  }
+  const auto pr = RunCommand(Merhan("--log-level warn predict --checkpoint " + Quote(ckpt) + " --wav " + Quote(wav) +
+                                    " --text 'I am so happy about this!'"));
+  ASSERT_EQ(pr.exit_code, 0) << pr.output;
+  EXPECT_NE(pr.output.find("\"probabilities\""), std::string::npos) << pr.output;
+
+  // Types that cannot fine-tune say why.
+  const auto bad = RunCommand(Merhan("train --config " + Quote(dir_->File("e2e.json")) +
+                                     " --set text.trainable_layers=1 --set model.type=early_fusion"));
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("text.trainable_layers"), std::string::npos) << bad.output;
 }
 
 }  // namespace

@@ -225,6 +225,27 @@ TEST(Models, ModelsReadOnlyTheStreamsTheyUse) {
   EXPECT_EQ(BuildModel(o, dims)->forward(batch).sizes(), torch::IntArrayRef({2, 4}));
 }
 
+// The data pipeline decides which streams to extract from ModelOptions before any
+// model exists; every model must read exactly those.
+TEST(Models, EveryModelUsesTheStreamsItsOptionsName) {
+  const ModelDims dims{4, 40, 64};
+  int checked = 0;
+  for (const std::string type : {"merhan", "audio", "text", "early_fusion", "late_fusion"}) {
+    for (const std::string modalities : {"both", "audio", "text"}) {
+      if (type != "merhan" && modalities != "both") continue;
+      ModelOptions o;
+      o.type = type;
+      o.modalities = modalities;
+      const auto model = BuildModel(o, dims);
+      EXPECT_EQ(model->UsesAudio(), o.UsesAudio()) << type << "/" << modalities;
+      EXPECT_EQ(model->UsesText(), o.UsesText()) << type << "/" << modalities;
+      EXPECT_TRUE(o.UsesAudio() || o.UsesText()) << type << "/" << modalities;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 7);
+}
+
 }  // namespace
 }  // namespace merhan
 

@@ -35,6 +35,12 @@ struct ModelOptions {
   int fusion_hidden = 256;            // early fusion: in -> 256 -> 128 -> classes
   std::string late_rule = "mean";     // late fusion: vote | mean
 
+  // Which feature streams the model reads. Decided here, from the config alone, so
+  // that the data pipeline knows before any model exists (an audio-only run never
+  // loads the text encoder) and every model agrees with it (tests/nn/models_test.cc).
+  bool UsesAudio() const { return type != "text" && !(type == "merhan" && modalities == "text"); }
+  bool UsesText() const { return type != "audio" && !(type == "merhan" && modalities == "audio"); }
+
   void Register(ConfigRegistry* r, const std::string& prefix = "model");
   void Validate() const;
   std::string ToString() const { return OptionsToString(*this); }

@@ -36,6 +36,11 @@ std::shared_ptr<BatchSource> MakeManifestSource(const ExperimentConfig& config,
                                                 const std::vector<std::string>& classes,
                                                 const std::string& manifest);
 
+// The model `config` describes, for `dims`: BuildModel(config.model, dims), or,
+// with text.trainable_layers > 0, that model behind the pretrained encoder of
+// text.model_dir with its top layers unfrozen (WithTextEncoder).
+EmotionModel BuildExperimentModel(const ExperimentConfig& config, const ModelDims& dims);
+
 // One utterance to predict.
 struct InferenceInput {
   std::string id;
@@ -44,8 +49,8 @@ struct InferenceInput {
 };
 
 // Features of `inputs` as one padded batch (labels -1), computed exactly as in
-// training (MFCC + CMVN per `config.audio`/`config.mfcc`, tokenizer and frozen
-// encoder per `config.text`). DataError naming a wav that cannot be read.
+// training (MFCC + CMVN per `config.audio`/`config.mfcc`; tokenizer and frozen
+// encoder per `config.text`, or token ids alone when the encoder is fine-tuned). DataError naming a wav that cannot be read.
 Batch MakeInferenceBatch(const ExperimentConfig& config, const std::vector<InferenceInput>& inputs);
 
 // ---- Implemented here.
