@@ -26,6 +26,13 @@ void ExperimentConfig::Validate() const {
   model.Validate();
   train.Validate();
   CheckSampleRatesAgree(audio, mfcc);
+  const bool pools_audio = model.type == "audio" || model.type == "early_fusion" || model.type == "late_fusion";
+  if (pools_audio && audio.cmvn == "utterance") {
+    // Per-utterance CMVN leaves every coefficient with temporal mean exactly 0, and the
+    // mean is all these models see of the audio: they would learn from nothing.
+    throw UsageError("audio.cmvn: \"utterance\" makes the temporal mean of every utterance's MFCCs zero, and "
+                     "model.type " + model.type + " sees only that mean; use audio.cmvn=none");
+  }
   if (text.trainable_layers > 0) {
     // The encoder then runs inside the model on cached token ids (FineTunedTextModel).
     if (model.type != "merhan" && model.type != "text") {

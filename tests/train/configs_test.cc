@@ -6,6 +6,7 @@
 
 #include "merhan/nn/emotion_model.h"
 #include "merhan/train/experiment_config.h"
+#include "merhan/util/error.h"
 #include "test_util.h"
 
 namespace merhan {
@@ -87,10 +88,38 @@ TEST(Configs, PresetsSayWhatTheirNamesSay) {
     EXPECT_DOUBLE_EQ(c.train.weight_decay, 1e-5);
     EXPECT_EQ(c.train.batch_size, 32);
     EXPECT_EQ(c.train.epochs, 50);
+    EXPECT_EQ(c.audio.cmvn, "none");
   }
   EXPECT_EQ(LoadConfig("iemocap_late_fusion_vote.json").model.late_rule, "vote");
   EXPECT_EQ(LoadConfig("iemocap_late_fusion_mean.json").model.late_rule, "mean");
   EXPECT_EQ(LoadConfig("iemocap_early_fusion.json").model.type, "early_fusion");
+}
+
+// Combinations that would train on nothing, or that the pipeline cannot run, are
+// usage errors naming the key.
+TEST(Configs, CombinationsThatCannotWorkNameTheirKey) {
+  auto error_of = [](const std::string& name, const std::vector<std::string>& sets) -> std::string {
+    try {
+      ExperimentConfig::Load(testing::SourceDir() + "/configs/" + name, sets);
+    } catch (const UsageError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  // Per-utterance CMVN zeroes the temporal mean, the pooled baselines' only audio input.
+  for (const char* name : {"iemocap_audio_mlp.json", "iemocap_early_fusion.json", "iemocap_late_fusion_mean.json"}) {
+    EXPECT_NE(error_of(name, {"audio.cmvn=utterance"}).find("audio.cmvn"), std::string::npos) << name;
+  }
+  EXPECT_EQ(error_of("iemocap_merhan.json", {"audio.cmvn=utterance"}), "");
+  // Fine-tuning the text encoder: MER-HAN and the text MLP only, in fp32.
+  EXPECT_EQ(error_of("iemocap_merhan.json", {"text.trainable_layers=2"}), "");
+  EXPECT_EQ(error_of("iemocap_text_mlp.json", {"text.trainable_layers=1"}), "");
+  EXPECT_NE(error_of("iemocap_early_fusion.json", {"text.trainable_layers=1"}).find("text.trainable_layers"),
+            std::string::npos);
+  EXPECT_NE(error_of("iemocap_ablation_audio_attn.json", {"text.trainable_layers=1"}).find("reads no text"),
+            std::string::npos);
+  EXPECT_NE(error_of("iemocap_merhan.json", {"text.trainable_layers=1", "text.dtype=bf16"}).find("fp32"),
+            std::string::npos);
 }
 
 }  // namespace
