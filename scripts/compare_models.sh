@@ -38,20 +38,34 @@ paper = {  # Zhang et al. 2023, Table 4 (WAR/UAR/F1 %), IEMOCAP
     "iemocap_ablation_text_noattn": (67.43, 67.72, 66.61), "iemocap_ablation_text_attn": (68.57, 69.54, 68.96),
     "iemocap_ablation_no_cma": (70.34, 71.87, 70.56), "iemocap_ablation_no_global": (71.21, 71.43, 71.31),
     "iemocap_merhan": (73.33, 74.20, 73.66)}
+def summary(c):
+    files = sorted(glob.glob(f"{out}/{c}/*/summary.json"))
+    return json.load(open(files[-1])) if files else None
+
+# Paired against MER-HAN: the same (fold, seed) runs, so that fold difficulty,
+# which dominates the spread, cancels.
+reference = summary("iemocap_merhan")
+ref_uar = {(r["fold"], r["seed"]): r["test"]["uar"] for r in reference["runs"]} if reference else {}
 rows = []
 for c in configs:
-    files = sorted(glob.glob(f"{out}/{c}/*/summary.json"))
-    if not files:
+    s = summary(c)
+    if not s:
         continue
-    s = json.load(open(files[-1]))
     def cell(m):
         agg = s["mean_std"][m]
         return f"{100*agg['mean']:.1f} ± {100*agg['std']:.1f}"
+    diffs = [ref_uar[(r["fold"], r["seed"])] - r["test"]["uar"] for r in s["runs"] if (r["fold"], r["seed"]) in ref_uar]
+    if c == "iemocap_merhan" or not diffs:
+        paired = "–"
+    else:
+        mean = sum(diffs) / len(diffs)
+        sd = (sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1)) ** 0.5 if len(diffs) > 1 else 0.0
+        paired = f"{100*mean:+.1f} ± {100*sd:.1f} ({sum(d > 0 for d in diffs)}/{len(diffs)})"
     p = paper.get(c)
     rows.append(f"| {c} | {cell('war')} | {cell('uar')} | {cell('macro_f1')} | {len(s['runs'])} ({len(set(r['seed'] for r in s['runs']))} seeds) | "
-                + (" / ".join(f"{v:.2f}" for v in p) if p else "–") + " |")
-text = (f"| config | WAR % | UAR % | macro-F1 % | runs | paper Table 4 WAR / UAR / F1 (IEMOCAP) |\n"
-        f"|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
+                + paired + " | " + (" / ".join(f"{v:.2f}" for v in p) if p else "–") + " |")
+text = (f"| config | WAR % | UAR % | macro-F1 % | runs | MER-HAN UAR minus this, paired (MER-HAN ahead) | paper Table 4 WAR / UAR / F1 (IEMOCAP) |\n"
+        f"|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
 print(text)
 open(dest + ".table", "w").write(f"corpus {size}, seeds {seeds}, epochs {epochs}\n\n" + text)
 PY

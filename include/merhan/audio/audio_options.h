@@ -12,8 +12,10 @@ struct AudioOptions {
   int channel = -1;         // -1 = mean of all channels, else that channel (0-based)
   std::string resample_quality = "hq";  // libsoxr recipe: qq | lq | mq | hq | vhq
   // Feature normalisation applied to every utterance's MFCCs before caching:
-  // none | utterance (mean and variance over the utterance's frames).
-  std::string cmvn = "utterance";
+  // none | utterance (mean and variance over the utterance's frames). none, as
+  // the seed: utterance CMVN removes the level and energy that carry arousal
+  // (MER-HAN lost 11 UAR points with it on the synthetic corpus, docs/results.md).
+  std::string cmvn = "none";
 
   void Register(ConfigRegistry* r, const std::string& prefix = "audio");
   void Validate() const;
