@@ -4,7 +4,8 @@
 # sizes (configs/demo.json), and writes the table of mean ± std beside the paper's
 # Table 4 to docs/results.md.table (or $MERHAN_RESULTS.table). Training follows the
 # demo: lr 1e-3, dropout 0.2, batch 32, patience 3. Configs already run are skipped,
-# so calls with different SEEDS can fill one table.
+# so calls with different SEEDS can fill one table. MERHAN_COMPARE_DIR moves the run
+# directories (default demo/compare).
 #   scripts/compare_models.sh [SIZE=small] [SEEDS=[1,2,3]] [EPOCHS=8] [CONFIGS...]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -18,7 +19,7 @@ fi
 demo_dir="${MERHAN_DEMO_DIR:-$MERHAN_ROOT/demo}"
 corpus="$demo_dir/corpus-$size"
 [ -f "$corpus/ground_truth.jsonl" ] || python3 "$MERHAN_ROOT/scripts/make_corpus" --size "$size" --seed 1 --out "$corpus"
-out="$demo_dir/compare"
+out="${MERHAN_COMPARE_DIR:-$demo_dir/compare}"
 for c in "${configs[@]}"; do
   if ls "$out/$c"/*/summary.json >/dev/null 2>&1; then echo "==> $c: done"; continue; fi
   echo "==> $c"
