@@ -178,8 +178,12 @@ TEST_F(EndToEnd, FineTuningMovesOnlyTheTopTextLayer) {
     ASSERT_TRUE(tuned.contains(name)) << name;
     const bool in_top = p.key().rfind("encoder.layer." + std::to_string(top) + ".", 0) == 0;
     const bool equal = torch::equal(tuned[name], p.value());
-    if (in_top && p.key().find("dense.weight") != std::string::npos) EXPECT_FALSE(equal) << name << " did not train";
-    if (!in_top) EXPECT_TRUE(equal) << name << " is frozen but changed";
+    if (in_top && p.key().find("dense.weight") != std::string::npos) {
+      EXPECT_FALSE(equal) << name << " did not train";
+    }
+    if (!in_top) {
+      EXPECT_TRUE(equal) << name << " is frozen but changed";
+    }
     ++compared;
   }
   EXPECT_GT(compared, 90);
