@@ -8,13 +8,14 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 root="${1:?usage: scripts/bench_features.sh CORPUS_ROOT [THREADS]}"; threads="${2:-0}"
+minilm="$(merhan_minilm_dir)"  # resolved once: a Python start-up must not be timed
 cache="$(mktemp -d)"
 trap 'rm -rf "$cache"' EXIT
 TIMEFORMAT='  process wall: %R s'
 run() {
   time "${MERHAN_BIN:-$MERHAN_BUILD_DIR/merhan}" --log-level warn features --config "$MERHAN_ROOT/configs/demo.json" \
     --set "data.root=$root" --set data.expect_full_release=false --set "data.cache_dir=$cache" \
-    --set "text.model_dir=$(merhan_minilm_dir)" --threads "$threads" | grep -E '^(mfcc|text|tokens):'
+    --set "text.model_dir=$minilm" --threads "$threads" | grep -E '^(mfcc|text|tokens):'
 }
 echo "== cold"; run
 echo "== warm"; run

@@ -150,8 +150,10 @@ uint64_t Checksum(const float* data, int64_t count) {
 }  // namespace
 
 std::string FeatureCacheStats::ToString() const {
-  return Cat(requested, " utterances: ", hits, " cached, ", computed, " computed", content_hashed ? Cat(", ", content_hashed, " wavs content-hashed") : "", corrupt ? Cat(" (", corrupt, " corrupt)") : "",
-             index_rebuilt ? ", index rebuilt" : "", ", ", static_cast<int>(seconds * 1000 + 0.5) / 1000.0, " s");
+  return Cat(requested, " utterances: ", hits, " cached, ", computed, " computed",
+             content_hashed ? Cat(", ", content_hashed, " wavs content-hashed") : "",
+             corrupt ? Cat(" (", corrupt, " corrupt)") : "", index_rebuilt ? ", index rebuilt" : "", ", ",
+             static_cast<int>(seconds * 1000 + 0.5) / 1000.0, " s");
 }
 
 FeatureCache::FeatureCache(const std::string& cache_dir, const std::string& stream, const std::string& config_json,
