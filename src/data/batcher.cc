@@ -61,6 +61,13 @@ std::vector<std::vector<int64_t>> Batcher::Plan(int epoch) const {
   const size_t b = static_cast<size_t>(options_.batch_size);
   std::vector<std::vector<int64_t>> batches;
   if (!options_.shuffle) {
+    if (options_.bucket) {
+      std::vector<int64_t> lengths(utterances_->size(), 0);
+      for (int64_t i : order) lengths[static_cast<size_t>(i)] = LengthOf(i);
+      std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) {
+        return lengths[static_cast<size_t>(x)] < lengths[static_cast<size_t>(y)];
+      });
+    }
     for (size_t i = 0; i < order.size(); i += b) {
       batches.emplace_back(order.begin() + static_cast<std::ptrdiff_t>(i),
                            order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), i + b)));

@@ -58,7 +58,7 @@ class CorpusBatchSource : public BatchSource {
  public:
   CorpusBatchSource(std::shared_ptr<CorpusData> data, std::vector<int64_t> indices, BatcherOptions options)
       : data_(std::move(data)),
-        count_(static_cast<int64_t>(indices.size())),
+        indices_(indices),
         batcher_(&data_->corpus.utterances, std::move(indices),
                  BatchSources{data_->features.audio.get(), data_->features.text.get(), data_->features.tokens.get()}, options) {}
 
@@ -87,11 +87,18 @@ class CorpusBatchSource : public BatchSource {
     for (int64_t b = 0; b < per_rank; ++b) visit(batcher_.Make(plan[static_cast<size_t>(b * world_size_ + rank_)]));
   }
 
-  int64_t NumUtterances() const override { return count_; }
+  int64_t NumUtterances() const override { return static_cast<int64_t>(indices_.size()); }
+
+  std::vector<std::string> ResultOrder() const override {
+    std::vector<std::string> ids;
+    ids.reserve(indices_.size());
+    for (int64_t i : indices_) ids.push_back(data_->corpus.utterances[static_cast<size_t>(i)].id);
+    return ids;
+  }
 
  private:
   std::shared_ptr<CorpusData> data_;
-  int64_t count_;
+  std::vector<int64_t> indices_;  // the split, in corpus order
   Batcher batcher_;
   int rank_ = 0, world_size_ = 1;
 };
@@ -100,7 +107,7 @@ BatcherOptions Options(const ExperimentConfig& config, bool shuffle, uint64_t se
   BatcherOptions o;
   o.batch_size = config.train.batch_size;
   o.shuffle = shuffle;
-  o.bucket = shuffle && config.train.bucket;
+  o.bucket = config.train.bucket;
   o.seed = seed;
   o.workers = config.train.num_workers;
   return o;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <iomanip>
 #include <sstream>
+#include <unordered_map>
 
 #include "merhan/util/error.h"
 
@@ -52,6 +53,31 @@ ClassificationReport EvaluationResult::Metrics(int num_classes) const {
     y_pred.push_back(predictions[i]);
   }
   return ComputeClassificationReport(y_true, y_pred, num_classes);
+}
+
+void EvaluationResult::Reorder(const std::vector<std::string>& ids_in_order) {
+  std::unordered_map<std::string, size_t> position;
+  for (size_t i = 0; i < ids_in_order.size(); ++i) position.emplace(ids_in_order[i], i);
+  std::vector<int64_t> rows(ids.size());
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
+  auto key = [&](int64_t row) {
+    const auto it = position.find(ids[static_cast<size_t>(row)]);
+    return it == position.end() ? ids_in_order.size() : it->second;
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](int64_t a, int64_t b) { return key(a) < key(b); });
+  std::vector<std::string> new_ids;
+  std::vector<int64_t> new_labels, new_predictions;
+  for (int64_t r : rows) {
+    new_ids.push_back(std::move(ids[static_cast<size_t>(r)]));
+    new_labels.push_back(labels[static_cast<size_t>(r)]);
+    new_predictions.push_back(predictions[static_cast<size_t>(r)]);
+  }
+  ids = std::move(new_ids);
+  labels = std::move(new_labels);
+  predictions = std::move(new_predictions);
+  if (probabilities.defined() && probabilities.size(0) == static_cast<int64_t>(rows.size())) {
+    probabilities = probabilities.index_select(0, torch::tensor(rows, torch::kInt64));
+  }
 }
 
 std::string EvaluationResult::PredictionsCsv(const std::vector<std::string>& classes) const {

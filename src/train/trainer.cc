@@ -344,6 +344,8 @@ EvaluationResult EvaluateModel(EmotionModel& model, BatchSource& source, const t
   result.probabilities = probabilities.empty() ? torch::zeros({0, num_classes})
                                                : torch::cat(probabilities, 0);
   result.loss = labelled > 0 ? loss_sum / labelled : std::nan("");
+  const std::vector<std::string> order = source.ResultOrder();
+  if (!order.empty()) result.Reorder(order);
   return result;
 }
 

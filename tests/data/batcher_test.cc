@@ -137,15 +137,28 @@ TEST(Batcher, DeterministicBySeedAndEpoch) {
   EXPECT_EQ(rng.Next(), 0x910A2DEC89025CC1ULL);  // splitmix64 reference output for seed 1
 }
 
-TEST(Batcher, EvaluationOrderIsCorpusOrder) {
-  Data d;
+TEST(Batcher, EvaluationOrderIsCorpusOrderOrSortedByLength) {
+  Data d(40);
   BatcherOptions o;
   o.batch_size = 16;
   o.shuffle = false;
-  Batcher batcher(&d.utterances, {5, 3, 9, 1}, d.Sources(), o);
-  const auto plan = batcher.Plan(0);
-  ASSERT_EQ(plan.size(), 1u);
-  EXPECT_EQ(plan[0], (std::vector<int64_t>{5, 3, 9, 1}));
+  o.bucket = false;
+  const std::vector<int64_t> split = {5, 3, 9, 1, 30, 22, 17, 11};
+  EXPECT_EQ(Batcher(&d.utterances, split, d.Sources(), o).Plan(0)[0], split);
+  // Bucketed evaluation: the whole split sorted by length, ties in split order.
+  o.bucket = true;
+  o.batch_size = 3;
+  const auto plan = Batcher(&d.utterances, split, d.Sources(), o).Plan(0);
+  std::vector<int64_t> flat;
+  for (const auto& b : plan) flat.insert(flat.end(), b.begin(), b.end());
+  std::vector<int64_t> expected = split;
+  std::stable_sort(expected.begin(), expected.end(), [&](int64_t x, int64_t y) {
+    return d.audio->Get(d.utterances[static_cast<size_t>(x)].id).rows <
+           d.audio->Get(d.utterances[static_cast<size_t>(y)].id).rows;
+  });
+  EXPECT_EQ(flat, expected);
+  EXPECT_NE(flat, split);  // the fixture's lengths differ: sorting moved something
+  EXPECT_EQ(plan, Batcher(&d.utterances, split, d.Sources(), o).Plan(5));  // fixed, whatever the epoch
 }
 
 TEST(Batcher, BucketingReducesPadding) {
@@ -217,11 +230,16 @@ TEST(Batcher, MissingFeaturesSurfaceFromWorkers) {
   BatcherOptions o;
   o.batch_size = 4;
   o.shuffle = false;
+  o.bucket = false;  // a bucketed plan reads every length first and throws in Start
   o.workers = 2;
   Batcher batcher(&more, {static_cast<int64_t>(more.size() - 1)}, BatchSources{nullptr, d.text.get(), nullptr}, o);
   auto e = batcher.Start(0);
   Batch b;
   EXPECT_THROW(e->Next(&b), DataError);
+  o.bucket = true;
+  EXPECT_THROW(Batcher(&more, {static_cast<int64_t>(more.size() - 1)}, BatchSources{nullptr, d.text.get(), nullptr}, o)
+                   .Start(0),
+               DataError);
 }
 
 }  // namespace

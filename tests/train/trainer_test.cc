@@ -374,6 +374,20 @@ TEST(Trainer, Bf16OnTheCpuLearnsKeepsFp32WeightsAndResumesExactly) {
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << i;
 }
 
+TEST(EvaluationTest, ReorderPutsRowsInTheSplitsOrder) {
+  EvaluationResult r;
+  r.ids = {"c", "a", "x", "b"};
+  r.labels = {2, 0, 1, 1};
+  r.predictions = {2, 1, 0, 1};
+  r.probabilities = torch::tensor({{0.1f, 0.2f, 0.7f}, {0.3f, 0.6f, 0.1f}, {0.8f, 0.1f, 0.1f}, {0.2f, 0.5f, 0.3f}});
+  r.Reorder({"a", "b", "c"});  // "x" is not listed: it goes last
+  EXPECT_EQ(r.ids, (std::vector<std::string>{"a", "b", "c", "x"}));
+  EXPECT_EQ(r.labels, (std::vector<int64_t>{0, 1, 2, 1}));
+  EXPECT_EQ(r.predictions, (std::vector<int64_t>{1, 1, 2, 0}));
+  EXPECT_TRUE(torch::equal(r.probabilities[0], torch::tensor({0.3f, 0.6f, 0.1f})));
+  EXPECT_TRUE(torch::equal(r.probabilities[3], torch::tensor({0.8f, 0.1f, 0.1f})));
+}
+
 TEST(EvaluationTest, PredictionsCsvHasEveryClassProbability) {
   EvaluationResult r;
   r.ids = {"a", "b,c"};

@@ -24,7 +24,9 @@ namespace merhan {
 struct BatcherOptions {
   int batch_size = 32;
   bool shuffle = true;        // false: corpus order (evaluation)
-  bool bucket = true;         // sort by length within chunks of bucket_chunk batches
+  // shuffle: sort by length within chunks of bucket_chunk batches; no shuffle
+  // (evaluation): sort the whole split by length. Either way a batch pads little.
+  bool bucket = true;
   int bucket_chunk = 50;
   uint64_t seed = 1;
   int workers = 2;            // prefetch threads; 0 = build batches on the caller's thread

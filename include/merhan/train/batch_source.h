@@ -36,6 +36,10 @@ class BatchSource {
   virtual void ForEachBatch(int epoch, const std::function<void(const Batch&)>& visit) = 0;
   // Utterances in the whole split (all ranks).
   virtual int64_t NumUtterances() const = 0;
+  // The split's utterance ids in its own order, for a source whose batches come in
+  // another (evaluation batches sorted by length): evaluation results are put back
+  // in this order. Empty: results stay in batch order.
+  virtual std::vector<std::string> ResultOrder() const { return {}; }
 };
 
 // Everything the cross-validation driver needs for one (fold, seed).

@@ -44,6 +44,9 @@ struct EvaluationResult {
 
   // Metrics over the labelled utterances.
   ClassificationReport Metrics(int num_classes) const;
+  // Puts the rows in the order of `ids_in_order` (ids missing from it go last, in
+  // their current order).
+  void Reorder(const std::vector<std::string>& ids_in_order);
   // CSV: id,true,pred,p_<class>...; labels written as class names ("" unknown).
   std::string PredictionsCsv(const std::vector<std::string>& classes) const;
 };
