@@ -59,39 +59,33 @@ int64_t Batcher::NumBatches() const {
 std::vector<std::vector<int64_t>> Batcher::Plan(int epoch) const {
   std::vector<int64_t> order = indices_;
   const size_t b = static_cast<size_t>(options_.batch_size);
-  std::vector<std::vector<int64_t>> batches;
-  if (!options_.shuffle) {
-    if (options_.bucket) {
-      std::vector<int64_t> lengths(utterances_->size(), 0);
-      for (int64_t i : order) lengths[static_cast<size_t>(i)] = LengthOf(i);
-      std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) {
-        return lengths[static_cast<size_t>(x)] < lengths[static_cast<size_t>(y)];
-      });
-    }
-    for (size_t i = 0; i < order.size(); i += b) {
-      batches.emplace_back(order.begin() + static_cast<std::ptrdiff_t>(i),
-                           order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), i + b)));
-    }
-  } else {
-    SplitMix64 rng(options_.seed * 0x100000001B3ULL + static_cast<uint64_t>(epoch) + 1);
+  std::vector<int64_t> lengths;  // by utterance index, when bucketing
+  if (options_.bucket) {
+    lengths.assign(utterances_->size(), 0);
+    for (int64_t i : order) lengths[static_cast<size_t>(i)] = LengthOf(i);
+  }
+  auto sort_by_length = [&](size_t first, size_t last) {
+    std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(first),
+                     order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), last)),
+                     [&](int64_t x, int64_t y) { return lengths[static_cast<size_t>(x)] < lengths[static_cast<size_t>(y)]; });
+  };
+  SplitMix64 rng(options_.seed * 0x100000001B3ULL + static_cast<uint64_t>(epoch) + 1);
+  if (options_.shuffle) {
     DeterministicShuffle(&order, &rng);
+    // Similar lengths share a batch (less padding) while chunks keep it random.
+    const size_t chunk = b * static_cast<size_t>(std::max(1, options_.bucket_chunk));
     if (options_.bucket) {
-      // Similar lengths share a batch (less padding) while chunks keep it random.
-      const size_t chunk = b * static_cast<size_t>(std::max(1, options_.bucket_chunk));
-      std::vector<int64_t> lengths(utterances_->size(), 0);
-      for (int64_t i : order) lengths[static_cast<size_t>(i)] = LengthOf(i);
-      for (size_t start = 0; start < order.size(); start += chunk) {
-        auto first = order.begin() + static_cast<std::ptrdiff_t>(start);
-        auto last = order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), start + chunk));
-        std::stable_sort(first, last, [&](int64_t x, int64_t y) {
-          return lengths[static_cast<size_t>(x)] < lengths[static_cast<size_t>(y)];
-        });
-      }
+      for (size_t start = 0; start < order.size(); start += chunk) sort_by_length(start, start + chunk);
     }
-    for (size_t i = 0; i < order.size(); i += b) {
-      batches.emplace_back(order.begin() + static_cast<std::ptrdiff_t>(i),
-                           order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), i + b)));
-    }
+  } else if (options_.bucket) {
+    sort_by_length(0, order.size());  // evaluation: a fixed order
+  }
+  std::vector<std::vector<int64_t>> batches;
+  for (size_t i = 0; i < order.size(); i += b) {
+    batches.emplace_back(order.begin() + static_cast<std::ptrdiff_t>(i),
+                         order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), i + b)));
+  }
+  if (options_.shuffle) {
     // Shuffle the batch order too, so that lengths do not grow within a chunk.
     std::vector<int64_t> perm(batches.size());
     for (size_t i = 0; i < perm.size(); ++i) perm[i] = static_cast<int64_t>(i);
