@@ -13,6 +13,8 @@
 #          scripts/make_bert_base_shaped.py)
 # THREADS: intra-op threads for both sides; 0 = all cores (default)
 # merhan runs in fp32 and, where the CPU has native bf16, with bf16 autocast.
+# MERHAN_BENCH_PEER_BATCHES=N stops the peer after N training batches and
+# extrapolates its epoch (for a quick look; the figures in docs/ use whole epochs).
 # Prints seconds per epoch (min / median over repeats), the ratios, the achieved
 # FLOP rate and the machine's GEMM peak (scripts/bench_gemm.py).
 set -euo pipefail
@@ -35,6 +37,7 @@ case "$sizes" in
   demo) config="$MERHAN_ROOT/configs/demo.json"; peer_sizes=(--hidden 64 --layers 1 --cma-dim 64) ;;
   *) echo "bench_epoch.sh: SIZES must be paper or demo, not '$sizes'" >&2; exit 2 ;;
 esac
+export TQDM_DISABLE=1 TRANSFORMERS_VERBOSITY=error  # no progress bars in the figures
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 merhan="$MERHAN_BUILD_DIR/merhan"
@@ -58,7 +61,8 @@ done
 peer_threads=()
 [ "$threads" != 0 ] && peer_threads=(--threads "$threads")
 for i in $(seq "$peer_repeats"); do
-  "$MERHAN_PYTHON" "$peer" "$root" "$model_dir" "${peer_sizes[@]}" "${peer_threads[@]}" >>"$work/peer.jsonl"
+  "$MERHAN_PYTHON" "$peer" "$root" "$model_dir" "${peer_sizes[@]}" "${peer_threads[@]}" \
+    --max-batches "${MERHAN_BENCH_PEER_BATCHES:-0}" >>"$work/peer.jsonl"
 done
 "$MERHAN_PYTHON" "$MERHAN_ROOT/scripts/bench_gemm.py" "${peer_threads[@]}" >"$work/gemm.json"
 "$MERHAN_PYTHON" "$MERHAN_ROOT/scripts/bench_epoch_report.py" --work "$work" --root "$root" --sizes "$sizes" --encoder "$encoder" \
