@@ -1,4 +1,4 @@
-# Finds every dependency of DESIGN §3. LibTorch comes from the PyPI torch wheel in
+# Finds every dependency of docs/design.md §3. LibTorch comes from the PyPI torch wheel in
 # the project venv unless the user points CMake at another one.
 
 find_package(PkgConfig REQUIRED)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The peer of merhan's epoch benchmark (scripts/bench_epoch.sh): one MER-HAN training
 epoch done per batch the way the seed's Python code does it, written here from its
-description (DESIGN §4 and the seed's slides), not copied:
+description (docs/design.md §4 and the seed's slides), not copied:
   - the seed's split: Session 5 is test; the utterances of Sessions 1-4 are shuffled
     (Python's random, seed 42) and the first 10% validate;
   - per item, as a DataLoader with no workers does: the wav read (soundfile), MFCC

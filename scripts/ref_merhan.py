@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference MER-HAN and baselines in plain PyTorch, for tests/nn/model_parity_test.cc.
 
-An independent implementation of DESIGN §4 with stock modules (nn.LSTM +
+An independent implementation of docs/design.md §4 with stock modules (nn.LSTM +
 pack_padded_sequence, nn.MultiheadAttention(batch_first=True), nn.Conv1d
 (padding='same'), nn.LayerNorm, nn.Linear). It reads, per variant, the C++ model's
 options, its parameters and buffers (one float32 .npy per tensor, named as in the

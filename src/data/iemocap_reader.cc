@@ -293,20 +293,20 @@ Corpus ReadIemocap(const std::string& root, const DataOptions& options) {
   if (policy.IsStandardIemocap4() && (options.expect_full_release || looks_full)) {
     const IemocapStandardCheck check = CheckIemocapStandardCounts(corpus);
     if (check.matches) {
-      log::Info("IEMOCAP standard 4-class counts reproduced (5,531 utterances; DESIGN §5)\n" + check.table);
+      log::Info("IEMOCAP standard 4-class counts reproduced (5,531 utterances; docs/design.md §5)\n" + check.table);
     } else if (options.expect_full_release) {
       throw DataError(corpus.source + ": data.expect_full_release is set but the counts differ from "
-                      "IEMOCAP's standard 4-class counts (DESIGN §5):\n" + check.table);
+                      "IEMOCAP's standard 4-class counts (docs/design.md §5):\n" + check.table);
     } else {
       log::Warn("!!! " + corpus.source + " looks like the full IEMOCAP release, but its 4-class counts "
-                "DIFFER from the standard ones (DESIGN §5). The reader or the corpus is wrong:\n" + check.table);
+                "DIFFER from the standard ones (docs/design.md §5). The reader or the corpus is wrong:\n" + check.table);
     }
   }
   return corpus;
 }
 
 IemocapStandardCheck CheckIemocapStandardCounts(const Corpus& corpus) {
-  // DESIGN §5.
+  // docs/design.md §5.
   const std::map<std::string, int> class_expected = {{"neu", 1708}, {"hap", 1636}, {"ang", 1103}, {"sad", 1084}};
   const std::array<int, 5> session_expected = {1085, 1023, 1151, 1031, 1241};
   const auto& classes = corpus.counts.classes;

@@ -1,5 +1,5 @@
 // Parity of every model against an independent plain-PyTorch implementation of
-// DESIGN §4 and seed 004 (scripts/ref_merhan.py: torch.nn.LSTM with
+// docs/design.md §4 and seed 004 (scripts/ref_merhan.py: torch.nn.LSTM with
 // pack_padded_sequence, nn.MultiheadAttention, nn.Conv1d, nn.LayerNorm). The test
 // saves each C++ model's parameters and buffers under their module names (.npy +
 // index.json), the script loads them with load_state_dict(strict=True) -- so the

@@ -76,7 +76,7 @@ struct Variant {
   ModelDims dims;
 };
 
-// Every model family and MER-HAN switch the tests cover. "paper" has DESIGN §4's
+// Every model family and MER-HAN switch the tests cover. "paper" has docs/design.md §4's
 // sizes (with a 384-wide text encoder, all-MiniLM-L6-v2); the rest are smaller.
 inline std::vector<Variant> ModelVariants() {
   ModelOptions small;

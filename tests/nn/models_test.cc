@@ -34,7 +34,7 @@ TEST(MerhanModel, ModuleNamesAreStable) {
            "global_attention.score.weight", "classifier.weight", "classifier.bias"}) {
     EXPECT_TRUE(names.count(expected)) << expected;
   }
-  // Sizes from DESIGN §4: BiLSTM 2x256 over 40 MFCCs, conv 512 -> 256 and 384 -> 256.
+  // Sizes from docs/design.md §4: BiLSTM 2x256 over 40 MFCCs, conv 512 -> 256 and 384 -> 256.
   auto model = BuildModel(ModelOptions{}, ModelDims{4, 40, 384});
   const auto params = model->named_parameters();
   EXPECT_EQ(params["audio_encoder.lstm.weight_ih_l0"].sizes(), torch::IntArrayRef({1024, 40}));

@@ -1,4 +1,4 @@
-// Trap T1 (DESIGN §6): libsentencepiece bundles protobuf-lite, LibTorch may bring
+// Trap T1 (docs/design.md §6): libsentencepiece bundles protobuf-lite, LibTorch may bring
 // its own. This test trains a real SentencePiece model with spm_train, loads it
 // and runs a LibTorch op in the same process; a clash would crash it.
 #include <gtest/gtest.h>

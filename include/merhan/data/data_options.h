@@ -24,7 +24,7 @@ struct DataOptions {
   nlohmann::json explicit_folds = nlohmann::json::array();  // [{"train":[spk..],"val":[..],"test":[..]}]
   std::string cache_dir = "cache";  // feature cache
   bool skip_bad = false;            // skip (and count) bad manifest rows instead of failing
-  bool expect_full_release = false; // check DESIGN §5's 5,531-utterance counts
+  bool expect_full_release = false; // check docs/design.md §5's 5,531-utterance counts
   int cache_threads = 0;            // feature extraction threads; 0 = all cores
 
   void Register(ConfigRegistry* r, const std::string& prefix = "data");

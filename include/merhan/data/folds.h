@@ -1,4 +1,4 @@
-// Cross-validation folds from data.protocol (DESIGN §5), speaker-disjoint by
+// Cross-validation folds from data.protocol (docs/design.md §5), speaker-disjoint by
 // construction and asserted in code:
 //  loso          one fold per session: test = that session, validation = the next
 //                session in cyclic order (data.validation "session": both its speakers;

@@ -1,4 +1,4 @@
-// Reader of the IEMOCAP release layout (DESIGN §5):
+// Reader of the IEMOCAP release layout (docs/design.md §5):
 //   IEMOCAP_full_release/Session{1..5}/dialog/EmoEvaluation/<dialog>.txt   labels
 //   IEMOCAP_full_release/Session{1..5}/dialog/transcriptions/<dialog>.txt  transcripts
 //   IEMOCAP_full_release/Session{1..5}/sentences/wav/<dialog>/<utt>.wav    audio
@@ -18,17 +18,17 @@ namespace merhan {
 // `root` is the IEMOCAP_full_release folder or a folder that contains it.
 // Applies the label policy of `options`; on the standard 4-class policy with all 5
 // sessions and more than 5,000 utterances (or with options.expect_full_release) the
-// counts are checked against DESIGN §5 (CheckIemocapStandardCounts).
+// counts are checked against docs/design.md §5 (CheckIemocapStandardCounts).
 Corpus ReadIemocap(const std::string& root, const DataOptions& options);
 
-// DESIGN §5: the standard 4-class counts of the full release.
+// docs/design.md §5: the standard 4-class counts of the full release.
 struct IemocapStandardCheck {
   bool matches = false;
   std::string table;  // found vs expected, per session and class
 };
 IemocapStandardCheck CheckIemocapStandardCounts(const Corpus& corpus);
 
-// Expected totals (DESIGN §5): neu 1708, hap+exc 1636, ang 1103, sad 1084; sessions
+// Expected totals (docs/design.md §5): neu 1708, hap+exc 1636, ang 1103, sad 1084; sessions
 // 1085/1023/1151/1031/1241; 5531 in all.
 constexpr int kIemocapStandardTotal = 5531;
 

@@ -1,5 +1,6 @@
-// MER-HAN's audio ATE branch (DESIGN §4): MFCC frames -> BiLSTM packed by length
-// -> optional local intra-modal self-attention (Add&Norm).
+// MER-HAN's audio ATE branch (docs/design.md §4): MFCC frames -> BiLSTM (each direction
+// on padded input, outputs equal to a packed LSTM's; T7) -> optional local intra-modal
+// self-attention (Add&Norm).
 #pragma once
 
 #include <torch/torch.h>

@@ -1,4 +1,4 @@
-// MER-HAN's CMA block (DESIGN §4). A 1D convolution ("same" padding) projects both
+// MER-HAN's CMA block (docs/design.md §4). A 1D convolution ("same" padding) projects both
 // streams to d; unit A attends from audio (queries) to text (keys/values) and unit T
 // from text to audio, each followed by Add&Norm with its own projected stream.
 // Without the units (Table 4 "without CMA") the projected streams pass through.

@@ -1,4 +1,4 @@
-// MER-HAN (Zhang et al. 2023) as DESIGN §4 defines it, with every Table 4 ablation
+// MER-HAN (Zhang et al. 2023) as docs/design.md §4 defines it, with every Table 4 ablation
 // as a switch of ModelOptions:
 //
 //   ATE   audio: BiLSTM (packed) [+ local MHSA, Add&Norm]      -> (B,Ta,2h)

@@ -1,4 +1,4 @@
-// Which model to build and its sizes (DESIGN §4). One struct for every model type
+// Which model to build and its sizes (docs/design.md §4). One struct for every model type
 // so that ablations are switches, not code paths.
 #pragma once
 
@@ -11,7 +11,7 @@ namespace merhan {
 struct ModelOptions {
   // merhan | audio | text | early_fusion | late_fusion
   std::string type = "merhan";
-  // MER-HAN (DESIGN §4)
+  // MER-HAN (docs/design.md §4)
   int lstm_hidden = 256;        // per direction; BiLSTM output is 2x
   int lstm_layers = 2;
   int heads = 4;

@@ -1,5 +1,5 @@
 // A SentencePiece model (unigram or BPE .model) loaded through
-// merhan_spm_plugin.so, isolated from LibTorch's protobuf (DESIGN T1).
+// merhan_spm_plugin.so, isolated from LibTorch's protobuf (docs/design.md T1).
 #pragma once
 
 #include <memory>

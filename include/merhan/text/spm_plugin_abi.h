@@ -1,6 +1,6 @@
 // The C interface of merhan_spm_plugin.so, the shared object that holds
 // libsentencepiece. It is opened with RTLD_LOCAL | RTLD_DEEPBIND so that the
-// protobuf bundled in libsentencepiece never binds to LibTorch's (DESIGN T1).
+// protobuf bundled in libsentencepiece never binds to LibTorch's (docs/design.md T1).
 #pragma once
 
 #include <cstddef>

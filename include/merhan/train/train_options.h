@@ -8,7 +8,7 @@
 
 namespace merhan {
 
-// The seed's settings (DESIGN §4): Adam lr 5e-5, batch 32, <=64 epochs, early
+// The seed's settings (docs/design.md §4): Adam lr 5e-5, batch 32, <=64 epochs, early
 // stopping patience 6 on validation loss, plain cross-entropy.
 struct TrainOptions {
   std::string optimizer = "adam";     // adam | adamw
