@@ -10,6 +10,8 @@ void AnalysisOptions::Register(ConfigRegistry* r, const std::string& p) {
               "bootstrap replicates behind the summary's confidence intervals; 0 = no intervals");
   r->Register(p + ".bootstrap_seed", &bootstrap_seed, "seed of the bootstrap resampling");
   r->Register(p + ".confidence", &confidence, "confidence level of every interval");
+  r->Register(p + ".calibration", &calibration,
+              "after training, fit a temperature on each fold's validation split and store it in best.ckpt");
 }
 
 void AnalysisOptions::Validate() const {

@@ -1,5 +1,5 @@
 // Options of the statistics added to every run's summary and report: the
-// bootstrap behind the confidence intervals.
+// bootstrap behind the confidence intervals and temperature-scaling calibration.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +13,7 @@ struct AnalysisOptions {
   int bootstrap_replicates = 1000;  // B; 0 turns the intervals off
   int bootstrap_seed = 0;
   double confidence = 0.95;         // of every interval
+  bool calibration = true;          // fit a temperature on each fold's validation split
 
   void Register(ConfigRegistry* r, const std::string& prefix = "analysis");
   void Validate() const;
