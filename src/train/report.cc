@@ -271,7 +271,7 @@ std::string RecallBars(const std::vector<std::string>& classes, const std::vecto
 // Reliability diagram: per confidence bin, accuracy (bar) against the diagonal of
 // perfect calibration; bar width spans the bin, the bin's mean confidence is a tick.
 std::string ReliabilityDiagram(const std::string& title, const nlohmann::json& bins, const std::string& color) {
-  const int W = 300, H = 300, left = 48, right = 12, top = 28, bottom = 42;
+  const int W = 330, H = 310, left = 48, right = 12, top = 32, bottom = 42;
   const int pw = W - left - right, ph = H - top - bottom;
   auto X = [&](double v) { return left + v * pw; };
   auto Y = [&](double v) { return top + (1 - v) * ph; };
@@ -432,6 +432,12 @@ std::string RenderReportHtml(const ReportData& data) {
            << "(mean over " << c["runs"].size() << " fold/seed runs)</td><td>" << Num(m.value("ece", 0.0), 4) << "</td><td>"
            << Num(m.value("nll", 0.0), 4) << "</td><td>" << Num(m.value("brier", 0.0), 4) << "</td></tr>\n";
     }
+    for (const char* when : {"before", "after"}) {
+      const auto& m = pooled[when];
+      html << "<tr><td class=\"l\">" << when << " temperature scaling (all " << pooled.value("count", int64_t{0})
+           << " test predictions pooled)</td><td>" << Num(m.value("ece", 0.0), 4) << "</td><td>"
+           << Num(m.value("nll", 0.0), 4) << "</td><td>" << Num(m.value("brier", 0.0), 4) << "</td></tr>\n";
+    }
     html << "</table>\n<p class=\"meta\">Temperatures (fitted on each fold's validation split):";
     for (const auto& r : c["runs"]) {
       html << " fold " << r.value("fold", 0) << "/seed " << r.value("seed", 0) << " T = " << Num(r.value("temperature", 1.0), 3)
@@ -439,12 +445,12 @@ std::string RenderReportHtml(const ReportData& data) {
     }
     html << " ECE over 15 equal-width confidence bins; Brier = mean of sum over classes of (p - y)<sup>2</sup>.</p>\n"
          << "<div class=\"charts\">\n"
-         << ReliabilityDiagram("Reliability before scaling (ECE " + Num(pooled["before"].value("ece", 0.0), 3) + ")",
+         << ReliabilityDiagram("Before scaling (pooled ECE " + Num(pooled["before"].value("ece", 0.0), 3) + ")",
                                pooled["bins_before"], "#9aa7b8")
          << "\n"
-         << ReliabilityDiagram("Reliability after scaling (ECE " + Num(pooled["after"].value("ece", 0.0), 3) + ")",
+         << ReliabilityDiagram("After scaling (pooled ECE " + Num(pooled["after"].value("ece", 0.0), 3) + ")",
                                pooled["bins_after"], "#4e79a7")
-         << "\n</div>\n<p class=\"meta\">All test predictions pooled (" << pooled.value("count", int64_t{0})
+         << "\n</div>\n<p class=\"meta\">Reliability diagrams of all test predictions pooled (" << pooled.value("count", int64_t{0})
          << "). Bars: accuracy per confidence bin (fainter when the bin holds few predictions); red ticks: the bin's "
             "mean confidence; dashed: perfect calibration.</p>\n";
   }

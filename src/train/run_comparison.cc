@@ -505,7 +505,7 @@ struct BarRow {
 
 std::string BarChart(const std::string& title, const std::vector<BarRow>& rows, double axis_lo, double axis_hi,
                      const std::string& unit, bool from_zero_line) {
-  const int label_w = 210, plot_w = 380, right = 70, row_h = 30, top = 34, bottom = 34;
+  const int label_w = 150, plot_w = 300, right = 60, row_h = 30, top = 34, bottom = 34;
   const int W = label_w + plot_w + right, H = top + static_cast<int>(rows.size()) * row_h + bottom;
   auto X = [&](double v) { return label_w + (std::clamp(v, axis_lo, axis_hi) - axis_lo) / (axis_hi - axis_lo) * plot_w; };
   std::ostringstream svg;
@@ -545,7 +545,8 @@ std::string BarChart(const std::string& title, const std::vector<BarRow>& rows, 
       svg << "<line x1=\"" << X(w) << "\" x2=\"" << X(w) << "\" y1=\"" << yc - 6 << "\" y2=\"" << yc + 6
           << "\" stroke=\"#111\" stroke-width=\"1.6\"/>";
     }
-    svg << "<text x=\"" << X(std::max(r.high, r.value)) + 6 << "\" y=\"" << yc + 4 << "\" class=\"tick\">"
+    // Right of everything drawn on the row (bar, whisker and the bar's base).
+    svg << "<text x=\"" << X(std::max({r.high, r.value, base})) + 6 << "\" y=\"" << yc + 4 << "\" class=\"tick\">"
         << Fixed(r.value, 2) << "</text>";
   }
   svg << "</svg>";
@@ -595,10 +596,11 @@ svg text{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif}.ct{font-size:14px
       lo = std::min(lo, 100 * m.interval.low);
       hi = std::max(hi, 100 * m.interval.high);
     }
-    // Start the axis a little below the lowest interval, so differences show.
-    const double axis_lo = std::max(0.0, std::floor((lo - 5) / 5) * 5), axis_hi = std::min(100.0, std::ceil((hi + 2) / 5) * 5);
-    html << BarChart(std::string(kMetricLabels[k]) + " (mean, " + ci + ")", rows, axis_lo,
-                     axis_hi > axis_lo ? axis_hi : axis_lo + 5, std::string(kMetricLabels[k]) + " %", false)
+    // Bars start at 0 so that their lengths compare honestly; the whiskers carry the differences.
+    (void)lo;
+    const double axis_hi = std::min(100.0, std::ceil((hi + 2) / 10) * 10);
+    html << BarChart(std::string(kMetricLabels[k]) + " (mean, " + ci + ")", rows, 0.0, axis_hi > 0 ? axis_hi : 100,
+                     std::string(kMetricLabels[k]) + " %", false)
          << "\n";
   }
   html << "</div>\n";

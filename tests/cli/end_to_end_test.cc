@@ -232,7 +232,7 @@ TEST_F(EndToEnd, CalibrationIntervalsSpeakersAndCompare) {
   EXPECT_NE(md.find("Worst speaker"), std::string::npos) << md;
   EXPECT_NE(md.find("Transcript overlap"), std::string::npos) << md;
   const std::string html = Slurp(a + "/report.html");
-  EXPECT_NE(html.find("Reliability before scaling"), std::string::npos);
+  EXPECT_NE(html.find("Before scaling (pooled ECE"), std::string::npos);
   EXPECT_NE(html.find("Per test speaker and gender"), std::string::npos);
 
   // The temperature is in the checkpoint; eval and predict use it unless told not to.

@@ -204,7 +204,7 @@ TEST(Report, IsSelfContainedHtmlWithTheCharts) {
   };
   // loss, UAR, confusion heatmap, recall bars, reliability before and after calibration
   EXPECT_EQ(count("<svg"), 6u);
-  EXPECT_NE(html.find("Reliability after scaling"), std::string::npos);
+  EXPECT_NE(html.find("After scaling (pooled ECE"), std::string::npos);
   EXPECT_EQ(count("<svg"), count("</svg>"));
   EXPECT_EQ(count("<table"), count("</table>"));
   EXPECT_NE(html.find("aria-label=\"confusion matrix\""), std::string::npos);
