@@ -112,6 +112,7 @@ TEST(StatsParity, McNemarMatchesStatsmodels) {
 TEST(StatsParity, HolmMatchesStatsmodels) {
   const auto& cases = Fixture()["holm"];
   ASSERT_GE(cases.size(), 10u);
+  double worst = 0;
   for (const auto& c : cases) {
     SCOPED_TRACE(c["name"].get<std::string>());
     const auto r = HolmCorrection(c["p"].get<std::vector<double>>(), c["alpha"].get<double>());
@@ -121,13 +122,16 @@ TEST(StatsParity, HolmMatchesStatsmodels) {
     for (size_t i = 0; i < adjusted.size(); ++i) {
       EXPECT_TRUE(Close(r.adjusted[i], adjusted[i], 1e-15)) << i;
       EXPECT_EQ(r.reject[i], reject[i]) << i;
+      worst = std::max(worst, std::fabs(r.adjusted[i] - adjusted[i]));
     }
   }
+  std::cout << "[ parity ] Holm vs statsmodels: max |adjusted p error| " << worst << "\n";
 }
 
 TEST(StatsParity, CalibrationMatchesNumpy) {
   const auto& cases = Fixture()["calibration"];
   ASSERT_GE(cases.size(), 5u);
+  double worst[3] = {0, 0, 0};
   for (const auto& c : cases) {
     SCOPED_TRACE(c["name"].get<std::string>());
     const auto m = ComputeCalibration(c["probabilities"].get<std::vector<double>>(),
@@ -135,6 +139,9 @@ TEST(StatsParity, CalibrationMatchesNumpy) {
     EXPECT_TRUE(Close(m.ece, c["ece"].get<double>(), 1e-12));
     EXPECT_TRUE(Close(m.nll, c["nll"].get<double>(), 1e-12));
     EXPECT_TRUE(Close(m.brier, c["brier"].get<double>(), 1e-12));
+    worst[0] = std::max(worst[0], std::fabs(m.ece - c["ece"].get<double>()));
+    worst[1] = std::max(worst[1], std::fabs(m.nll - c["nll"].get<double>()));
+    worst[2] = std::max(worst[2], std::fabs(m.brier - c["brier"].get<double>()));
     ASSERT_EQ(m.bins.size(), 15u);
     for (size_t b = 0; b < 15; ++b) {
       EXPECT_EQ(m.bins[b].count, c["bin_counts"][b].get<int64_t>()) << "bin " << b;
@@ -142,6 +149,8 @@ TEST(StatsParity, CalibrationMatchesNumpy) {
       EXPECT_TRUE(Close(m.bins[b].confidence, c["bin_confidence"][b].get<double>(), 1e-12)) << "bin " << b;
     }
   }
+  std::cout << "[ parity ] calibration vs numpy: max |error| ECE " << worst[0] << ", NLL " << worst[1] << ", Brier "
+            << worst[2] << "\n";
 }
 
 TEST(StatsParity, PercentileMatchesNumpy) {
