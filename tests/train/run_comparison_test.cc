@@ -13,6 +13,7 @@
 #include "merhan/stats/mcnemar.h"
 #include "merhan/stats/wilcoxon.h"
 #include "merhan/train/metrics.h"
+#include "merhan/train/run_predictions.h"
 #include "merhan/util/config_registry.h"
 #include "merhan/util/error.h"
 #include "test_util.h"
@@ -188,6 +189,25 @@ TEST(RunComparison, MissingOrMalformedFilesAreDataErrors) {
   } catch (const DataError& e) {
     EXPECT_NE(std::string(e.what()).find("predictions.csv:2: unknown class 'joy'"), std::string::npos) << e.what();
   }
+}
+
+TEST(RunPredictions, ReadsQuotedIdsAndRejectsBadRows) {
+  TempDir tmp;
+  const std::string path = tmp.File("p.csv");
+  WriteStringAtomically(path, "id,true,pred,p_neu,p_hap\n\"a,\"\"b\"\"\",neu,hap,0.25,0.75\nplain,hap,hap,0.1,0.9\n");
+  const auto p = ReadPredictionsCsv(path, {"neu", "hap"});
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p.ids[0], "a,\"b\"");
+  EXPECT_EQ(p.truth[0], 0);
+  EXPECT_EQ(p.predicted[0], 1);
+  EXPECT_DOUBLE_EQ(p.probabilities[1], 0.75);
+  WriteStringAtomically(path, "id,true,pred,p_neu,p_hap\nx,neu,neu,0.5\n");
+  EXPECT_THROW(ReadPredictionsCsv(path, {"neu", "hap"}), DataError);
+  WriteStringAtomically(path, "id,true,pred,p_neu,p_hap\nx,,neu,0.5,0.5\n");
+  EXPECT_THROW(ReadPredictionsCsv(path, {"neu", "hap"}), DataError);
+  WriteStringAtomically(path, "id,true,pred,p_neu,p_hap\nx,neu,neu,0.5,half\n");
+  EXPECT_THROW(ReadPredictionsCsv(path, {"neu", "hap"}), DataError);
+  EXPECT_THROW(ReadPredictionsCsv(path, {"neu", "sad"}), DataError);  // header names other classes
 }
 
 TEST(RunSummaryIntervals, BootstrapTheMeanOverFoldsAndSeeds) {
