@@ -42,7 +42,8 @@ nlohmann::json FoldCalibration::ToJson() const {
           {"fitted_on", "validation"},
           {"count", count},
           {"at_bound", fit.at_bound},
-          {"validation", {{"before", MetricsJson(before)}, {"after", MetricsJson(after)}}}};
+          {"validation", {{"before", MetricsJson(before)}, {"after", MetricsJson(after)}}},
+          {"note", note}};
 }
 
 FoldCalibration FitFoldCalibration(const EvaluationResult& validation, int num_classes) {
@@ -62,6 +63,12 @@ FoldCalibration FitFoldCalibration(const EvaluationResult& validation, int num_c
     p.insert(p.end(), data + i * num_classes, data + (i + 1) * num_classes);
   }
   c.count = static_cast<int64_t>(labels.size());
+  for (double v : p) {
+    if (!std::isfinite(v)) {
+      c.note = "not fitted: the model's validation probabilities are not finite";
+      return c;
+    }
+  }
   const std::vector<double> logits = LogitsFromProbabilities(p);
   c.fit = stats::FitTemperature(logits, labels, num_classes);
   c.before = stats::ComputeCalibration(stats::SoftmaxWithTemperature(logits, num_classes, 1.0), labels, num_classes);

@@ -146,7 +146,7 @@ void RunSummary::AttachCorpusAnalysis(const std::string& run_dir, const DataOpti
     }
     has_corpus_analysis = true;
     corpus_analysis_note.clear();
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {  // merhan errors and anything a library throws
     corpus_analysis_note = std::string("per-speaker analysis unavailable: ") + e.what();
     log::Warn(corpus_analysis_note);
   }
@@ -163,14 +163,14 @@ void RunSummary::Analyse(const std::string& run_dir, const AnalysisOptions& anal
   // the summary: say why instead.
   try {
     AttachIntervals(run_dir, analysis);
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {
     intervals.clear();
     intervals_note = std::string("intervals unavailable: ") + e.what();
     log::Warn(intervals_note);
   }
   try {
     AttachCalibration(run_dir);
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {
     calibration = {{"note", std::string("calibration summary unavailable: ") + e.what()}};
     log::Warn(calibration["note"].get<std::string>());
   }

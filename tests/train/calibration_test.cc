@@ -55,6 +55,14 @@ TEST(Calibration, FitsOnLabelledValidationRowsAndLowersTheNll) {
   EXPECT_DOUBLE_EQ(c.temperature(), stats::FitTemperature(LogitsFromProbabilities(p), y, 4).temperature);
 }
 
+TEST(Calibration, ADivergedModelKeepsTemperatureOne) {
+  EvaluationResult val = Overconfident(50, 4, 4);
+  val.probabilities[3][1] = std::nan("");
+  const FoldCalibration c = FitFoldCalibration(val, 4);
+  EXPECT_EQ(c.temperature(), 1.0);
+  EXPECT_FALSE(c.note.empty());
+}
+
 TEST(Calibration, ScalingNeverChangesAPredictedLabel) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(9);
   const auto probs = torch::softmax(torch::randn({1000, 5}, gen) * 6, 1).to(torch::kFloat32);

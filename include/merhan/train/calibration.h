@@ -37,13 +37,16 @@ struct FoldCalibration {
   stats::TemperatureFit fit;                // on the validation split
   int64_t count = 0;                        // labelled validation utterances
   stats::CalibrationMetrics before, after;  // validation, at T = 1 and at the fitted T
+  std::string note;                         // why T = 1 was kept without a fit, if it was
 
   double temperature() const { return fit.temperature; }
   // {"method", "temperature", "fitted_on", "count", "at_bound", "validation": {before/after ece, nll, brier}}
   nlohmann::json ToJson() const;
 };
 
-// Fits T to the labelled rows of a validation evaluation.
+// Fits T to the labelled rows of a validation evaluation. A model whose
+// probabilities are not finite (training diverged) keeps T = 1, with a note,
+// rather than failing the run.
 FoldCalibration FitFoldCalibration(const EvaluationResult& validation, int num_classes);
 
 // Writes the calibration into the checkpoint at `checkpoint_path` (re-saved with
