@@ -4,7 +4,6 @@
 #include "merhan/cli/cli.h"
 #include "merhan/train/cross_validation.h"
 #include "merhan/train/experiment_config.h"
-#include "merhan/train/environment.h"
 #include "merhan/util/error.h"
 
 namespace merhan::cli {
@@ -29,7 +28,6 @@ void AddTrainCommand(CLI::App& app) {
     ExperimentConfig config = args->config.empty() ? LoadRunConfig(args->resume)
                                                    : ExperimentConfig::Load(args->config, args->sets);
     if (args->fold >= 0) config.run.folds = {args->fold};
-    SetTorchThreads(config.run.threads);
     RunCrossValidation(config, CommandLine(), args->resume);
   });
 }

@@ -13,12 +13,16 @@ namespace merhan {
 torch::Tensor EmotionModelImpl::Loss(const Batch& batch, const torch::Tensor& class_weights,
                                      double label_smoothing) {
   namespace F = torch::nn::functional;
+  // The loss and the probabilities are fp32 even when autocast ran the model in
+  // bf16 (a no-op otherwise).
   return F::cross_entropy(
-      forward(batch), batch.labels,
+      forward(batch).to(torch::kFloat32), batch.labels,
       F::CrossEntropyFuncOptions().weight(class_weights).label_smoothing(label_smoothing).ignore_index(-1));
 }
 
-torch::Tensor EmotionModelImpl::Probabilities(const Batch& batch) { return torch::softmax(forward(batch), -1); }
+torch::Tensor EmotionModelImpl::Probabilities(const Batch& batch) {
+  return torch::softmax(forward(batch).to(torch::kFloat32), -1);
+}
 
 namespace {
 

@@ -100,7 +100,7 @@ BatcherOptions Options(const ExperimentConfig& config, bool shuffle, uint64_t se
   BatcherOptions o;
   o.batch_size = config.train.batch_size;
   o.shuffle = shuffle;
-  o.bucket = shuffle;
+  o.bucket = shuffle && config.train.bucket;
   o.seed = seed;
   o.workers = config.train.num_workers;
   return o;

@@ -7,6 +7,7 @@
 #include "merhan/train/calibration.h"
 #include "merhan/train/checkpoint.h"
 #include "merhan/train/device.h"
+#include "merhan/train/environment.h"
 #include "merhan/train/inference.h"
 #include "merhan/train/report.h"
 #include "merhan/train/run_directory.h"
@@ -80,13 +81,19 @@ RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidat
   }
   const std::vector<int> folds = SelectedFolds(config, plan);
   const bool resume = !resume_dir.empty();
+  // Before environment.json records it; feature extraction may have run on workers.
+  const int threads = ApplyTorchThreads(config.run.threads);
   const std::string run_dir = resume ? resume_dir : RunDirectory::Create(config, argv).path;
   if (run_dir_out) *run_dir_out = run_dir;
   if (!resume && plan.describe_run) plan.describe_run(run_dir);
   log::Info((resume ? "resuming run directory " : "run directory ") + run_dir);
   const torch::Device device = ResolveDevice(config.train.device);
-  log::Info(Cat("device ", device.str(), config.train.bf16 && device.is_cuda() ? " (bf16 autocast)" : ""));
+  log::Info(Cat("device ", device.str(), Bf16Autocast(config.train, device) ? " (bf16 autocast)" : "",
+                ", ", threads, " intra-op thread(s)"));
 
+  if (device.is_cpu() && config.train.cpu_bf16 && !CpuHasNativeBf16()) {
+    log::Warn("train.cpu_bf16: this CPU has neither AVX512-BF16 nor AMX-BF16; training in fp32");
+  }
   const nlohmann::json config_json = config.ToJson();
   nlohmann::json text_encoder = nullptr;  // fingerprinted once, for models that read text
   bool fingerprinted = false;
@@ -138,6 +145,7 @@ RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidat
         }
         trainer.SetClassWeights(BalancedClassWeights(data.train_class_counts));
       }
+      ApplyTorchThreads(config.run.threads);  // input statistics may have run batch workers
       const FitResult fit = trainer.Fit(*data.train, *data.val, dir, resume);
       if (config.analysis.calibration) {  // on the best weights, from validation only
         data.val->SetShard(0, 1);

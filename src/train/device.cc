@@ -1,6 +1,7 @@
 #include "merhan/train/device.h"
 
 #include <ATen/autocast_mode.h>
+#include <ATen/cpu/Utils.h>
 
 #include "merhan/util/error.h"
 
@@ -31,21 +32,39 @@ torch::Device ResolveDevice(const std::string& spec) {
   return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
 }
 
+bool CpuHasNativeBf16() {
+  static const bool native = [] {
+    const auto caps = at::cpu::get_cpu_capabilities();
+    auto has = [&](const char* key) {
+      const auto it = caps.find(key);
+      return it != caps.end() && it->second.isBool() && it->second.toBool();
+    };
+    return has("avx512_bf16") || has("amx_bf16");
+  }();
+  return native;
+}
+
+bool Bf16Autocast(const TrainOptions& options, const torch::Device& device) {
+  if (device.is_cuda()) return options.bf16;
+  return device.is_cpu() && options.cpu_bf16 && CpuHasNativeBf16();
+}
+
 AutocastGuard::AutocastGuard(const torch::Device& device, bool enabled) {
-  if (!enabled || !device.is_cuda()) return;
+  if (!enabled || !(device.is_cuda() || device.is_cpu())) return;
   active_ = true;
-  previous_enabled_ = at::autocast::is_autocast_enabled(at::kCUDA);
-  previous_dtype_ = at::autocast::get_autocast_dtype(at::kCUDA);
-  at::autocast::set_autocast_enabled(at::kCUDA, true);
-  at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+  type_ = device.type();
+  previous_enabled_ = at::autocast::is_autocast_enabled(type_);
+  previous_dtype_ = at::autocast::get_autocast_dtype(type_);
+  at::autocast::set_autocast_enabled(type_, true);
+  at::autocast::set_autocast_dtype(type_, at::kBFloat16);
   at::autocast::increment_nesting();
 }
 
 AutocastGuard::~AutocastGuard() {
   if (!active_) return;
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-  at::autocast::set_autocast_enabled(at::kCUDA, previous_enabled_);
-  at::autocast::set_autocast_dtype(at::kCUDA, previous_dtype_);
+  at::autocast::set_autocast_enabled(type_, previous_enabled_);
+  at::autocast::set_autocast_dtype(type_, previous_dtype_);
 }
 
 }  // namespace merhan

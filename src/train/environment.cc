@@ -10,10 +10,16 @@
 #include <torch/version.h>
 #include <utf8proc.h>
 
+#include <sched.h>
+
+#include <cstdlib>
 #include <regex>
+#include <thread>
 #include <sstream>
 
 #include <Eigen/Core>
+
+#include "merhan/train/device.h"
 
 #ifdef MERHAN_HAVE_CUDA_RUNTIME
 #include <cuda_runtime_api.h>
@@ -55,6 +61,8 @@ RuntimeInfo CollectRuntimeInfo() {
   if (info.openmp.empty() || info.openmp.find("not") != std::string::npos) {
     info.openmp = ConfigValue(config, "USE_OPENMP") == "ON" ? "OpenMP" : "none";
   }
+  info.cpu_capability = at::get_cpu_capability();
+  info.cpu_native_bf16 = CpuHasNativeBf16();
   info.intra_op_threads = at::get_num_threads();
   info.inter_op_threads = at::get_num_interop_threads();
 
@@ -107,6 +115,8 @@ nlohmann::json RuntimeInfo::ToJson() const {
           {"blas", blas},
           {"lapack", lapack},
           {"openmp", openmp},
+          {"cpu_capability", cpu_capability},
+          {"cpu_native_bf16", cpu_native_bf16},
           {"intra_op_threads", intra_op_threads},
           {"inter_op_threads", inter_op_threads},
           {"libraries", libraries}};
@@ -125,6 +135,8 @@ std::string RuntimeInfo::ToString() const {
   out << "cuDNN: " << (cudnn_version.empty() ? "none" : cudnn_version) << "\n";
   out << "BLAS: " << (blas.empty() ? "unknown" : blas) << ", LAPACK: " << (lapack.empty() ? "unknown" : lapack)
       << "\n";
+  out << "CPU: " << (cpu_capability.empty() ? "unknown" : cpu_capability) << ", native bf16: "
+      << (cpu_native_bf16 ? "yes" : "no") << "\n";
   out << "Threads: intra-op " << intra_op_threads << ", inter-op " << inter_op_threads << " (" << openmp
       << ")\n";
   out << "Compiler: " << compiler << "\n";
@@ -136,8 +148,24 @@ std::string RuntimeInfo::ToString() const {
   return out.str();
 }
 
-void SetTorchThreads(int n) {
-  if (n > 0) at::set_num_threads(n);
+int ResolveTorchThreads(int requested) {
+  if (requested > 0) return requested;
+  if (const char* env = std::getenv("OMP_NUM_THREADS")) {
+    const int n = std::atoi(env);
+    if (n > 0) return n;
+  }
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : static_cast<int>(hw);
+}
+
+int ApplyTorchThreads(int requested) {
+  const int n = ResolveTorchThreads(requested);
+  (void)at::get_num_threads();  // forces this thread's lazy initialisation (see the header)
+  at::set_num_threads(n);
+  return n;
 }
 
 }  // namespace merhan

@@ -47,7 +47,7 @@ void ExperimentConfig::Validate() const {
     }
     if (text.dtype != "fp32") {
       throw UsageError("text.trainable_layers: a fine-tuned encoder must be stored in fp32 (text.dtype=fp32); "
-                       "bf16 autocast on CUDA (train.bf16) still applies");
+                       "bf16 autocast (train.bf16, train.cpu_bf16) still applies");
     }
   }
 }

@@ -6,6 +6,7 @@
 
 #include "merhan/train/calibration.h"
 #include "merhan/train/device.h"
+#include "merhan/train/environment.h"
 #include "merhan/train/trainer.h"
 #include "merhan/util/error.h"
 
@@ -38,7 +39,7 @@ torch::Tensor PredictProbabilities(LoadedModel& loaded, const Batch& batch) {
   loaded.model->eval();
   torch::Tensor probs;
   {
-    AutocastGuard autocast(loaded.device, loaded.config.train.bf16);
+    AutocastGuard autocast(loaded.device, Bf16Autocast(loaded.config.train, loaded.device));
     probs = loaded.model->Probabilities(batch.To(loaded.device));
   }
   probs = probs.to(torch::kCPU, torch::kFloat32);
@@ -86,8 +87,9 @@ nlohmann::json EvaluateCheckpoint(const std::string& checkpoint_path, const std:
     data = "test split of fold " + std::to_string(meta.fold) + (meta.fold_name.empty() ? "" : " (" + meta.fold_name + ")");
   }
   source->SetShard(0, 1);
+  ApplyTorchThreads(loaded.config.run.threads);  // after feature workers, which set their own
   EvaluationResult result = EvaluateModel(loaded.model, *source, loaded.device,
-                                          loaded.config.train.bf16, meta.dims.num_classes);
+                                          Bf16Autocast(loaded.config.train, loaded.device), meta.dims.num_classes);
   if (loaded.temperature != 1.0) {
     // Scaling keeps every arg-max, so labels and label metrics stay; the
     // probabilities and their cross-entropy change.
@@ -130,6 +132,7 @@ void PredictManifest(LoadedModel& loaded, const std::string& manifest,
                      const std::function<void(const nlohmann::json&)>& emit) {
   auto source = MakeManifestSource(loaded.config, loaded.meta.classes, manifest);
   source->SetShard(0, 1);
+  ApplyTorchThreads(loaded.config.run.threads);
   source->ForEachBatch(0, [&](const Batch& batch) {
     const torch::Tensor probs = PredictProbabilities(loaded, batch);
     for (int64_t i = 0; i < batch.size(); ++i) emit(PredictionJson(loaded.meta.classes, probs, i, batch.ids[i], ""));

@@ -21,8 +21,13 @@ void TrainOptions::Register(ConfigRegistry* r, const std::string& p) {
   r->Register(p + ".label_smoothing", &label_smoothing, "cross-entropy label smoothing");
   r->RegisterChoice(p + ".class_weights", &class_weights, {"none", "balanced"}, "cross-entropy class weights from training-split counts");
   r->Register(p + ".device", &device, "auto | cpu | cuda | cuda:N");
-  r->Register(p + ".bf16", &bf16, "bf16 autocast on CUDA");
+  r->Register(p + ".bf16", &bf16, "bf16 autocast on CUDA (fp32 weights, optimiser state and loss)");
+  r->Register(p + ".cpu_bf16", &cpu_bf16,
+              "bf16 autocast on the CPU where it is native (AVX512-BF16 or AMX-BF16; elsewhere fp32, with a warning)");
+  r->Register(p + ".bucket", &bucket, "training batches of similar lengths (shuffled buckets, seeded); false = plain shuffle");
   r->Register(p + ".num_workers", &num_workers, "batch-loading threads");
+  r->Register(p + ".profile_steps", &profile_steps,
+              "op-profile this many training steps (after a warm-up step) of the first epoch into profile.md; 0 = off");
   r->Register(p + ".log_every", &log_every, "batches between log lines; 0 = once per epoch");
 }
 
@@ -39,6 +44,7 @@ void TrainOptions::Validate() const {
   if (!(min_lr_scale >= 0 && min_lr_scale <= 1)) throw UsageError("train.min_lr_scale: must be in [0, 1]");
   if (label_smoothing < 0 || label_smoothing >= 1) throw UsageError("train.label_smoothing: must be in [0, 1)");
   if (num_workers < 0) throw UsageError("train.num_workers: must be >= 0");
+  if (profile_steps < 0) throw UsageError("train.profile_steps: must be >= 0, got " + std::to_string(profile_steps));
   const bool device_ok = device == "auto" || device == "cpu" || device == "cuda" ||
                          (device.rfind("cuda:", 0) == 0 && device.size() > 5 &&
                           device.find_first_not_of("0123456789", 5) == std::string::npos);
@@ -50,7 +56,7 @@ void RunOptions::Register(ConfigRegistry* r, const std::string& p) {
   r->Register(p + ".out_dir", &out_dir, "parent directory of run directories");
   r->Register(p + ".seeds", &seeds, "one full cross-validation per seed");
   r->Register(p + ".folds", &folds, "fold indices to run (0-based); empty = all");
-  r->Register(p + ".threads", &threads, "LibTorch intra-op threads; 0 = default");
+  r->Register(p + ".threads", &threads, "LibTorch intra-op threads of training and evaluation; 0 = OMP_NUM_THREADS if set, else every core the process may use");
 }
 
 void RunOptions::Validate() const {

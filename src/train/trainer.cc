@@ -2,14 +2,18 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 
 #include "merhan/train/device.h"
+#include "merhan/train/op_profile.h"
 #include "merhan/train/progress_log.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/error.h"
@@ -38,11 +42,28 @@ torch::Tensor BalancedClassWeights(const std::vector<int64_t>& counts) {
   return torch::tensor(w, torch::kFloat32);
 }
 
+nlohmann::json StepTimes::ToJson() const {
+  return {{"data", data},           {"forward", forward}, {"backward", backward},
+          {"optimizer", optimizer}, {"train", train},     {"validation", validation}};
+}
+
+StepTimes StepTimes::FromJson(const nlohmann::json& j) {
+  StepTimes t;
+  t.data = j.value("data", 0.0);
+  t.forward = j.value("forward", 0.0);
+  t.backward = j.value("backward", 0.0);
+  t.optimizer = j.value("optimizer", 0.0);
+  t.train = j.value("train", 0.0);
+  t.validation = j.value("validation", 0.0);
+  return t;
+}
+
 nlohmann::json EpochRecord::ToJson() const {
   return {{"epoch", epoch},       {"train_loss", train_loss},     {"val_loss", val_loss},
           {"val_war", val_war},   {"val_uar", val_uar},           {"val_macro_f1", val_macro_f1},
           {"val_weighted_f1", val_weighted_f1}, {"lr", lr}, {"seconds", seconds},
-          {"improved", improved}};
+          {"improved", improved}, {"threads", threads}, {"audio_padding", audio_padding},
+          {"text_padding", text_padding}, {"times", times.ToJson()}};
 }
 
 EpochRecord EpochRecord::FromJson(const nlohmann::json& j) {
@@ -62,6 +83,11 @@ EpochRecord EpochRecord::FromJson(const nlohmann::json& j) {
   r.lr = number("lr");
   r.seconds = number("seconds");
   r.improved = j.at("improved").get<bool>();
+  // Records written before these fields existed resume with zeros.
+  r.threads = j.value("threads", 0);
+  r.audio_padding = j.value("audio_padding", 0.0);
+  r.text_padding = j.value("text_padding", 0.0);
+  if (j.contains("times")) r.times = StepTimes::FromJson(j.at("times"));
   return r;
 }
 
@@ -87,6 +113,12 @@ std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const TrainOptions& o, co
     return std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
   }
   return std::make_unique<torch::optim::Adam>(std::move(groups), torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
+}
+
+std::string Percent(double fraction) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1) << 100.0 * fraction << "%";
+  return out.str();
 }
 
 std::string IdList(const std::vector<std::string>& ids) {
@@ -174,7 +206,23 @@ void Trainer::RestoreBest() {
   for (size_t i = 0; i < state.size(); ++i) state[i].copy_(best_state_[i]);
 }
 
-double Trainer::TrainEpoch(BatchSource& train, int epoch) {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Padded positions and all positions of a (B, T) validity mask.
+void CountPadding(const torch::Tensor& mask, double* padded, double* total) {
+  if (!mask.defined() || mask.numel() == 0) return;
+  const double n = static_cast<double>(mask.numel());
+  *padded += n - static_cast<double>(mask.sum().item<int64_t>());
+  *total += n;
+}
+
+}  // namespace
+
+double Trainer::TrainEpoch(BatchSource& train, int epoch, EpochRecord* record) {
   model_->train();
   const auto parameters = [&] {
     std::vector<torch::Tensor> all = groups_.main;
@@ -183,13 +231,39 @@ double Trainer::TrainEpoch(BatchSource& train, int epoch) {
   }();
   ProgressLog progress(Cat("epoch ", epoch + 1, "/", options_.epochs), train.NumBatches(epoch), options_.log_every);
   std::vector<double> sums = {0.0, 0.0};  // loss * utterances, utterances
+  double audio_padded = 0, audio_total = 0, text_padded = 0, text_total = 0;
+  StepTimes& times = record->times;
+  // Step parts are timed on the CPU only: CUDA kernels run asynchronously.
+  const bool timed = device_.is_cpu();
   int64_t batch_index = 0;
+  const auto start = Clock::now();
+  auto mark = start;
+  auto lap = [&](double* into) {
+    if (!timed) return;
+    const auto now = Clock::now();
+    *into += std::chrono::duration<double>(now - mark).count();
+    mark = now;
+  };
+  // train.profile_steps: steps after the first (a warm-up) of the first epoch this trainer runs.
+  std::unique_ptr<OpProfiler> profiler;
+  int profiled_steps = 0;
+  const bool profile = options_.profile_steps > 0 && !profile_.has_value();
+  auto stop_profile = [&] {
+    if (profiler) profile_ = profiler->Stop(profiled_steps);
+    profiler.reset();
+  };
   train.ForEachBatch(epoch, [&](const Batch& cpu_batch) {
+    if (batch_index == 0) record->threads = at::get_num_threads();  // what the steps really run with
+    if (profile && batch_index == 1) profiler = std::make_unique<OpProfiler>();
+    CountPadding(cpu_batch.audio_mask, &audio_padded, &audio_total);
+    CountPadding(cpu_batch.text_mask, &text_padded, &text_total);
     const Batch batch = cpu_batch.To(device_);
     optimizer_->zero_grad();
+    lap(&times.data);
     torch::Tensor loss;
     {
-      AutocastGuard autocast(device_, options_.bf16);
+      RECORD_USER_SCOPE("merhan::forward");
+      AutocastGuard autocast(device_, Bf16Autocast(options_, device_));
       loss = model_->Loss(batch, class_weights_, options_.label_smoothing);
     }
     const double value = loss.item<double>();
@@ -198,16 +272,30 @@ double Trainer::TrainEpoch(BatchSource& train, int epoch) {
                           " (0-based) of fold ", meta_.fold, " seed ", meta_.seed, "; utterances: ",
                           IdList(batch.ids), ". Check those inputs, or lower train.lr / set train.grad_clip"));
     }
-    loss.backward();
-    if (distributed_.after_backward) distributed_.after_backward(parameters);
-    if (options_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(parameters, options_.grad_clip);
-    optimizer_->step();
+    lap(&times.forward);
+    {
+      RECORD_USER_SCOPE("merhan::backward");
+      loss.backward();
+    }
+    lap(&times.backward);
+    {
+      RECORD_USER_SCOPE("merhan::optimizer");
+      if (distributed_.after_backward) distributed_.after_backward(parameters);
+      if (options_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(parameters, options_.grad_clip);
+      optimizer_->step();
+    }
+    lap(&times.optimizer);
     sums[0] += value * batch.size();
     sums[1] += batch.size();
     ++batch_index;
+    if (profiler && ++profiled_steps == options_.profile_steps) stop_profile();
     progress.Tick(Cat("loss ", sums[0] / std::max(1.0, sums[1])));
   });
   progress.Finish();
+  stop_profile();  // the epoch had fewer steps than asked for
+  times.train = SecondsSince(start);
+  record->audio_padding = audio_total > 0 ? audio_padded / audio_total : 0;
+  record->text_padding = text_total > 0 ? text_padded / text_total : 0;
   if (distributed_.all_reduce_sum) distributed_.all_reduce_sum(&sums);
   if (sums[1] == 0) throw DataError(Cat("fold ", meta_.fold, ": the training split yielded no batches"));
   return sums[0] / sums[1];
@@ -260,7 +348,7 @@ EvaluationResult EvaluateModel(EmotionModel& model, BatchSource& source, const t
 }
 
 EvaluationResult Trainer::Evaluate(BatchSource& source) {
-  return EvaluateModel(model_, source, device_, options_.bf16, meta_.dims.num_classes);
+  return EvaluateModel(model_, source, device_, Bf16Autocast(options_, device_), meta_.dims.num_classes);
 }
 
 void Trainer::WriteMetricsFile(const std::string& path, const std::vector<EpochRecord>& history) {
@@ -364,15 +452,25 @@ FitResult Trainer::Fit(BatchSource& train, BatchSource& val, const std::string& 
 
   ClassificationReport best_metrics;
   for (int epoch = start_epoch; epoch < options_.epochs && !finished; ++epoch) {
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = Clock::now();
     const double scale = schedule_.Scale(epoch);
     ApplyLearningRates(scale);
     EpochRecord record;
     record.epoch = epoch;
     record.lr = base_lrs_[0] * scale;
-    record.train_loss = TrainEpoch(train, epoch);
+    record.train_loss = TrainEpoch(train, epoch, &record);
+    if (profile_ && !profile_written_) {
+      OnWriter([&] {
+        WriteStringAtomically(dir + "/profile.md", profile_->ToMarkdown());
+        WriteStringAtomically(dir + "/profile.json", profile_->ToJson().dump(2) + "\n");
+      });
+      log::Info(Cat("op profile of ", profile_->steps, " step(s) written to ", dir, "/profile.md"));
+      profile_written_ = true;
+    }
 
+    const auto val_start = Clock::now();
     const EvaluationResult val_result = Evaluate(val);
+    record.times.validation = SecondsSince(val_start);
     const ClassificationReport val_metrics = val_result.Metrics(meta_.dims.num_classes);
     record.val_loss = val_result.loss;
     record.val_war = val_metrics.war;
@@ -382,7 +480,7 @@ FitResult Trainer::Fit(BatchSource& train, BatchSource& val, const std::string& 
     const double monitored = options_.monitor == "val_uar" ? record.val_uar : record.val_loss;
     record.improved = early_stopping_.Update(epoch, monitored);
     schedule_.EndEpoch(monitored);
-    record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    record.seconds = SecondsSince(t0);
     result.history.push_back(record);
     finished = early_stopping_.ShouldStop() || epoch + 1 >= options_.epochs;
 
@@ -407,7 +505,8 @@ FitResult Trainer::Fit(BatchSource& train, BatchSource& val, const std::string& 
     log::Info(Cat("fold ", meta_.fold, " seed ", meta_.seed, " epoch ", epoch + 1, "/", options_.epochs,
                   ": train loss ", record.train_loss, ", val loss ", record.val_loss, ", val UAR ",
                   record.val_uar, ", val WAR ", record.val_war, record.improved ? " (best)" : "",
-                  " [", ProgressLog::FormatDuration(record.seconds), "]"));
+                  " [", ProgressLog::FormatDuration(record.seconds), ", ", record.threads, " thread(s), padding audio ",
+                  Percent(record.audio_padding), " text ", Percent(record.text_padding), "]"));
     if (early_stopping_.ShouldStop()) {
       log::Info(Cat("early stopping: ", options_.monitor, " did not improve for ", options_.patience,
                     " epochs; best epoch ", early_stopping_.best_epoch() + 1));

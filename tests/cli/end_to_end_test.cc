@@ -135,6 +135,35 @@ TEST_F(EndToEnd, TrainEvalPredictAndMetricsMatchScikitLearn) {
   EXPECT_NE(bad.output.find(wav), std::string::npos) << bad.output;
 }
 
+// A multi-threaded feature pass (its workers set one intra-op thread for
+// themselves) and batch workers must not lower the count the training steps run
+// with; environment.json and metrics.jsonl record the count the steps saw.
+TEST_F(EndToEnd, TrainingStepsRunWithTheRequestedThreads) {
+  const std::string run = Train("threads", "--set 'run.folds=[0]' --set train.epochs=1 --set run.threads=3 "
+                                           "--set data.cache_threads=2 --set train.num_workers=2 --set data.cache_dir=" +
+                                               Quote(dir_->File("cache-threads")));
+  EXPECT_EQ(ReadJson(run + "/environment.json")["intra_op_threads"].get<int>(), 3);
+  const nlohmann::json epoch = nlohmann::json::parse(Slurp(run + "/fold-0/seed-1/metrics.jsonl"));
+  EXPECT_EQ(epoch["threads"].get<int>(), 3) << epoch.dump();
+}
+
+// Length-bucketed batches (the default) pad less than a plain shuffle, and the
+// padding share is recorded per epoch.
+TEST_F(EndToEnd, BucketedBatchesPadLess) {
+  auto padding = [&](const std::string& name, const std::string& bucket) {
+    const std::string run = Train(name, "--set 'run.folds=[0]' --set train.epochs=1 --set train.bucket=" + bucket);
+    const nlohmann::json epoch = nlohmann::json::parse(Slurp(run + "/fold-0/seed-1/metrics.jsonl"));
+    EXPECT_GT(epoch["times"]["train"].get<double>(), 0) << epoch.dump();
+    return std::make_pair(epoch["audio_padding"].get<double>(), epoch["text_padding"].get<double>());
+  };
+  const auto bucketed = padding("bucketed", "true");
+  const auto plain = padding("plain", "false");
+  EXPECT_GE(bucketed.first, 0.0);
+  EXPECT_LT(bucketed.first, plain.first);
+  EXPECT_LT(plain.first, 1.0);
+  EXPECT_GT(plain.second, 0.0);
+}
+
 TEST_F(EndToEnd, ResumeReproducesTheUninterruptedRun) {
   const std::string whole = Train("whole", "--set run.folds=[0]");
   // "Interrupted" after 2 of 3 epochs: a 2-epoch run whose fold is then reopened

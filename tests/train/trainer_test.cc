@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ATen/Parallel.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -321,9 +323,55 @@ TEST(DeviceTest, ResolvesAndChecks) {
     EXPECT_TRUE(ResolveDevice("auto").is_cuda());
     EXPECT_THROW(ResolveDevice("cuda:99"), UsageError);
   }
-  // Autocast is a no-op on the CPU.
-  AutocastGuard guard(torch::kCPU, true);
-  EXPECT_FALSE(guard.active());
+  // On the CPU, train.cpu_bf16 applies only where bf16 is native (AVX512-BF16 or
+  // AMX); train.bf16 is CUDA's.
+  TrainOptions o;
+  o.bf16 = true;
+  o.cpu_bf16 = false;
+  EXPECT_FALSE(Bf16Autocast(o, torch::kCPU));
+  o.cpu_bf16 = true;
+  EXPECT_EQ(Bf16Autocast(o, torch::kCPU), CpuHasNativeBf16());
+  const auto a = torch::randn({4, 8}), b = torch::randn({8, 3});
+  {
+    AutocastGuard guard(torch::kCPU, true);
+    EXPECT_TRUE(guard.active());
+    EXPECT_EQ(torch::matmul(a, b).scalar_type(), torch::kBFloat16);
+  }
+  AutocastGuard off(torch::kCPU, false);
+  EXPECT_FALSE(off.active());
+  EXPECT_EQ(torch::matmul(a, b).scalar_type(), torch::kFloat32);  // the scope ended: state restored
+}
+
+// train.cpu_bf16 on a CPU that has native bf16: the model learns, its weights stay
+// fp32, the epoch records say which threads ran, and resuming stays bit-exact.
+TEST(Trainer, Bf16OnTheCpuLearnsKeepsFp32WeightsAndResumesExactly) {
+  if (!CpuHasNativeBf16()) GTEST_SKIP() << "this CPU has neither AVX512-BF16 nor AMX-BF16";
+  TrainOptions o = SmallOptions();
+  o.cpu_bf16 = true;
+  TempDir whole_dir, cut_dir;
+  SyntheticSource train(MakeExamples(96, kDim, kClasses, 1), 8, true, 11);
+  SyntheticSource val(MakeExamples(30, kDim, kClasses, 2, 2.0, "val"), 8, false);
+  Trainer whole = MakeTrainer(o);
+  const FitResult fit = whole.Fit(train, val, whole_dir.path());
+  EXPECT_LT(fit.history.back().train_loss, 0.5 * fit.history.front().train_loss);
+  EXPECT_GT(fit.history[static_cast<size_t>(fit.best_epoch)].val_uar, 0.9);
+  for (const auto& p : whole.model()->parameters()) EXPECT_EQ(p.scalar_type(), torch::kFloat32);
+  EXPECT_EQ(fit.history.front().threads, at::get_num_threads());
+  // It really ran in bf16: the same run in fp32 gives another loss.
+  TempDir fp32_dir;
+  const FitResult fp32 = MakeTrainer(SmallOptions()).Fit(train, val, fp32_dir.path());
+  EXPECT_NE(fit.history.front().train_loss, fp32.history.front().train_loss);
+  EXPECT_NEAR(fit.history.front().train_loss, fp32.history.front().train_loss, 0.05);
+
+  o.epochs = 5;
+  MakeTrainer(o).Fit(train, val, cut_dir.path());
+  o.epochs = 8;
+  Trainer resumed = MakeTrainer(o, /*init_seed=*/99);  // resuming must not depend on the fresh init
+  const FitResult rest = resumed.Fit(train, val, cut_dir.path(), /*resume=*/true);
+  ASSERT_EQ(rest.history.size(), fit.history.size());
+  EXPECT_EQ(rest.history.back().train_loss, fit.history.back().train_loss);
+  const auto a = whole.model()->parameters(), b = resumed.model()->parameters();
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << i;
 }
 
 TEST(EvaluationTest, PredictionsCsvHasEveryClassProbability) {

@@ -24,6 +24,8 @@ struct RuntimeInfo {
   std::string blas;                       // e.g. "mkl" or "open"
   std::string lapack;
   std::string openmp;
+  std::string cpu_capability;  // the widest SIMD LibTorch's kernels use here, e.g. "AVX512"
+  bool cpu_native_bf16 = false;  // AVX512-BF16 or AMX-BF16: train.bf16 applies on the CPU
   int intra_op_threads = 0;
   int inter_op_threads = 0;
   nlohmann::json libraries;  // name -> version string
@@ -35,8 +37,17 @@ struct RuntimeInfo {
 
 RuntimeInfo CollectRuntimeInfo();
 
-// Sets LibTorch intra-op threads: n > 0 exactly, n == 0 leaves the default
-// (all cores, or OMP_NUM_THREADS).
-void SetTorchThreads(int n);
+// run.threads resolved: n > 0 as given; 0 = OMP_NUM_THREADS when it is set, else
+// every core this process may run on (its CPU affinity, so a Slurm allocation or
+// taskset counts, not the whole machine).
+int ResolveTorchThreads(int requested);
+
+// Sets the LibTorch intra-op thread count of the calling thread (the one that runs
+// training steps and evaluation) to ResolveTorchThreads(requested) and returns it.
+// LibTorch's OpenMP backend keeps the count per thread and initialises a thread
+// lazily from a process-wide value that every at::set_num_threads overwrites (the
+// feature and batch workers set 1 for themselves). So the calling thread's lazy
+// initialisation is forced first: afterwards no worker can lower its count.
+int ApplyTorchThreads(int requested);
 
 }  // namespace merhan

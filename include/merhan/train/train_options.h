@@ -28,8 +28,11 @@ struct TrainOptions {
   std::string class_weights = "none"; // none | balanced
   std::string device = "auto";        // auto | cpu | cuda | cuda:N
   bool bf16 = true;                   // bf16 autocast on CUDA
+  bool cpu_bf16 = false;              // bf16 autocast on CPUs with native bf16 (docs/benchmarks.md: why off)
+  bool bucket = true;                 // length-bucketed training batches
   int num_workers = 2;                // batch-loading threads
   int log_every = 0;                  // batches between log lines; 0 = per epoch only
+  int profile_steps = 0;              // op-profile this many steps of the first epoch; 0 = off
 
   void Register(ConfigRegistry* r, const std::string& prefix = "train");
   void Validate() const;
@@ -42,7 +45,7 @@ struct RunOptions {
   std::string out_dir = "runs";
   std::vector<int> seeds = {1};
   std::vector<int> folds;          // empty = every fold of the protocol
-  int threads = 0;                 // LibTorch intra-op threads; 0 = default
+  int threads = 0;                 // LibTorch intra-op threads; 0 = every core the process may use
 
   void Register(ConfigRegistry* r, const std::string& prefix = "run");
   void Validate() const;

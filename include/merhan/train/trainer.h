@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "merhan/train/early_stopping.h"
 #include "merhan/train/evaluation.h"
 #include "merhan/train/lr_schedule.h"
+#include "merhan/train/op_profile.h"
 #include "merhan/train/train_options.h"
 
 namespace merhan {
@@ -49,6 +51,19 @@ ParameterGroups SplitParameters(torch::nn::Module& model, const std::string& tex
 // sklearn's "balanced": n_samples / (n_classes * count_c); 0 for an empty class.
 torch::Tensor BalancedClassWeights(const std::vector<int64_t>& counts);
 
+// Where an epoch's wall time went, in seconds. On CUDA the step parts are not
+// measured (the device runs asynchronously) and stay 0.
+struct StepTimes {
+  double data = 0;       // waiting for the next batch and copying it to the device
+  double forward = 0;    // forward pass and loss
+  double backward = 0;
+  double optimizer = 0;  // gradient all-reduce, clipping, optimiser step
+  double train = 0;      // the whole training pass
+  double validation = 0;
+  nlohmann::json ToJson() const;
+  static StepTimes FromJson(const nlohmann::json& j);
+};
+
 // One line of metrics.jsonl.
 struct EpochRecord {
   int epoch = 0;
@@ -56,8 +71,13 @@ struct EpochRecord {
   double val_loss = 0;
   double val_war = 0, val_uar = 0, val_macro_f1 = 0, val_weighted_f1 = 0;
   double lr = 0;       // main group learning rate during the epoch
-  double seconds = 0;  // wall time of the epoch (not reproducible, unlike the rest)
   bool improved = false;
+  // How the epoch ran; wall times are not reproducible, unlike everything above.
+  double seconds = 0;        // the whole epoch: training, validation, checkpoints
+  int threads = 0;           // intra-op threads inside the training steps
+  double audio_padding = 0;  // padded share of the training batches' audio frames
+  double text_padding = 0;   // ... and of their text positions
+  StepTimes times;
 
   nlohmann::json ToJson() const;
   static EpochRecord FromJson(const nlohmann::json& j);
@@ -110,7 +130,9 @@ class Trainer {
   static constexpr const char* kBestCheckpoint = "best.ckpt";
 
  private:
-  double TrainEpoch(BatchSource& train, int epoch);
+  // Trains one epoch; returns the mean training loss and fills record's
+  // threads, padding and step times.
+  double TrainEpoch(BatchSource& train, int epoch, EpochRecord* record);
   void ApplyLearningRates(double scale);
   void SnapshotBest();
   void RestoreBest();
@@ -134,6 +156,8 @@ class Trainer {
   EarlyStopping early_stopping_;
   LearningRateSchedule schedule_;
   std::vector<torch::Tensor> best_state_;  // parameters then buffers, as model_ lists them
+  std::optional<OpProfile> profile_;       // train.profile_steps, once per trainer
+  bool profile_written_ = false;
 };
 
 }  // namespace merhan
