@@ -43,6 +43,7 @@ int Run(int argc, char** argv) {
   AddEvalCommand(app);
   AddPredictCommand(app);
   AddMfccCommand(app);
+  AddCompareCommand(app);
 
   try {
     app.parse(argc, argv);

@@ -14,6 +14,7 @@ void AddEvalCommand(CLI::App& app) {
               "WAR, UAR, macro/weighted F1, per-class precision/recall/F1, confusion matrix (JSON)");
   struct Args {
     std::string checkpoint, manifest, device, output, predictions;
+    bool no_calibration = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--checkpoint", args->checkpoint, "checkpoint file (best.ckpt)")->required();
@@ -21,9 +22,12 @@ void AddEvalCommand(CLI::App& app) {
   cmd->add_option("--device", args->device, "auto | cpu | cuda | cuda:N (default: the checkpoint's train.device)");
   cmd->add_option("--output,-o", args->output, "also write the metrics JSON to this file");
   cmd->add_option("--predictions", args->predictions, "write per-utterance predictions (CSV) to this file");
+  cmd->add_flag("--no-calibration", args->no_calibration,
+                "ignore the checkpoint's calibration temperature (raw probabilities and loss)");
   cmd->callback([args] {
     EvaluationResult result;
-    const nlohmann::json metrics = EvaluateCheckpoint(args->checkpoint, args->manifest, args->device, &result);
+    const nlohmann::json metrics =
+        EvaluateCheckpoint(args->checkpoint, args->manifest, args->device, &result, !args->no_calibration);
     const std::string text = metrics.dump(2) + "\n";
     if (!args->output.empty()) WriteStringAtomically(args->output, text);
     if (!args->predictions.empty()) {

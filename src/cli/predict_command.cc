@@ -16,6 +16,7 @@ void AddPredictCommand(CLI::App& app) {
                  "with the label and every class probability (one object per line for a manifest)");
   struct Args {
     std::string checkpoint, wav, text, transcript, manifest, device;
+    bool no_calibration = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--checkpoint", args->checkpoint, "checkpoint file (best.ckpt)")->required();
@@ -24,6 +25,8 @@ void AddPredictCommand(CLI::App& app) {
   auto* transcript = cmd->add_option("--transcript", args->transcript, "file holding the transcript of the wav");
   auto* manifest = cmd->add_option("--manifest", args->manifest, "predict every row of this manifest");
   cmd->add_option("--device", args->device, "auto | cpu | cuda | cuda:N (default: the checkpoint's train.device)");
+  cmd->add_flag("--no-calibration", args->no_calibration,
+                "ignore the checkpoint's calibration temperature (raw probabilities)");
   text->excludes(transcript);
   manifest->excludes(wav)->excludes(text)->excludes(transcript);
   cmd->callback([args] {
@@ -35,11 +38,11 @@ void AddPredictCommand(CLI::App& app) {
       InferenceInput input{args->wav, args->wav, args->text};
       if (!args->transcript.empty()) input.text = ReadFileToString(args->transcript);
       ValidateInferenceInput(input);  // before the (slower) checkpoint load
-      LoadedModel loaded = LoadModelForInference(args->checkpoint, args->device);
+      LoadedModel loaded = LoadModelForInference(args->checkpoint, args->device, nullptr, !args->no_calibration);
       std::cout << PredictInputs(loaded, {input}).at(0).dump(2) << "\n";
       return;
     }
-    LoadedModel loaded = LoadModelForInference(args->checkpoint, args->device);
+    LoadedModel loaded = LoadModelForInference(args->checkpoint, args->device, nullptr, !args->no_calibration);
     PredictManifest(loaded, args->manifest, [](const nlohmann::json& j) { std::cout << j.dump() << "\n"; });
   });
 }

@@ -1,5 +1,6 @@
 #include "merhan/data/corpus.h"
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -9,9 +10,37 @@
 
 namespace merhan {
 
+namespace {
+
+// data.subset: keeps improvised or scripted dialogues only; what is left out is
+// counted among the dropped codes as "subset:<other kind>".
+void ApplySubset(const std::string& subset, Corpus* corpus) {
+  if (subset == "all") return;
+  const bool keep_improvised = subset == "improvised";
+  std::vector<Utterance> kept;
+  int removed = 0;
+  std::fill(corpus->counts.per_class.begin(), corpus->counts.per_class.end(), 0);
+  for (auto& u : corpus->utterances) {
+    if (u.improvised != keep_improvised) {
+      ++removed;
+      continue;
+    }
+    if (u.label >= 0 && u.label < static_cast<int>(corpus->counts.per_class.size())) ++corpus->counts.per_class[u.label];
+    kept.push_back(std::move(u));
+  }
+  corpus->utterances = std::move(kept);
+  corpus->counts.dropped.emplace_back(keep_improvised ? "subset:scripted" : "subset:improvised", removed);
+}
+
+}  // namespace
+
 Corpus ReadCorpus(const DataOptions& options) {
   options.Validate();
-  if (options.format == "iemocap") return ReadIemocap(options.root, options);
+  if (options.format == "iemocap") {
+    Corpus corpus = ReadIemocap(options.root, options);
+    ApplySubset(options.subset, &corpus);
+    return corpus;
+  }
   if (options.format == "manifest") return ReadManifest(options.manifest, options);
   throw UsageError("data.format: unknown format '" + options.format + "'");
 }

@@ -20,6 +20,8 @@ void DataOptions::Register(ConfigRegistry* r, const std::string& p) {
   r->Register(p + ".skip_bad", &skip_bad, "skip and count bad manifest rows instead of failing");
   r->Register(p + ".expect_full_release", &expect_full_release, "fail unless the corpus has IEMOCAP's standard 4-class counts");
   r->Register(p + ".cache_threads", &cache_threads, "feature extraction threads; 0 = all cores");
+  r->RegisterChoice(p + ".subset", &subset, {"all", "improvised", "scripted"},
+                    "IEMOCAP dialogues kept: all, improvised only or scripted only (the dialogue name says which)");
 }
 
 void DataOptions::Validate() const {
@@ -33,6 +35,10 @@ void DataOptions::Validate() const {
     if (!it.value().is_array()) throw UsageError("data.merge." + it.key() + ": expected an array of codes");
   }
   if (cache_threads < 0) throw UsageError("data.cache_threads: must be >= 0");
+  if (subset != "all" && format != "iemocap") {
+    throw UsageError("data.subset: " + subset + " needs data.format iemocap (dialogue names say improvised or "
+                     "scripted); a manifest lists the utterances it wants");
+  }
   if (protocol == "explicit" && explicit_folds.empty()) {
     throw UsageError("data.explicit_folds: required when data.protocol is explicit");
   }

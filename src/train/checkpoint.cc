@@ -26,7 +26,8 @@ nlohmann::json CheckpointMeta::ToJson() const {
           {"seed", seed},
           {"epoch", epoch},
           {"metrics", metrics},
-          {"text_encoder", text_encoder}};
+          {"text_encoder", text_encoder},
+          {"calibration", calibration}};
 }
 
 CheckpointMeta CheckpointMeta::FromJson(const nlohmann::json& j, const std::string& origin) {
@@ -52,6 +53,8 @@ CheckpointMeta CheckpointMeta::FromJson(const nlohmann::json& j, const std::stri
     m.epoch = j.at("epoch").get<int>();
     m.metrics = j.at("metrics");
     m.text_encoder = j.at("text_encoder");
+    // Absent from checkpoints written before calibration existed.
+    m.calibration = j.contains("calibration") ? j.at("calibration") : nlohmann::json();
   } catch (const nlohmann::json::exception& e) {
     throw DataError(origin + ": malformed checkpoint metadata: " + e.what());
   }

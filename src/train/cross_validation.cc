@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "merhan/train/calibration.h"
 #include "merhan/train/checkpoint.h"
 #include "merhan/train/device.h"
 #include "merhan/train/environment.h"
@@ -146,6 +147,11 @@ RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidat
       }
       ApplyTorchThreads(config.run.threads);  // input statistics may have run batch workers
       const FitResult fit = trainer.Fit(*data.train, *data.val, dir, resume);
+      if (config.analysis.calibration) {  // on the best weights, from validation only
+        data.val->SetShard(0, 1);
+        StoreCalibration(dir + "/" + Trainer::kBestCheckpoint, *model,
+                         FitFoldCalibration(trainer.Evaluate(*data.val), plan.dims.num_classes));
+      }
 
       // The best weights are back in the model: the one and only look at test.
       data.test->SetShard(0, 1);
@@ -168,7 +174,8 @@ RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidat
     }
   }
 
-  const RunSummary summary = RunSummary::From(outcomes, plan.classes);
+  RunSummary summary = RunSummary::From(outcomes, plan.classes);
+  summary.Analyse(run_dir, config.analysis, config.data);
   summary.Write(run_dir);
   WriteRunReport(run_dir);
   std::cout << summary.ToMarkdown() << std::flush;

@@ -15,6 +15,7 @@ void ExperimentConfig::Register(ConfigRegistry* r) {
   text.Register(r);
   model.Register(r);
   train.Register(r);
+  analysis.Register(r);
 }
 
 void ExperimentConfig::Validate() const {
@@ -25,6 +26,7 @@ void ExperimentConfig::Validate() const {
   text.Validate();
   model.Validate();
   train.Validate();
+  analysis.Validate();
   CheckSampleRatesAgree(audio, mfcc);
   const bool pools_audio = model.type == "audio" || model.type == "early_fusion" || model.type == "late_fusion";
   if (pools_audio && audio.cmvn == "utterance") {

@@ -1,7 +1,10 @@
 #include "merhan/train/inference.h"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 
+#include "merhan/train/calibration.h"
 #include "merhan/train/device.h"
 #include "merhan/train/environment.h"
 #include "merhan/train/trainer.h"
@@ -11,7 +14,7 @@ namespace merhan {
 namespace fs = std::filesystem;
 
 LoadedModel LoadModelForInference(const std::string& checkpoint_path, const std::string& device,
-                                  const ModelBuilder& build) {
+                                  const ModelBuilder& build, bool calibrated) {
   CheckpointReader reader(checkpoint_path);
   LoadedModel loaded;
   loaded.checkpoint_path = checkpoint_path;
@@ -27,6 +30,7 @@ LoadedModel LoadModelForInference(const std::string& checkpoint_path, const std:
   reader.LoadModel(*loaded.model);
   loaded.model->to(loaded.device);
   loaded.model->eval();
+  loaded.temperature = calibrated ? CheckpointTemperature(loaded.meta) : 1.0;
   return loaded;
 }
 
@@ -38,7 +42,8 @@ torch::Tensor PredictProbabilities(LoadedModel& loaded, const Batch& batch) {
     AutocastGuard autocast(loaded.device, Bf16Autocast(loaded.config.train, loaded.device));
     probs = loaded.model->Probabilities(batch.To(loaded.device));
   }
-  return probs.to(torch::kCPU, torch::kFloat32);
+  probs = probs.to(torch::kCPU, torch::kFloat32);
+  return loaded.temperature == 1.0 ? probs : ApplyTemperature(probs, loaded.temperature);
 }
 
 nlohmann::json PredictionJson(const std::vector<std::string>& classes, const torch::Tensor& probabilities,
@@ -61,8 +66,8 @@ nlohmann::json PredictionJson(const std::vector<std::string>& classes, const tor
 }
 
 nlohmann::json EvaluateCheckpoint(const std::string& checkpoint_path, const std::string& manifest,
-                                  const std::string& device, EvaluationResult* result_out) {
-  LoadedModel loaded = LoadModelForInference(checkpoint_path, device);
+                                  const std::string& device, EvaluationResult* result_out, bool calibrated) {
+  LoadedModel loaded = LoadModelForInference(checkpoint_path, device, nullptr, calibrated);
   const auto& meta = loaded.meta;
   std::shared_ptr<BatchSource> source;
   std::string data;
@@ -85,11 +90,29 @@ nlohmann::json EvaluateCheckpoint(const std::string& checkpoint_path, const std:
   ApplyTorchThreads(loaded.config.run.threads);  // after feature workers, which set their own
   EvaluationResult result = EvaluateModel(loaded.model, *source, loaded.device,
                                           Bf16Autocast(loaded.config.train, loaded.device), meta.dims.num_classes);
+  if (loaded.temperature != 1.0) {
+    // Scaling keeps every arg-max, so labels and label metrics stay; the
+    // probabilities and their cross-entropy change.
+    result.probabilities = ApplyTemperature(result.probabilities, loaded.temperature);
+    const auto p = result.probabilities.to(torch::kFloat64).contiguous();
+    const int64_t c = meta.dims.num_classes;
+    double loss = 0;
+    int64_t labelled = 0;
+    for (size_t i = 0; i < result.labels.size(); ++i) {
+      if (result.labels[i] < 0) continue;
+      loss -= std::log(std::max(p.data_ptr<double>()[static_cast<int64_t>(i) * c + result.labels[i]], 1e-12));
+      ++labelled;
+    }
+    result.loss = labelled > 0 ? loss / static_cast<double>(labelled) : std::nan("");
+  }
   nlohmann::json j = result.Metrics(meta.dims.num_classes).ToJson(meta.classes);
   j["checkpoint"] = checkpoint_path;
   j["data"] = data;
   j["loss"] = result.loss;
   j["utterances"] = result.ids.size();
+  j["calibration"] = {{"temperature", loaded.temperature},
+                      {"applied", loaded.temperature != 1.0},
+                      {"stored", meta.calibration.is_object() && meta.calibration.contains("temperature")}};
   if (result_out) *result_out = std::move(result);
   return j;
 }

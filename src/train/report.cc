@@ -29,6 +29,13 @@ ReportData CollectReportData(const std::string& run_dir) {
     if (data.config.contains("train")) data.monitor = data.config["train"].value("monitor", "");
   }
   if (data.title.empty()) data.title = fs::path(run_dir).filename().string();
+  const std::string summary_path = run_dir + "/summary.json";
+  if (fs::exists(summary_path)) {
+    const auto summary = ParseJson(ReadFileToString(summary_path), summary_path);
+    if (summary.contains("intervals")) data.intervals = summary["intervals"];
+    if (summary.contains("per_speaker")) data.per_speaker = summary["per_speaker"];
+    if (summary.contains("calibration")) data.calibration = summary["calibration"];
+  }
   const std::regex fold_re("fold-([0-9]+)"), seed_re("seed-(-?[0-9]+)");
   if (!fs::is_directory(run_dir)) throw DataError("run directory " + run_dir + " does not exist");
   for (const auto& fold_entry : fs::directory_iterator(run_dir)) {
@@ -261,6 +268,49 @@ std::string RecallBars(const std::vector<std::string>& classes, const std::vecto
   return svg.str();
 }
 
+// Reliability diagram: per confidence bin, accuracy (bar) against the diagonal of
+// perfect calibration; bar width spans the bin, the bin's mean confidence is a tick.
+std::string ReliabilityDiagram(const std::string& title, const nlohmann::json& bins, const std::string& color) {
+  const int W = 330, H = 310, left = 48, right = 12, top = 32, bottom = 42;
+  const int pw = W - left - right, ph = H - top - bottom;
+  auto X = [&](double v) { return left + v * pw; };
+  auto Y = [&](double v) { return top + (1 - v) * ph; };
+  std::ostringstream svg;
+  svg << "<svg class=\"chart\" width=\"" << W << "\" height=\"" << H << "\" viewBox=\"0 0 " << W << " " << H
+      << "\" role=\"img\" aria-label=\"" << Escape(title) << "\">";
+  svg << "<text x=\"" << left + pw / 2 << "\" y=\"18\" text-anchor=\"middle\" class=\"ct\">" << Escape(title) << "</text>";
+  for (int t = 0; t <= 10; t += 2) {
+    const double v = t / 10.0;
+    svg << "<line x1=\"" << left << "\" x2=\"" << left + pw << "\" y1=\"" << Y(v) << "\" y2=\"" << Y(v)
+        << "\" class=\"grid\"/><text x=\"" << left - 6 << "\" y=\"" << Y(v) + 4 << "\" text-anchor=\"end\" class=\"tick\">"
+        << Num(v, 1) << "</text><text x=\"" << X(v) << "\" y=\"" << top + ph + 14
+        << "\" text-anchor=\"middle\" class=\"tick\">" << Num(v, 1) << "</text>";
+  }
+  int64_t total = 0;
+  for (const auto& b : bins) total += b.value("count", int64_t{0});
+  for (const auto& b : bins) {
+    const int64_t count = b.value("count", int64_t{0});
+    if (count == 0) continue;
+    const double lo = b.value("lower", 0.0), hi = b.value("upper", 0.0), acc = b.value("accuracy", 0.0),
+                 conf = b.value("confidence", 0.0);
+    // Opacity grows with the bin's share of the predictions: near-empty bins say little.
+    const double share = total > 0 ? static_cast<double>(count) / total : 0;
+    svg << "<rect x=\"" << X(lo) + 1 << "\" y=\"" << Y(acc) << "\" width=\"" << std::max(1.0, X(hi) - X(lo) - 2)
+        << "\" height=\"" << Y(0) - Y(acc) << "\" fill=\"" << color << "\" opacity=\"" << Num(0.35 + 0.65 * std::min(1.0, 5 * share), 2)
+        << "\"><title>confidence (" << Num(lo, 3) << ", " << Num(hi, 3) << "]: " << count << " predictions, accuracy "
+        << Num(100 * acc, 1) << " %, mean confidence " << Num(100 * conf, 1) << " %</title></rect>";
+    svg << "<line x1=\"" << X(lo) + 1 << "\" x2=\"" << X(hi) - 1 << "\" y1=\"" << Y(conf) << "\" y2=\"" << Y(conf)
+        << "\" stroke=\"#c0392b\" stroke-width=\"2\"/>";
+  }
+  svg << "<line x1=\"" << X(0) << "\" y1=\"" << Y(0) << "\" x2=\"" << X(1) << "\" y2=\"" << Y(1)
+      << "\" stroke=\"#333\" stroke-dasharray=\"5 3\"/>";
+  svg << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << pw << "\" height=\"" << ph << "\" class=\"frame\"/>";
+  svg << "<text x=\"" << left + pw / 2 << "\" y=\"" << H - 8 << "\" text-anchor=\"middle\" class=\"lab\">confidence</text>";
+  svg << "<text transform=\"translate(14," << top + ph / 2 << ") rotate(-90)\" text-anchor=\"middle\" class=\"lab\">"
+      << "accuracy</text></svg>";
+  return svg.str();
+}
+
 const char* const kStyle = R"(
 body{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif;margin:24px;color:#1b1b1b;max-width:1160px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
@@ -314,8 +364,21 @@ std::string RenderReportHtml(const ReportData& data) {
          << " fold/seed runs (sample std)</td>";
     for (const auto& m : summary.metrics) html << "<td>" << Num(100 * m.mean) << " ± " << Num(100 * m.std) << "</td>";
     html << "</tr>\n";
+    if (data.intervals.is_object() && data.intervals.contains("war")) {
+      html << "<tr class=\"sum\"><td class=\"l\" colspan=\"6\">"
+           << Num(100 * data.intervals.value("confidence", 0.95), 0) << " % bootstrap interval of the mean</td>";
+      for (const char* name : {"war", "uar", "macro_f1"}) {
+        const auto& iv = data.intervals.at(name);
+        html << "<td>[" << Num(100 * iv.value("low", std::nan(""))) << ", " << Num(100 * iv.value("high", std::nan("")))
+             << "]</td>";
+      }
+      html << "<td>–</td></tr>\n";
+    }
   }
   html << "</table>\n";
+  if (data.intervals.is_object() && data.intervals.contains("method")) {
+    html << "<p class=\"meta\">Intervals: " << Escape(data.intervals["method"].get<std::string>()) << ".</p>\n";
+  }
 
   // Learning curves: one colour per run; train dashed, validation solid.
   std::vector<Series> loss, uar;
@@ -358,6 +421,83 @@ std::string RenderReportHtml(const ReportData& data) {
     html << "<h2>Per-class recall (test)</h2>\n" << RecallBars(data.classes, recall, per_run)
          << "\n<p class=\"meta\">Bars: recall from the summed confusion matrix; black ticks: each fold and "
             "seed on its own.</p>\n";
+  }
+  if (data.calibration.is_object() && data.calibration.contains("pooled")) {
+    const auto& c = data.calibration;
+    const auto& pooled = c["pooled"];
+    html << "<h2>Calibration (test)</h2>\n<table>\n<tr><th class=\"l\"></th><th>ECE</th><th>NLL</th><th>Brier</th></tr>\n";
+    for (const char* when : {"before", "after"}) {
+      const auto& m = c["mean"][when];
+      html << "<tr><td class=\"l\">" << (std::string(when) == "before" ? "before" : "after") << " temperature scaling "
+           << "(mean over " << c["runs"].size() << " fold/seed runs)</td><td>" << Num(m.value("ece", 0.0), 4) << "</td><td>"
+           << Num(m.value("nll", 0.0), 4) << "</td><td>" << Num(m.value("brier", 0.0), 4) << "</td></tr>\n";
+    }
+    for (const char* when : {"before", "after"}) {
+      const auto& m = pooled[when];
+      html << "<tr><td class=\"l\">" << when << " temperature scaling (all " << pooled.value("count", int64_t{0})
+           << " test predictions pooled)</td><td>" << Num(m.value("ece", 0.0), 4) << "</td><td>"
+           << Num(m.value("nll", 0.0), 4) << "</td><td>" << Num(m.value("brier", 0.0), 4) << "</td></tr>\n";
+    }
+    html << "</table>\n<p class=\"meta\">Temperatures (fitted on each fold's validation split):";
+    for (const auto& r : c["runs"]) {
+      html << " fold " << r.value("fold", 0) << "/seed " << r.value("seed", 0) << " T = " << Num(r.value("temperature", 1.0), 3)
+           << ";";
+    }
+    html << " ECE over 15 equal-width confidence bins; Brier = mean of sum over classes of (p - y)<sup>2</sup>.</p>\n"
+         << "<div class=\"charts\">\n"
+         << ReliabilityDiagram("Before scaling (pooled ECE " + Num(pooled["before"].value("ece", 0.0), 3) + ")",
+                               pooled["bins_before"], "#9aa7b8")
+         << "\n"
+         << ReliabilityDiagram("After scaling (pooled ECE " + Num(pooled["after"].value("ece", 0.0), 3) + ")",
+                               pooled["bins_after"], "#4e79a7")
+         << "\n</div>\n<p class=\"meta\">Reliability diagrams of all test predictions pooled (" << pooled.value("count", int64_t{0})
+         << "). Bars: accuracy per confidence bin (fainter when the bin holds few predictions); red ticks: the bin's "
+            "mean confidence; dashed: perfect calibration.</p>\n";
+  }
+  if (data.per_speaker.is_object() && data.per_speaker.contains("speakers")) {
+    const CorpusAnalysis a = CorpusAnalysis::FromJson(data.per_speaker);
+    html << "<h2>Per test speaker and gender</h2>\n<table>\n<tr><th class=\"l\">speaker</th><th class=\"l\">tested in"
+            "</th><th>utterances</th><th>WAR %</th><th>UAR %</th></tr>\n";
+    std::vector<std::string> names;
+    std::vector<double> uars;
+    for (const auto& g : a.speakers) {
+      const bool worst = g.group == a.worst_speaker;
+      html << "<tr" << (worst ? " class=\"sum\"" : "") << "><td class=\"l\">" << Escape(g.group)
+           << (worst ? " (worst)" : "") << "</td><td class=\"l\">" << Escape(g.fold_names) << "</td><td>"
+           << g.utterances << "</td><td>" << Num(100 * g.war) << "</td><td>" << Num(100 * g.uar) << "</td></tr>\n";
+      names.push_back(g.group);
+      uars.push_back(g.uar);
+    }
+    for (const auto& g : a.genders) {
+      html << "<tr><td class=\"l\">gender " << Escape(g.group) << "</td><td class=\"l\">all</td><td>" << g.utterances
+           << "</td><td>" << Num(100 * g.war) << "</td><td>" << Num(100 * g.uar) << "</td></tr>\n";
+    }
+    html << "</table>\n";
+    if (!a.worst_speaker.empty()) {
+      html << "<p class=\"meta\">Worst speaker: <b>" << Escape(a.worst_speaker) << "</b>. Test utterances pooled over "
+              "seeds; UAR over the classes each speaker has. Bars: UAR per speaker.</p>\n"
+           << RecallBars(names, uars, {}) << "\n";
+    }
+    if (!a.overlap.empty()) {
+      int64_t test = 0, matches = 0, long_matches = 0;
+      for (const auto& o : a.overlap) {
+        test += o.test;
+        matches += o.matches;
+        long_matches += o.long_matches;
+      }
+      html << "<h2>Transcript overlap with the training split</h2>\n<p>" << matches << " of " << test
+           << " test utterances (" << Num(test ? 100.0 * matches / test : 0, 1)
+           << " %) have a transcript that appears verbatim (case, punctuation and spacing ignored) in their fold's "
+              "training split; " << long_matches << " of them have 5 words or more. A text model can recognise such "
+              "lines instead of the emotion (IEMOCAP's scripted dialogues repeat their script across sessions; "
+              "data.subset=improvised avoids them).</p>\n<table>\n<tr><th class=\"l\">fold</th><th>test</th>"
+              "<th>verbatim in train</th><th>of them &ge; 5 words</th></tr>\n";
+      for (const auto& o : a.overlap) {
+        html << "<tr><td class=\"l\">" << Escape(o.fold_name) << "</td><td>" << o.test << "</td><td>" << o.matches
+             << "</td><td>" << o.long_matches << "</td></tr>\n";
+      }
+      html << "</table>\n";
+    }
   }
   if (!data.config.is_null()) {
     html << "<h2>Resolved configuration</h2>\n<pre>" << Escape(data.config.dump(2)) << "</pre>\n";

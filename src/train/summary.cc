@@ -1,11 +1,18 @@
 #include "merhan/train/summary.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
 
+#include "merhan/data/corpus.h"
+#include "merhan/data/folds.h"
+#include "merhan/train/calibration.h"
+#include "merhan/train/metric_bootstrap.h"
+#include "merhan/train/run_predictions.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/error.h"
+#include "merhan/util/logging.h"
 
 namespace merhan {
 
@@ -89,6 +96,97 @@ RunSummary RunSummary::From(const std::vector<FoldOutcome>& outcomes, const std:
   return s;
 }
 
+void RunSummary::AttachIntervals(const std::string& run_dir, const AnalysisOptions& options) {
+  intervals.clear();
+  interval_options.replicates = options.bootstrap_replicates;
+  interval_options.seed = static_cast<uint64_t>(options.bootstrap_seed);
+  interval_options.confidence = options.confidence;
+  if (options.bootstrap_replicates == 0) {
+    intervals_note = "analysis.bootstrap_replicates=0";
+    return;
+  }
+  if (outcomes.empty()) {
+    intervals_note = "no test results";
+    return;
+  }
+  std::vector<std::pair<int, int>> fold_seeds;
+  for (const auto& o : outcomes) fold_seeds.emplace_back(o.fold, o.seed);
+  const auto predictions = ReadRunPredictions(run_dir, fold_seeds, classes);
+  const auto result = BootstrapRunMetrics(predictions, interval_options);
+  intervals.assign(result.begin(), result.end());
+  intervals_note.clear();
+}
+
+void RunSummary::AttachCorpusAnalysis(const std::string& run_dir, const DataOptions& data) {
+  has_corpus_analysis = false;
+  corpus_analysis = CorpusAnalysis();
+  if (outcomes.empty()) {
+    corpus_analysis_note = "no test results";
+    return;
+  }
+  try {
+    const Corpus corpus = ReadCorpus(data);
+    const std::vector<Fold> folds = MakeFolds(corpus.utterances, data);
+    std::vector<std::string> fold_names;
+    for (const auto& f : folds) fold_names.push_back(f.name);
+    std::vector<std::pair<int, int>> fold_seeds;
+    std::vector<int> tested;
+    for (const auto& o : outcomes) {
+      fold_seeds.emplace_back(o.fold, o.seed);
+      if (std::find(tested.begin(), tested.end(), o.fold) == tested.end()) tested.push_back(o.fold);
+    }
+    AnalyseSpeakers(ReadRunPredictions(run_dir, fold_seeds, classes), corpus.utterances, fold_names, &corpus_analysis);
+    std::sort(tested.begin(), tested.end());
+    for (int k : tested) {
+      if (k < 0 || k >= static_cast<int>(folds.size())) throw DataError(Cat("fold ", k, " is not a fold of the corpus"));
+      TranscriptOverlap o = CountTranscriptOverlap(corpus.utterances, folds[k].train, folds[k].test);
+      o.fold = k;
+      o.fold_name = folds[k].name;
+      corpus_analysis.overlap.push_back(o);
+    }
+    has_corpus_analysis = true;
+    corpus_analysis_note.clear();
+  } catch (const std::exception& e) {  // merhan errors and anything a library throws
+    corpus_analysis_note = std::string("per-speaker analysis unavailable: ") + e.what();
+    log::Warn(corpus_analysis_note);
+  }
+}
+
+void RunSummary::AttachCalibration(const std::string& run_dir) {
+  std::vector<std::pair<int, int>> fold_seeds;
+  for (const auto& o : outcomes) fold_seeds.emplace_back(o.fold, o.seed);
+  calibration = SummariseRunCalibration(run_dir, fold_seeds, classes);
+}
+
+void RunSummary::Analyse(const std::string& run_dir, const AnalysisOptions& analysis, const DataOptions& data) {
+  // After hours of training, a statistic that cannot be computed must not cost
+  // the summary: say why instead.
+  try {
+    AttachIntervals(run_dir, analysis);
+  } catch (const std::exception& e) {
+    intervals.clear();
+    intervals_note = std::string("intervals unavailable: ") + e.what();
+    log::Warn(intervals_note);
+  }
+  try {
+    AttachCalibration(run_dir);
+  } catch (const std::exception& e) {
+    calibration = {{"note", std::string("calibration summary unavailable: ") + e.what()}};
+    log::Warn(calibration["note"].get<std::string>());
+  }
+  AttachCorpusAnalysis(run_dir, data);  // catches its own errors
+}
+
+namespace {
+
+std::string IntervalMethod(const stats::BootstrapOptions& o) {
+  return Cat("percentile bootstrap of the mean over (fold, seed) test results: test utterances resampled with "
+             "replacement within each fold (the same resample for every seed), ",
+             o.replicates, " replicates, seed ", o.seed);
+}
+
+}  // namespace
+
 nlohmann::json RunSummary::ToJson() const {
   nlohmann::json folds = nlohmann::json::array();
   for (const auto& o : outcomes) folds.push_back(o.ToJson(classes));
@@ -96,11 +194,28 @@ nlohmann::json RunSummary::ToJson() const {
   for (size_t i = 0; i < metrics.size(); ++i) {
     mean_std[SummaryMetricNames()[i]] = {{"mean", metrics[i].mean}, {"std", metrics[i].std}, {"n", metrics[i].n}};
   }
-  return {{"classes", classes},
-          {"runs", folds},
-          {"mean_std", mean_std},
-          {"std_kind", "sample standard deviation (n - 1) over every (fold, seed) test result"},
-          {"confusion_summed", confusion}};
+  nlohmann::json j = {{"classes", classes},
+                      {"runs", folds},
+                      {"mean_std", mean_std},
+                      {"std_kind", "sample standard deviation (n - 1) over every (fold, seed) test result"},
+                      {"confusion_summed", confusion}};
+  if (intervals.empty()) {
+    j["intervals"] = {{"note", intervals_note.empty() ? "not computed" : intervals_note}};
+  } else {
+    nlohmann::json iv = {{"method", IntervalMethod(interval_options)},
+                         {"replicates", interval_options.replicates},
+                         {"seed", interval_options.seed},
+                         {"confidence", interval_options.confidence}};
+    for (size_t k = 0; k < intervals.size() && k < kBootstrapMetrics.size(); ++k) {
+      iv[kBootstrapMetrics[k]] = {{"estimate", intervals[k].estimate}, {"low", intervals[k].low}, {"high", intervals[k].high}};
+    }
+    j["intervals"] = iv;
+  }
+  j["calibration"] = calibration.is_null() ? nlohmann::json{{"note", "no (fold, seed) was calibrated"}} : calibration;
+  j["per_speaker"] = has_corpus_analysis ? corpus_analysis.ToJson()
+                                         : nlohmann::json{{"note", corpus_analysis_note.empty() ? "not computed"
+                                                                                                : corpus_analysis_note}};
+  return j;
 }
 
 std::string RunSummary::ToCsv() const {
@@ -117,6 +232,13 @@ std::string RunSummary::ToCsv() const {
   out << "\nstd,,,,,";
   for (const auto& m : metrics) out << "," << Fixed(m.std, 6);
   out << "\n";
+  if (!intervals.empty()) {  // war, uar, macro_f1; weighted_f1 has none
+    out << "ci_low,,,,,";
+    for (const auto& iv : intervals) out << "," << Fixed(iv.low, 6);
+    out << ",\nci_high,,,,,";
+    for (const auto& iv : intervals) out << "," << Fixed(iv.high, 6);
+    out << ",\n";
+  }
   return out.str();
 }
 
@@ -134,6 +256,14 @@ std::string RunSummary::ToMarkdown() const {
   out << "| **mean ± std** | " << (outcomes.empty() ? 0 : static_cast<int>(outcomes.size())) << " runs | |";
   for (const auto& m : metrics) out << " **" << Fixed(100 * m.mean, 2) << " ± " << Fixed(100 * m.std, 2) << "** |";
   out << "\n";
+  if (!intervals.empty()) {
+    out << "| **" << Fixed(100 * interval_options.confidence, 0) << " % CI** | bootstrap | |";
+    for (const auto& iv : intervals) out << " [" << Fixed(100 * iv.low, 2) << ", " << Fixed(100 * iv.high, 2) << "] |";
+    out << " – |\n\n" << Fixed(100 * interval_options.confidence, 0) << " % CI: " << IntervalMethod(interval_options)
+        << ".\n";
+  }
+  out << CalibrationMarkdown(calibration);
+  if (has_corpus_analysis) out << corpus_analysis.ToMarkdown();
   return out.str();
 }
 

@@ -1,7 +1,8 @@
 // End to end on the `tiny` synthetic corpus (scripts/make_corpus): `merhan train`
 // on two LOSO folds, `eval`, `predict`, resume exactness, metrics identical to
-// scikit-learn (scripts/ref_metrics_csv.py), bad inputs to predict, and training
-// with the text encoder fine-tuned.
+// scikit-learn (scripts/ref_metrics_csv.py), bad inputs to predict, training
+// with the text encoder fine-tuned, and the statistics of a run (intervals,
+// calibration, per-speaker results) with `merhan compare`.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -235,6 +236,70 @@ TEST_F(EndToEnd, FineTuningMovesOnlyTheTopTextLayer) {
                                      " --set text.trainable_layers=1 --set model.type=early_fusion --set audio.cmvn=none"));
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
   EXPECT_NE(bad.output.find("text.trainable_layers"), std::string::npos) << bad.output;
+}
+
+TEST_F(EndToEnd, CalibrationIntervalsSpeakersAndCompare) {
+  const std::string a = Train("stats_a");
+  const std::string b = Train("stats_b", "--set train.lr=3e-3");
+  // Summaries: intervals, calibration before/after, per-speaker table, transcript overlap.
+  const nlohmann::json s = ReadJson(a + "/summary.json");
+  for (const char* m : {"war", "uar", "macro_f1"}) {
+    const double mean = s["mean_std"][m]["mean"].get<double>();
+    EXPECT_NEAR(s["intervals"][m]["estimate"].get<double>(), mean, 1e-6) << m;
+    EXPECT_LE(s["intervals"][m]["low"].get<double>(), mean) << m;
+    EXPECT_GE(s["intervals"][m]["high"].get<double>(), mean) << m;
+  }
+  ASSERT_TRUE(s["calibration"].contains("runs")) << s["calibration"].dump();
+  EXPECT_EQ(s["calibration"]["runs"].size(), 2u);
+  ASSERT_TRUE(s["per_speaker"].contains("speakers")) << s["per_speaker"].dump();
+  EXPECT_EQ(s["per_speaker"]["speakers"].size(), 4u) << "folds 0 and 1 test sessions 1 and 2";
+  EXPECT_FALSE(s["per_speaker"]["worst_speaker"].get<std::string>().empty());
+  EXPECT_EQ(s["per_speaker"]["genders"].size(), 2u);
+  EXPECT_EQ(s["per_speaker"]["transcript_overlap"].size(), 2u);
+  const std::string md = Slurp(a + "/summary.md");
+  EXPECT_NE(md.find("95 % CI"), std::string::npos) << md;
+  EXPECT_NE(md.find("Worst speaker"), std::string::npos) << md;
+  EXPECT_NE(md.find("Transcript overlap"), std::string::npos) << md;
+  const std::string html = Slurp(a + "/report.html");
+  EXPECT_NE(html.find("Before scaling (pooled ECE"), std::string::npos);
+  EXPECT_NE(html.find("Per test speaker and gender"), std::string::npos);
+
+  // The temperature is in the checkpoint; eval and predict use it unless told not to.
+  const std::string ckpt = a + "/fold-0/seed-1/best.ckpt";
+  const double t = ReadJson(a + "/fold-0/seed-1/calibration.json")["temperature"].get<double>();
+  const auto on = RunCommand(Merhan("--log-level warn eval --checkpoint " + Quote(ckpt) + " -o " + Quote(dir_->File("on.json"))));
+  const auto off = RunCommand(Merhan("--log-level warn eval --no-calibration --checkpoint " + Quote(ckpt) + " -o " +
+                                     Quote(dir_->File("off.json"))));
+  ASSERT_EQ(on.exit_code, 0) << on.output;
+  ASSERT_EQ(off.exit_code, 0) << off.output;
+  const nlohmann::json jon = ReadJson(dir_->File("on.json")), joff = ReadJson(dir_->File("off.json"));
+  EXPECT_DOUBLE_EQ(jon["calibration"]["temperature"].get<double>(), t);
+  EXPECT_EQ(jon["calibration"]["applied"].get<bool>(), t != 1.0);
+  EXPECT_FALSE(joff["calibration"]["applied"].get<bool>());
+  EXPECT_EQ(jon["confusion"], joff["confusion"]) << "scaling never changes a label";
+  EXPECT_NEAR(joff["loss"].get<double>(), ReadJson(a + "/fold-0/seed-1/test_metrics.json")["test_loss"].get<double>(), 1e-9);
+
+  // compare: two runs over the same folds.
+  const auto cmp = RunCommand(Merhan("--log-level warn compare " + Quote(a) + " " + Quote(b) + " --bootstrap 200 --out " +
+                                     Quote(dir_->File("cmp"))));
+  ASSERT_EQ(cmp.exit_code, 0) << cmp.output;
+  EXPECT_NE(cmp.output.find("## Paired differences to stats_a"), std::string::npos) << cmp.output;
+  for (const char* f : {"compare.md", "compare.csv", "compare.json", "compare.html"}) {
+    EXPECT_TRUE(fs::exists(dir_->File("cmp/") + f)) << f;
+  }
+  // Refusals: another class set is a usage error (2), a missing run a data error (3).
+  fs::copy(b, dir_->File("other_classes"), fs::copy_options::recursive);
+  nlohmann::json config = ReadJson(dir_->File("other_classes/config.json"));
+  config["data"]["classes"] = {"neu", "hap", "ang", "fru"};
+  std::ofstream(dir_->File("other_classes/config.json")) << config.dump(2);
+  const auto refused = RunCommand(Merhan("compare " + Quote(a) + " " + Quote(dir_->File("other_classes"))));
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("different classes"), std::string::npos) << refused.output;
+  const auto missing = RunCommand(Merhan("compare " + Quote(a) + " " + Quote(dir_->File("nowhere"))));
+  EXPECT_EQ(missing.exit_code, 3) << missing.output;
+  EXPECT_NE(missing.output.find("nowhere"), std::string::npos) << missing.output;
+  const auto one = RunCommand(Merhan("compare " + Quote(a)));
+  EXPECT_EQ(one.exit_code, 2) << one.output;
 }
 
 }  // namespace

@@ -202,7 +202,9 @@ TEST(Report, IsSelfContainedHtmlWithTheCharts) {
     for (size_t p = html.find(needle); p != std::string::npos; p = html.find(needle, p + 1)) ++n;
     return n;
   };
-  EXPECT_EQ(count("<svg"), 4u);  // loss, UAR, confusion heatmap, recall bars
+  // loss, UAR, confusion heatmap, recall bars, reliability before and after calibration
+  EXPECT_EQ(count("<svg"), 6u);
+  EXPECT_NE(html.find("After scaling (pooled ECE"), std::string::npos);
   EXPECT_EQ(count("<svg"), count("</svg>"));
   EXPECT_EQ(count("<table"), count("</table>"));
   EXPECT_NE(html.find("aria-label=\"confusion matrix\""), std::string::npos);

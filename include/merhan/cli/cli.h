@@ -23,6 +23,7 @@ void AddFeaturesCommand(CLI::App& app);
 void AddEvalCommand(CLI::App& app);
 void AddPredictCommand(CLI::App& app);
 void AddMfccCommand(CLI::App& app);
+void AddCompareCommand(CLI::App& app);
 
 // The original command line, for run directories.
 const std::vector<std::string>& CommandLine();

@@ -26,6 +26,10 @@ struct DataOptions {
   bool skip_bad = false;            // skip (and count) bad manifest rows instead of failing
   bool expect_full_release = false; // check docs/design.md §5's 5,531-utterance counts
   int cache_threads = 0;            // feature extraction threads; 0 = all cores
+  // IEMOCAP dialogues kept: all, only improvised (_impro) or only scripted (_script).
+  // Scripted dialogues repeat one script across sessions, so their transcripts leak
+  // between folds (docs/statistics.md, "Transcript overlap").
+  std::string subset = "all";       // all | improvised | scripted
 
   void Register(ConfigRegistry* r, const std::string& prefix = "data");
   void Validate() const;

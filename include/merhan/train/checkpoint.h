@@ -36,6 +36,7 @@ struct CheckpointMeta {
   int epoch = -1;              // last finished epoch (0-based)
   nlohmann::json metrics;      // validation metrics at save time
   nlohmann::json text_encoder; // TextEncoderFingerprint, or null when no encoder dir
+  nlohmann::json calibration;  // FoldCalibration::ToJson (train/calibration.h), or null
 
   nlohmann::json ToJson() const;
   static CheckpointMeta FromJson(const nlohmann::json& j, const std::string& origin);

@@ -11,6 +11,7 @@
 #include "merhan/audio/mfcc_options.h"
 #include "merhan/data/data_options.h"
 #include "merhan/nn/model_options.h"
+#include "merhan/stats/analysis_options.h"
 #include "merhan/text/text_options.h"
 #include "merhan/train/train_options.h"
 
@@ -24,8 +25,9 @@ struct ExperimentConfig {
   TextOptions text;
   ModelOptions model;
   TrainOptions train;
+  AnalysisOptions analysis;
 
-  // Registers every section under its prefix (run., data., audio., mfcc., ...).
+  // Registers every section under its prefix (run., data., audio., mfcc., ..., analysis.).
   void Register(ConfigRegistry* r);
   // Throws UsageError naming the first offending key.
   void Validate() const;

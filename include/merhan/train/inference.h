@@ -61,6 +61,9 @@ struct LoadedModel {
   ExperimentConfig config;  // the checkpoint's own resolved config
   EmotionModel model{nullptr};
   torch::Device device = torch::kCPU;
+  // The checkpoint's calibration temperature (train/calibration.h) when it has
+  // one and calibration was not turned off; 1 otherwise.
+  double temperature = 1.0;
 };
 
 // Reads the checkpoint, rebuilds its model with BuildModel(config.model,
@@ -69,11 +72,13 @@ struct LoadedModel {
 // text and the checkpoint records a text encoder, checks the directory is
 // still there and unchanged (DataError naming it otherwise).
 // `build` replaces BuildModel (tests).
+// With `calibrated` false the stored temperature is ignored (--no-calibration).
 using ModelBuilder = std::function<EmotionModel(const ModelOptions&, const ModelDims&)>;
 LoadedModel LoadModelForInference(const std::string& checkpoint_path, const std::string& device = "",
-                                  const ModelBuilder& build = nullptr);
+                                  const ModelBuilder& build = nullptr, bool calibrated = true);
 
-// Class probabilities (B, C) of a batch, float32 on the CPU.
+// Class probabilities (B, C) of a batch, float32 on the CPU, scaled by the
+// loaded temperature.
 torch::Tensor PredictProbabilities(LoadedModel& loaded, const Batch& batch);
 
 // {"id", "wav", "label", "probabilities": {class: p, ...}} for row `i`.
@@ -83,10 +88,13 @@ nlohmann::json PredictionJson(const std::vector<std::string>& classes, const tor
 // `merhan eval`: the checkpoint's model on its own fold's test split (rebuilt
 // from the checkpoint's config, fold and seed) or, when `manifest` is given, on
 // that manifest. Returns {"checkpoint", "data", "count", "loss", "war", "uar",
-// "macro_f1", "weighted_f1", "per_class", "confusion", "classes"}; `result`
+// "macro_f1", "weighted_f1", "per_class", "confusion", "classes", "calibration"};
+// probabilities and loss use the checkpoint's temperature unless `calibrated` is
+// false (labels, and so every label metric, are the same either way). `result`
 // receives the predictions when not null.
 nlohmann::json EvaluateCheckpoint(const std::string& checkpoint_path, const std::string& manifest,
-                                  const std::string& device, EvaluationResult* result = nullptr);
+                                  const std::string& device, EvaluationResult* result = nullptr,
+                                  bool calibrated = true);
 
 // `merhan predict`: one JSON object per input (PredictionJson).
 std::vector<nlohmann::json> PredictInputs(LoadedModel& loaded, const std::vector<InferenceInput>& inputs);

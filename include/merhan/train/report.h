@@ -29,9 +29,13 @@ struct ReportData {
   std::string monitor;
   nlohmann::json config;
   std::vector<ReportRun> runs;  // ordered by seed, then fold
+  nlohmann::json intervals;     // summary.json's "intervals", when written
+  nlohmann::json per_speaker;   // summary.json's "per_speaker", when written
+  nlohmann::json calibration;   // summary.json's "calibration", when written
 };
 
-// Reads config.json, fold-*/seed-*/metrics.jsonl and test_metrics.json.
+// Reads config.json, summary.json (if present), fold-*/seed-*/metrics.jsonl and
+// test_metrics.json.
 ReportData CollectReportData(const std::string& run_dir);
 std::string RenderReportHtml(const ReportData& data);
 // Writes <run_dir>/report.html atomically and returns its path.

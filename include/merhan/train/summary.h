@@ -7,6 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "merhan/data/data_options.h"
+#include "merhan/stats/analysis_options.h"
+#include "merhan/stats/bootstrap.h"
+#include "merhan/train/corpus_analysis.h"
 #include "merhan/train/evaluation.h"
 
 namespace merhan {
@@ -40,8 +44,30 @@ struct RunSummary {
   std::vector<FoldOutcome> outcomes;           // fold-major order as run
   std::vector<MeanStd> metrics;                // per SummaryMetricNames()
   std::vector<std::vector<int64_t>> confusion; // summed over folds and seeds
+  // Bootstrap intervals of the mean WAR, UAR and macro-F1 (train/metric_bootstrap.h),
+  // empty until AttachIntervals computed them.
+  std::vector<stats::Interval> intervals;
+  stats::BootstrapOptions interval_options;
+  std::string intervals_note;                  // why there are none, when there are none
+  // Per-speaker/per-gender results and transcript overlap (train/corpus_analysis.h).
+  bool has_corpus_analysis = false;
+  CorpusAnalysis corpus_analysis;
+  std::string corpus_analysis_note;            // why there is none
+  // Test-split calibration before/after temperature scaling (SummariseRunCalibration), or null.
+  nlohmann::json calibration;
 
   static RunSummary From(const std::vector<FoldOutcome>& outcomes, const std::vector<std::string>& classes);
+  // Reads <run_dir>/fold-K/seed-S/predictions.csv of every outcome and
+  // bootstraps the intervals (analysis.bootstrap_replicates of them; 0 = none).
+  void AttachIntervals(const std::string& run_dir, const AnalysisOptions& options);
+  // Re-reads the run's corpus (`data`, as configured) and its folds, then fills
+  // corpus_analysis from the test predictions. Failure to read the corpus is not
+  // fatal after training: it is logged and stated as corpus_analysis_note.
+  void AttachCorpusAnalysis(const std::string& run_dir, const DataOptions& data);
+  // Reads each (fold, seed)'s calibration.json and predictions.csv (train/calibration.h).
+  void AttachCalibration(const std::string& run_dir);
+  // All three, as `merhan train` does after the last fold.
+  void Analyse(const std::string& run_dir, const AnalysisOptions& analysis, const DataOptions& data);
   nlohmann::json ToJson() const;
   std::string ToCsv() const;       // one row per (fold, seed), then mean and std rows
   std::string ToMarkdown() const;  // the same as a table, metrics in %
