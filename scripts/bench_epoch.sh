@@ -55,7 +55,7 @@ precisions=(fp32)
 for p in "${precisions[@]}"; do
   bf16=false; [ "$p" = bf16 ] && bf16=true
   for i in $(seq "$repeats"); do
-    "$merhan" --log-level warn train "${common[@]}" --set "train.bf16=$bf16" --set "run.name=$p-$i" >/dev/null
+    "$merhan" --log-level warn train "${common[@]}" --set "train.cpu_bf16=$bf16" --set "run.name=$p-$i" >/dev/null
   done
 done
 peer_threads=()

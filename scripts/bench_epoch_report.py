@@ -56,6 +56,10 @@ def epoch_flops(root, model_dir, sizes):
 def merhan_epochs(work, precision):
     records = []
     for path in sorted(glob.glob(os.path.join(work, "runs", f"{precision}-*", "*", "fold-0", "seed-1", "metrics.jsonl"))):
+        run_dir = os.path.dirname(os.path.dirname(os.path.dirname(path)))
+        config = json.load(open(os.path.join(run_dir, "config.json")))
+        if config["train"]["cpu_bf16"] != (precision == "bf16"):  # the run must be what its name says
+            sys.exit(f"{run_dir}: train.cpu_bf16 is {config['train']['cpu_bf16']}, not a {precision} run")
         with open(path) as f:
             records.append(json.loads(f.readline()))
     return records
