@@ -81,9 +81,7 @@ ReportData CollectReportData(const std::string& run_dir) {
   return data;
 }
 
-namespace {
-
-std::string Escape(const std::string& s) {
+std::string HtmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
@@ -96,6 +94,8 @@ std::string Escape(const std::string& s) {
   }
   return out;
 }
+
+namespace {
 
 std::string Num(double v, int digits = 2) {
   if (!std::isfinite(v)) return "–";
@@ -137,8 +137,8 @@ std::string LineChart(const std::string& title, const std::string& y_label, cons
   }
   std::ostringstream svg;
   svg << "<svg class=\"chart\" width=\"" << W << "\" height=\"" << H
-      << "\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"" << Escape(title) << "\">";
-  svg << "<text x=\"" << W / 2 << "\" y=\"18\" text-anchor=\"middle\" class=\"ct\">" << Escape(title) << "</text>";
+      << "\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"" << HtmlEscape(title) << "\">";
+  svg << "<text x=\"" << W / 2 << "\" y=\"18\" text-anchor=\"middle\" class=\"ct\">" << HtmlEscape(title) << "</text>";
   if (x0 > x1) {
     svg << "<text x=\"" << W / 2 << "\" y=\"" << H / 2 << "\" text-anchor=\"middle\">no epochs recorded</text></svg>";
     return svg.str();
@@ -169,7 +169,7 @@ std::string LineChart(const std::string& title, const std::string& y_label, cons
       << "\" class=\"frame\"/>";
   svg << "<text x=\"" << left + pw / 2 << "\" y=\"" << H - 8 << "\" text-anchor=\"middle\" class=\"lab\">epoch</text>";
   svg << "<text transform=\"translate(14," << top + ph / 2 << ") rotate(-90)\" text-anchor=\"middle\" class=\"lab\">"
-      << Escape(y_label) << "</text>";
+      << HtmlEscape(y_label) << "</text>";
   for (const auto& s : series) {
     std::ostringstream path;
     bool pen = false;
@@ -180,7 +180,7 @@ std::string LineChart(const std::string& title, const std::string& y_label, cons
       pen = true;
     }
     svg << "<path d=\"" << path.str() << "\" fill=\"none\" stroke=\"" << s.color << "\" stroke-width=\"1.8\""
-        << (s.dashed ? " stroke-dasharray=\"5 3\"" : "") << "><title>" << Escape(s.name) << "</title></path>";
+        << (s.dashed ? " stroke-dasharray=\"5 3\"" : "") << "><title>" << HtmlEscape(s.name) << "</title></path>";
     if (s.points.size() == 1 && std::isfinite(s.points[0].second)) {
       svg << "<circle cx=\"" << X(s.points[0].first) << "\" cy=\"" << Y(s.points[0].second) << "\" r=\"3\" fill=\""
           << s.color << "\"/>";
@@ -203,9 +203,9 @@ std::string ConfusionHeatmap(const std::vector<std::string>& classes, const std:
       << ") rotate(-90)\" text-anchor=\"middle\" class=\"lab\">true</text>";
   for (int k = 0; k < n; ++k) {
     svg << "<text x=\"" << left + k * cell + cell / 2 << "\" y=\"" << top - 10
-        << "\" text-anchor=\"middle\" class=\"tick\">" << Escape(classes[k]) << "</text>";
+        << "\" text-anchor=\"middle\" class=\"tick\">" << HtmlEscape(classes[k]) << "</text>";
     svg << "<text x=\"" << left - 8 << "\" y=\"" << top + k * cell + cell / 2 + 4
-        << "\" text-anchor=\"end\" class=\"tick\">" << Escape(classes[k]) << "</text>";
+        << "\" text-anchor=\"end\" class=\"tick\">" << HtmlEscape(classes[k]) << "</text>";
   }
   for (int i = 0; i < n; ++i) {
     int64_t row = 0;
@@ -220,8 +220,8 @@ std::string ConfusionHeatmap(const std::vector<std::string>& classes, const std:
       std::snprintf(fill, sizeof(fill), "#%02x%02x%02x", r, g, b);
       const char* ink = share > 0.5 ? "#ffffff" : "#1b1b1b";
       svg << "<rect x=\"" << left + k * cell << "\" y=\"" << top + i * cell << "\" width=\"" << cell << "\" height=\""
-          << cell << "\" fill=\"" << fill << "\" stroke=\"#ffffff\"><title>true " << Escape(classes[i])
-          << ", predicted " << Escape(classes[k]) << ": " << v << "</title></rect>";
+          << cell << "\" fill=\"" << fill << "\" stroke=\"#ffffff\"><title>true " << HtmlEscape(classes[i])
+          << ", predicted " << HtmlEscape(classes[k]) << ": " << v << "</title></rect>";
       svg << "<text x=\"" << left + k * cell + cell / 2 << "\" y=\"" << top + i * cell + cell / 2 - 2
           << "\" text-anchor=\"middle\" fill=\"" << ink << "\" class=\"cv\">" << v << "</text>";
       svg << "<text x=\"" << left + k * cell + cell / 2 << "\" y=\"" << top + i * cell + cell / 2 + 14
@@ -250,9 +250,9 @@ std::string RecallBars(const std::vector<std::string>& classes, const std::vecto
     const double r = i < static_cast<int>(recall.size()) ? recall[i] : 0;
     const double y = top + i * (bar + gap);
     svg << "<text x=\"" << left - 8 << "\" y=\"" << y + bar / 2 + 4 << "\" text-anchor=\"end\" class=\"tick\">"
-        << Escape(classes[i]) << "</text>";
+        << HtmlEscape(classes[i]) << "</text>";
     svg << "<rect x=\"" << left << "\" y=\"" << y << "\" width=\"" << pw * r << "\" height=\"" << bar
-        << "\" fill=\"" << kPalette[i % 10] << "\"><title>" << Escape(classes[i]) << " recall "
+        << "\" fill=\"" << kPalette[i % 10] << "\"><title>" << HtmlEscape(classes[i]) << " recall "
         << Num(100 * r, 1) << "%</title></rect>";
     double label_x = r;  // right of the bar and of every run's tick
     for (const auto& run : per_run) if (i < static_cast<int>(run.size())) label_x = std::max(label_x, run[i]);
@@ -277,8 +277,8 @@ std::string ReliabilityDiagram(const std::string& title, const nlohmann::json& b
   auto Y = [&](double v) { return top + (1 - v) * ph; };
   std::ostringstream svg;
   svg << "<svg class=\"chart\" width=\"" << W << "\" height=\"" << H << "\" viewBox=\"0 0 " << W << " " << H
-      << "\" role=\"img\" aria-label=\"" << Escape(title) << "\">";
-  svg << "<text x=\"" << left + pw / 2 << "\" y=\"18\" text-anchor=\"middle\" class=\"ct\">" << Escape(title) << "</text>";
+      << "\" role=\"img\" aria-label=\"" << HtmlEscape(title) << "\">";
+  svg << "<text x=\"" << left + pw / 2 << "\" y=\"18\" text-anchor=\"middle\" class=\"ct\">" << HtmlEscape(title) << "</text>";
   for (int t = 0; t <= 10; t += 2) {
     const double v = t / 10.0;
     svg << "<line x1=\"" << left << "\" x2=\"" << left + pw << "\" y1=\"" << Y(v) << "\" y2=\"" << Y(v)
@@ -333,11 +333,11 @@ pre{background:#f6f8fa;padding:10px;font-size:12px;overflow:auto;max-height:320p
 std::string RenderReportHtml(const ReportData& data) {
   std::ostringstream html;
   html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>merhan report: "
-       << Escape(data.title) << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n";
-  html << "<h1>merhan run report: " << Escape(data.title) << "</h1>\n";
-  html << "<p class=\"meta\">run directory " << Escape(data.run_dir) << " &middot; " << data.runs.size()
+       << HtmlEscape(data.title) << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n";
+  html << "<h1>merhan run report: " << HtmlEscape(data.title) << "</h1>\n";
+  html << "<p class=\"meta\">run directory " << HtmlEscape(data.run_dir) << " &middot; " << data.runs.size()
        << " fold/seed run(s) &middot; model selection on validation "
-       << Escape(data.monitor.empty() ? "val_loss" : data.monitor) << "</p>\n";
+       << HtmlEscape(data.monitor.empty() ? "val_loss" : data.monitor) << "</p>\n";
 
   // Results table.
   std::vector<FoldOutcome> outcomes;
@@ -347,7 +347,7 @@ std::string RenderReportHtml(const ReportData& data) {
           "<th>seed</th><th>best epoch</th><th>epochs</th><th>test loss</th><th>WAR %</th><th>UAR %</th>"
           "<th>macro-F1 %</th><th>weighted-F1 %</th></tr>\n";
   for (const auto& r : data.runs) {
-    html << "<tr><td class=\"l\">" << r.fold << "</td><td class=\"l\">" << Escape(r.fold_name) << "</td><td>"
+    html << "<tr><td class=\"l\">" << r.fold << "</td><td class=\"l\">" << HtmlEscape(r.fold_name) << "</td><td>"
          << r.seed << "</td>";
     if (r.tested) {
       const auto& o = r.outcome;
@@ -377,7 +377,7 @@ std::string RenderReportHtml(const ReportData& data) {
   }
   html << "</table>\n";
   if (data.intervals.is_object() && data.intervals.contains("method")) {
-    html << "<p class=\"meta\">Intervals: " << Escape(data.intervals["method"].get<std::string>()) << ".</p>\n";
+    html << "<p class=\"meta\">Intervals: " << HtmlEscape(data.intervals["method"].get<std::string>()) << ".</p>\n";
   }
 
   // Learning curves: one colour per run; train dashed, validation solid.
@@ -397,7 +397,7 @@ std::string RenderReportHtml(const ReportData& data) {
     loss.push_back(tr);
     loss.push_back(va);
     uar.push_back(ua);
-    legend << "<span><span class=\"sw\" style=\"border-color:" << color << "\"></span>" << Escape(name) << "</span>";
+    legend << "<span><span class=\"sw\" style=\"border-color:" << color << "\"></span>" << HtmlEscape(name) << "</span>";
   }
   html << "<h2>Learning curves</h2>\n<div class=\"charts\">\n"
        << LineChart("Loss (dashed: train, solid: validation)", "cross-entropy", loss, true, 0) << "\n"
@@ -462,19 +462,19 @@ std::string RenderReportHtml(const ReportData& data) {
     std::vector<double> uars;
     for (const auto& g : a.speakers) {
       const bool worst = g.group == a.worst_speaker;
-      html << "<tr" << (worst ? " class=\"sum\"" : "") << "><td class=\"l\">" << Escape(g.group)
-           << (worst ? " (worst)" : "") << "</td><td class=\"l\">" << Escape(g.fold_names) << "</td><td>"
+      html << "<tr" << (worst ? " class=\"sum\"" : "") << "><td class=\"l\">" << HtmlEscape(g.group)
+           << (worst ? " (worst)" : "") << "</td><td class=\"l\">" << HtmlEscape(g.fold_names) << "</td><td>"
            << g.utterances << "</td><td>" << Num(100 * g.war) << "</td><td>" << Num(100 * g.uar) << "</td></tr>\n";
       names.push_back(g.group);
       uars.push_back(g.uar);
     }
     for (const auto& g : a.genders) {
-      html << "<tr><td class=\"l\">gender " << Escape(g.group) << "</td><td class=\"l\">all</td><td>" << g.utterances
+      html << "<tr><td class=\"l\">gender " << HtmlEscape(g.group) << "</td><td class=\"l\">all</td><td>" << g.utterances
            << "</td><td>" << Num(100 * g.war) << "</td><td>" << Num(100 * g.uar) << "</td></tr>\n";
     }
     html << "</table>\n";
     if (!a.worst_speaker.empty()) {
-      html << "<p class=\"meta\">Worst speaker: <b>" << Escape(a.worst_speaker) << "</b>. Test utterances pooled over "
+      html << "<p class=\"meta\">Worst speaker: <b>" << HtmlEscape(a.worst_speaker) << "</b>. Test utterances pooled over "
               "seeds; UAR over the classes each speaker has. Bars: UAR per speaker.</p>\n"
            << RecallBars(names, uars, {}) << "\n";
     }
@@ -493,14 +493,14 @@ std::string RenderReportHtml(const ReportData& data) {
               "data.subset=improvised avoids them).</p>\n<table>\n<tr><th class=\"l\">fold</th><th>test</th>"
               "<th>verbatim in train</th><th>of them &ge; 5 words</th></tr>\n";
       for (const auto& o : a.overlap) {
-        html << "<tr><td class=\"l\">" << Escape(o.fold_name) << "</td><td>" << o.test << "</td><td>" << o.matches
+        html << "<tr><td class=\"l\">" << HtmlEscape(o.fold_name) << "</td><td>" << o.test << "</td><td>" << o.matches
              << "</td><td>" << o.long_matches << "</td></tr>\n";
       }
       html << "</table>\n";
     }
   }
   if (!data.config.is_null()) {
-    html << "<h2>Resolved configuration</h2>\n<pre>" << Escape(data.config.dump(2)) << "</pre>\n";
+    html << "<h2>Resolved configuration</h2>\n<pre>" << HtmlEscape(data.config.dump(2)) << "</pre>\n";
   }
   html << "</body>\n</html>\n";
   return html.str();

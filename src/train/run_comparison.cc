@@ -11,6 +11,7 @@
 
 #include "merhan/stats/holm.h"
 #include "merhan/train/metric_bootstrap.h"
+#include "merhan/train/report.h"
 #include "merhan/train/run_predictions.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/config_registry.h"
@@ -328,20 +329,6 @@ std::string PValue(double p) {
   return buf;
 }
 
-std::string Escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string CsvField(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string out = "\"";
@@ -510,8 +497,8 @@ std::string BarChart(const std::string& title, const std::vector<BarRow>& rows, 
   auto X = [&](double v) { return label_w + (std::clamp(v, axis_lo, axis_hi) - axis_lo) / (axis_hi - axis_lo) * plot_w; };
   std::ostringstream svg;
   svg << "<svg class=\"chart\" width=\"" << W << "\" height=\"" << H << "\" viewBox=\"0 0 " << W << " " << H
-      << "\" role=\"img\" aria-label=\"" << Escape(title) << "\">";
-  svg << "<text x=\"" << label_w + plot_w / 2 << "\" y=\"18\" text-anchor=\"middle\" class=\"ct\">" << Escape(title)
+      << "\" role=\"img\" aria-label=\"" << HtmlEscape(title) << "\">";
+  svg << "<text x=\"" << label_w + plot_w / 2 << "\" y=\"18\" text-anchor=\"middle\" class=\"ct\">" << HtmlEscape(title)
       << "</text>";
   // ticks
   const double range = axis_hi - axis_lo;
@@ -523,7 +510,7 @@ std::string BarChart(const std::string& title, const std::vector<BarRow>& rows, 
         << "class=\"tick\">" << Fixed(t, step < 1 ? 1 : 0) << "</text>";
   }
   svg << "<text x=\"" << label_w + plot_w / 2 << "\" y=\"" << H - 6 << "\" text-anchor=\"middle\" class=\"lab\">"
-      << Escape(unit) << "</text>";
+      << HtmlEscape(unit) << "</text>";
   const double base = from_zero_line ? 0.0 : axis_lo;
   if (from_zero_line && axis_lo < 0 && axis_hi > 0) {
     svg << "<line x1=\"" << X(0) << "\" x2=\"" << X(0) << "\" y1=\"" << top - 6 << "\" y2=\"" << H - bottom
@@ -533,10 +520,10 @@ std::string BarChart(const std::string& title, const std::vector<BarRow>& rows, 
     const auto& r = rows[i];
     const double y = top + static_cast<double>(i) * row_h;
     svg << "<text x=\"" << label_w - 8 << "\" y=\"" << y + row_h / 2 + 4 << "\" text-anchor=\"end\" class=\"tick"
-        << (r.bold ? " b" : "") << "\">" << Escape(r.label) << "</text>";
+        << (r.bold ? " b" : "") << "\">" << HtmlEscape(r.label) << "</text>";
     const double x0 = X(std::min(base, r.value)), x1 = X(std::max(base, r.value));
     svg << "<rect x=\"" << x0 << "\" y=\"" << y + 6 << "\" width=\"" << std::max(1.0, x1 - x0) << "\" height=\""
-        << row_h - 12 << "\" fill=\"" << r.color << "\" opacity=\"0.85\"><title>" << Escape(r.label) << ": "
+        << row_h - 12 << "\" fill=\"" << r.color << "\" opacity=\"0.85\"><title>" << HtmlEscape(r.label) << ": "
         << Fixed(r.value, 2) << " [" << Fixed(r.low, 2) << ", " << Fixed(r.high, 2) << "]</title></rect>";
     const double yc = y + row_h / 2;
     svg << "<line x1=\"" << X(r.low) << "\" x2=\"" << X(r.high) << "\" y1=\"" << yc << "\" y2=\"" << yc
@@ -568,16 +555,16 @@ tr.ref td{background:#f7f7f0}td.sig{font-weight:bold;color:#0b5d1e}.charts{displ
 svg text{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif}.ct{font-size:14px;font-weight:bold}
 .tick{font-size:11px;fill:#333}.tick.b{font-weight:bold}.lab{font-size:12px;fill:#333}.grid{stroke:#e6e6e6}
 )" << "</style>\n</head>\n<body>\n";
-  html << "<h1>merhan run comparison</h1>\n<p class=\"meta\">reference <b>" << Escape(ref.name) << "</b> ("
-       << Escape(ref.dir) << ") &middot; classes " << Escape(ListOf(classes)) << " &middot; protocol "
-       << Escape(protocol) << " &middot; " << folds.size() << " folds</p>\n";
+  html << "<h1>merhan run comparison</h1>\n<p class=\"meta\">reference <b>" << HtmlEscape(ref.name) << "</b> ("
+       << HtmlEscape(ref.dir) << ") &middot; classes " << HtmlEscape(ListOf(classes)) << " &middot; protocol "
+       << HtmlEscape(protocol) << " &middot; " << folds.size() << " folds</p>\n";
 
   // Absolute metrics.
   html << "<h2>Runs</h2>\n<table>\n<tr><th class=\"l\">run</th><th>results</th>";
   for (const char* m : kMetricLabels) html << "<th>" << m << " % (mean ± std)</th><th>" << ci << "</th>";
   html << "</tr>\n";
   for (const auto& r : runs) {
-    html << "<tr" << (r.is_reference ? " class=\"ref\"" : "") << "><td class=\"l\">" << Escape(r.name)
+    html << "<tr" << (r.is_reference ? " class=\"ref\"" : "") << "><td class=\"l\">" << HtmlEscape(r.name)
          << (r.is_reference ? " (reference)" : "") << "</td><td>" << r.fold_seeds.size() << "</td>";
     for (const auto& m : r.metrics) {
       html << "<td>" << Fixed(100 * m.mean_std.mean, 2) << " ± " << Fixed(100 * m.mean_std.std, 2) << "</td><td>["
@@ -606,7 +593,7 @@ svg text{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif}.ct{font-size:14px
   html << "</div>\n";
 
   // Differences.
-  html << "<h2>Paired differences to " << Escape(ref.name) << "</h2>\n<p class=\"meta\">Run minus reference on the "
+  html << "<h2>Paired differences to " << HtmlEscape(ref.name) << "</h2>\n<p class=\"meta\">Run minus reference on the "
        << "same (fold, seed), percentage points. Bold green: significant at alpha = " << options.alpha
        << " after Holm's correction across the compared runs.</p>\n<table>\n<tr><th class=\"l\">run</th>"
        << "<th class=\"l\">metric</th><th>pairs</th><th>difference</th><th>" << ci << "</th><th>won</th><th>ties</th>"
@@ -615,7 +602,7 @@ svg text{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif}.ct{font-size:14px
     if (r.is_reference) continue;
     for (int k = 0; k < 3; ++k) {
       const auto& p = r.paired_metrics[k];
-      html << "<tr><td class=\"l\">" << Escape(r.name) << "</td><td class=\"l\">" << kMetricLabels[k] << "</td><td>"
+      html << "<tr><td class=\"l\">" << HtmlEscape(r.name) << "</td><td class=\"l\">" << kMetricLabels[k] << "</td><td>"
            << r.paired << "</td><td>" << Signed(100 * p.mean_difference, 2) << "</td><td>["
            << Signed(100 * p.interval.low, 2) << ", " << Signed(100 * p.interval.high, 2) << "]</td><td>" << p.wins
            << "/" << r.paired << "</td><td>" << p.ties << "</td><td>" << PValue(p.wilcoxon.pvalue) << " ("
@@ -649,12 +636,12 @@ svg text{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif}.ct{font-size:14px
        << "<th>Holm p</th></tr>\n";
   for (const auto& r : runs) {
     if (r.is_reference) continue;
-    html << "<tr><td class=\"l\">" << Escape(r.name) << "</td><td>" << r.pooled_utterances << "</td><td>" << r.mcnemar.b
+    html << "<tr><td class=\"l\">" << HtmlEscape(r.name) << "</td><td>" << r.pooled_utterances << "</td><td>" << r.mcnemar.b
          << "</td><td>" << r.mcnemar.c << "</td><td>" << PValue(r.mcnemar.pvalue) << "</td><td>"
          << PValue(r.mcnemar_chi2.pvalue) << "</td><td" << (r.mcnemar_significant ? " class=\"sig\"" : "") << ">"
          << PValue(r.mcnemar_holm) << "</td></tr>\n";
   }
-  html << "</table>\n<p class=\"meta\">Method: " << Escape(Method(options)) << ".</p>\n</body>\n</html>\n";
+  html << "</table>\n<p class=\"meta\">Method: " << HtmlEscape(Method(options)) << ".</p>\n</body>\n</html>\n";
   return html.str();
 }
 

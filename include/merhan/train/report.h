@@ -38,6 +38,9 @@ struct ReportData {
 // test_metrics.json.
 ReportData CollectReportData(const std::string& run_dir);
 std::string RenderReportHtml(const ReportData& data);
+
+// Text made safe inside HTML elements and double-quoted attributes (& < > ").
+std::string HtmlEscape(const std::string& s);
 // Writes <run_dir>/report.html atomically and returns its path.
 std::string WriteRunReport(const std::string& run_dir);
 
