@@ -32,7 +32,8 @@ int Run(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace | debug | info | warn | error | off")
       ->capture_default_str()
       ->each([](const std::string& level) { SetupLogging(level); });
-  app.footer("Exit codes: 0 ok, 2 usage or config error, 3 data error, 4 internal error.\n"
+  app.footer("Exit codes: 0 ok, 2 usage or config error, 3 data error, 4 internal error,\n"
+             "75 stopped by SIGTERM/SIGINT with a resumable checkpoint (130: a second SIGINT).\n"
              "Run `merhan <command> --help` for a command's options.");
 
   AddTrainCommand(app);
@@ -54,7 +55,7 @@ int Run(int argc, char** argv) {
     return static_cast<int>(ExitCode::kUsage);
   } catch (const Error& e) {
     // Thrown from a subcommand callback (CLI11 runs them inside parse()).
-    std::cerr << "merhan: error: " << e.what() << "\n";
+    std::cerr << (e.code() == ExitCode::kInterrupted ? "merhan: " : "merhan: error: ") << e.what() << "\n";
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
     std::cerr << "merhan: internal error: " << e.what() << "\n";

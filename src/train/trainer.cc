@@ -17,6 +17,8 @@
 #include "merhan/train/progress_log.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/error.h"
+#include "merhan/util/failpoint.h"
+#include "merhan/util/interrupt.h"
 #include "merhan/util/logging.h"
 
 namespace merhan {
@@ -222,23 +224,91 @@ void CountPadding(const torch::Tensor& mask, double* padded, double* total) {
 
 }  // namespace
 
-double Trainer::TrainEpoch(BatchSource& train, int epoch, EpochRecord* record) {
+nlohmann::json EpochProgress::ToJson() const {
+  return {{"epoch", epoch},           {"batches", batches},         {"loss_sum", loss_sum},
+          {"utterances", utterances}, {"audio_padded", audio_padded}, {"audio_total", audio_total},
+          {"text_padded", text_padded}, {"text_total", text_total}};
+}
+
+EpochProgress EpochProgress::FromJson(const nlohmann::json& j) {
+  EpochProgress p;
+  p.epoch = j.at("epoch").get<int>();
+  p.batches = j.at("batches").get<int64_t>();
+  p.loss_sum = j.at("loss_sum").get<double>();
+  p.utterances = j.at("utterances").get<double>();
+  p.audio_padded = j.at("audio_padded").get<double>();
+  p.audio_total = j.at("audio_total").get<double>();
+  p.text_padded = j.at("text_padded").get<double>();
+  p.text_total = j.at("text_total").get<double>();
+  return p;
+}
+
+namespace {
+
+// Thrown from inside ForEachBatch to leave an epoch at a step boundary.
+struct StopAtStep {};
+
+}  // namespace
+
+bool Trainer::StopAgreed() const {
+  bool stop = StopRequested();
+  if (distributed_.world_size > 1 && distributed_.all_reduce_sum) {
+    std::vector<double> flag = {stop ? 1.0 : 0.0};
+    distributed_.all_reduce_sum(&flag);
+    stop = flag[0] > 0;
+  }
+  return stop;
+}
+
+double Trainer::TrainStep(const Batch& batch, const std::vector<torch::Tensor>& parameters, int epoch,
+                          int64_t batch_index, const std::function<void(double*)>& lap, StepTimes* times) {
+  optimizer_->zero_grad();
+  lap(&times->data);
+  torch::Tensor loss;
+  {
+    RECORD_USER_SCOPE("merhan::forward");
+    AutocastGuard autocast(device_, Bf16Autocast(options_, device_));
+    loss = model_->Loss(batch, class_weights_, options_.label_smoothing);
+  }
+  const double value = loss.item<double>();
+  if (!std::isfinite(value)) {
+    throw DataError(Cat("non-finite training loss (", value, ") at epoch ", epoch + 1, ", batch ", batch_index,
+                        " (0-based) of fold ", meta_.fold, " seed ", meta_.seed, "; utterances: ",
+                        IdList(batch.ids), ". Check those inputs, or lower train.lr / set train.grad_clip"));
+  }
+  lap(&times->forward);
+  {
+    RECORD_USER_SCOPE("merhan::backward");
+    loss.backward();
+  }
+  lap(&times->backward);
+  {
+    RECORD_USER_SCOPE("merhan::optimizer");
+    if (distributed_.after_backward) distributed_.after_backward(parameters);
+    if (options_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(parameters, options_.grad_clip);
+    optimizer_->step();
+  }
+  lap(&times->optimizer);
+  return value;
+}
+
+bool Trainer::TrainEpoch(BatchSource& train, int epoch, EpochProgress* progress, EpochRecord* record) {
   model_->train();
-  const auto parameters = [&] {
-    std::vector<torch::Tensor> all = groups_.main;
-    all.insert(all.end(), groups_.text_encoder.begin(), groups_.text_encoder.end());
-    return all;
-  }();
-  ProgressLog progress(Cat("epoch ", epoch + 1, "/", options_.epochs), train.NumBatches(epoch), options_.log_every);
-  std::vector<double> sums = {0.0, 0.0};  // loss * utterances, utterances
-  double audio_padded = 0, audio_total = 0, text_padded = 0, text_total = 0;
+  std::vector<torch::Tensor> parameters = groups_.main;
+  parameters.insert(parameters.end(), groups_.text_encoder.begin(), groups_.text_encoder.end());
+  if (progress->epoch != epoch) *progress = EpochProgress{epoch};
+  EpochProgress& p = *progress;
+  // Loss sums are kept for all ranks in p: rank 0 carries them, the others add theirs.
+  std::vector<double> sums = {p.loss_sum, p.utterances};
+  if (!distributed_.IsWriter()) sums = {0.0, 0.0};
+  ProgressLog log(Cat("epoch ", epoch + 1, "/", options_.epochs), train.NumBatches(epoch), options_.log_every);
   StepTimes& times = record->times;
   // Step parts are timed on the CPU only: CUDA kernels run asynchronously.
   const bool timed = device_.is_cpu();
   int64_t batch_index = 0;
   const auto start = Clock::now();
   auto mark = start;
-  auto lap = [&](double* into) {
+  const std::function<void(double*)> lap = [&](double* into) {
     if (!timed) return;
     const auto now = Clock::now();
     *into += std::chrono::duration<double>(now - mark).count();
@@ -252,53 +322,40 @@ double Trainer::TrainEpoch(BatchSource& train, int epoch, EpochRecord* record) {
     if (profiler) profile_ = profiler->Stop(profiled_steps);
     profiler.reset();
   };
-  train.ForEachBatch(epoch, [&](const Batch& cpu_batch) {
-    if (batch_index == 0) record->threads = at::get_num_threads();  // what the steps really run with
-    if (profile && batch_index == 1) profiler = std::make_unique<OpProfiler>();
-    CountPadding(cpu_batch.audio_mask, &audio_padded, &audio_total);
-    CountPadding(cpu_batch.text_mask, &text_padded, &text_total);
-    const Batch batch = cpu_batch.To(device_);
-    optimizer_->zero_grad();
-    lap(&times.data);
-    torch::Tensor loss;
-    {
-      RECORD_USER_SCOPE("merhan::forward");
-      AutocastGuard autocast(device_, Bf16Autocast(options_, device_));
-      loss = model_->Loss(batch, class_weights_, options_.label_smoothing);
-    }
-    const double value = loss.item<double>();
-    if (!std::isfinite(value)) {
-      throw DataError(Cat("non-finite training loss (", value, ") at epoch ", epoch + 1, ", batch ", batch_index,
-                          " (0-based) of fold ", meta_.fold, " seed ", meta_.seed, "; utterances: ",
-                          IdList(batch.ids), ". Check those inputs, or lower train.lr / set train.grad_clip"));
-    }
-    lap(&times.forward);
-    {
-      RECORD_USER_SCOPE("merhan::backward");
-      loss.backward();
-    }
-    lap(&times.backward);
-    {
-      RECORD_USER_SCOPE("merhan::optimizer");
-      if (distributed_.after_backward) distributed_.after_backward(parameters);
-      if (options_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(parameters, options_.grad_clip);
-      optimizer_->step();
-    }
-    lap(&times.optimizer);
-    sums[0] += value * batch.size();
-    sums[1] += batch.size();
-    ++batch_index;
-    if (profiler && ++profiled_steps == options_.profile_steps) stop_profile();
-    progress.Tick(Cat("loss ", sums[0] / std::max(1.0, sums[1])));
-  });
-  progress.Finish();
+  bool stopped = false;
+  try {
+    train.ForEachBatch(epoch, [&](const Batch& cpu_batch) {
+      if (batch_index++ < p.batches) return;  // trained before the run was stopped
+      if (record->threads == 0) record->threads = at::get_num_threads();  // what the steps really run with
+      if (profile && batch_index == 2) profiler = std::make_unique<OpProfiler>();
+      CountPadding(cpu_batch.audio_mask, &p.audio_padded, &p.audio_total);
+      CountPadding(cpu_batch.text_mask, &p.text_padded, &p.text_total);
+      const Batch batch = cpu_batch.To(device_);
+      const double value = TrainStep(batch, parameters, epoch, batch_index - 1, lap, &times);
+      sums[0] += value * batch.size();
+      sums[1] += batch.size();
+      p.batches = batch_index;
+      if (profiler && ++profiled_steps == options_.profile_steps) stop_profile();
+      log.Tick(Cat("loss ", sums[0] / std::max(1.0, sums[1])));
+      Failpoint("train-step");
+      if (StopAgreed()) throw StopAtStep{};
+    });
+  } catch (const StopAtStep&) {
+    stopped = true;
+  }
+  if (!stopped) log.Finish();
   stop_profile();  // the epoch had fewer steps than asked for
   times.train = SecondsSince(start);
-  record->audio_padding = audio_total > 0 ? audio_padded / audio_total : 0;
-  record->text_padding = text_total > 0 ? text_padded / text_total : 0;
   if (distributed_.all_reduce_sum) distributed_.all_reduce_sum(&sums);
+  p.loss_sum = sums[0];
+  p.utterances = sums[1];
+  if (stopped) return false;
+  record->audio_padding = p.audio_total > 0 ? p.audio_padded / p.audio_total : 0;
+  record->text_padding = p.text_total > 0 ? p.text_padded / p.text_total : 0;
   if (sums[1] == 0) throw DataError(Cat("fold ", meta_.fold, ": the training split yielded no batches"));
-  return sums[0] / sums[1];
+  record->train_loss = sums[0] / sums[1];
+  *progress = EpochProgress{};
+  return true;
 }
 
 EvaluationResult EvaluateModel(EmotionModel& model, BatchSource& source, const torch::Device& device, bool bf16,
@@ -360,7 +417,7 @@ void Trainer::WriteMetricsFile(const std::string& path, const std::vector<EpochR
 }
 
 void Trainer::SaveLast(const std::string& dir, int epoch, const std::vector<EpochRecord>& history,
-                       const ClassificationReport& val_metrics, bool finished) {
+                       const ClassificationReport& val_metrics, bool finished, const EpochProgress& progress) {
   CheckpointMeta meta = meta_;
   meta.kind = "last";
   meta.epoch = epoch;
@@ -370,6 +427,7 @@ void Trainer::SaveLast(const std::string& dir, int epoch, const std::vector<Epoc
                           {"early_stopping", early_stopping_.ToJson()},
                           {"schedule", schedule_.ToJson()},
                           {"history", nlohmann::json::array()}};
+  if (progress.epoch >= 0) state["in_progress"] = progress.ToJson();
   for (const auto& r : history) state["history"].push_back(r.ToJson());
   SaveCheckpoint(dir + "/" + kLastCheckpoint, meta, *model_, [&](torch::serialize::OutputArchive& a) {
     a.write("state", c10::IValue(state.dump()));
@@ -380,17 +438,30 @@ void Trainer::SaveLast(const std::string& dir, int epoch, const std::vector<Epoc
   });
 }
 
-bool Trainer::LoadLast(const std::string& dir, std::vector<EpochRecord>* history, bool* finished) {
+void Trainer::StopMidEpoch(const std::string& dir, const std::vector<EpochRecord>& history,
+                           const EpochProgress& progress) {
+  const ClassificationReport last_val = history.empty() ? ClassificationReport{} : [&] {
+    ClassificationReport r;
+    r.war = history.back().val_war;
+    r.uar = history.back().val_uar;
+    r.macro_f1 = history.back().val_macro_f1;
+    r.weighted_f1 = history.back().val_weighted_f1;
+    return r;
+  }();
+  OnWriter([&] { SaveLast(dir, progress.epoch - 1, history, last_val, false, progress); });
+  throw StoppedError(dir, Cat("after batch ", progress.batches, " of epoch ", progress.epoch + 1));
+}
+
+Interrupted Trainer::StoppedError(const std::string& dir, const std::string& where) const {
+  const std::string signal = StopSignalName().empty() ? "stop request" : StopSignalName();
+  return Interrupted(Cat(signal, ": fold ", meta_.fold, " seed ", meta_.seed, " stopped ", where, "; its state is in ",
+                         dir, "/", kLastCheckpoint, ". Run `merhan train --resume RUN_DIR` to go on"));
+}
+
+bool Trainer::LoadLast(const std::string& dir, std::vector<EpochRecord>* history, bool* finished,
+                       EpochProgress* progress) {
   const std::string last = dir + "/" + kLastCheckpoint;
   if (!fs::exists(last)) return false;
-  const std::string best = dir + "/" + kBestCheckpoint;
-  if (!fs::exists(best)) throw DataError("cannot resume " + dir + ": last.ckpt exists but best.ckpt does not");
-  // Best weights first (into the model, then snapshot), then the last state.
-  {
-    CheckpointReader reader(best, device_);
-    reader.LoadModel(*model_);
-    SnapshotBest();
-  }
   // Loaded straight onto the training device so that the optimiser state lands
   // next to the parameters.
   CheckpointReader reader(last, device_);
@@ -398,8 +469,6 @@ bool Trainer::LoadLast(const std::string& dir, std::vector<EpochRecord>* history
     throw DataError(Cat(last, " belongs to fold ", reader.meta().fold, " seed ", reader.meta().seed,
                         ", not fold ", meta_.fold, " seed ", meta_.seed));
   }
-  reader.LoadModel(*model_);
-  model_->to(device_);
   torch::serialize::InputArchive training;
   if (!reader.ReadTraining(&training)) throw DataError(last + " holds no training state: cannot resume from it");
   try {
@@ -411,6 +480,10 @@ bool Trainer::LoadLast(const std::string& dir, std::vector<EpochRecord>* history
     history->clear();
     for (const auto& r : state.at("history")) history->push_back(EpochRecord::FromJson(r));
     *finished = state.at("finished").get<bool>();
+    *progress = state.contains("in_progress") ? EpochProgress::FromJson(state.at("in_progress")) : EpochProgress{};
+    LoadBestSnapshot(dir, !history->empty());
+    reader.LoadModel(*model_);
+    model_->to(device_);
     torch::serialize::InputArchive optimizer;
     training.read("optimizer", optimizer);
     optimizer_->load(optimizer);
@@ -423,6 +496,18 @@ bool Trainer::LoadLast(const std::string& dir, std::vector<EpochRecord>* history
   return true;
 }
 
+void Trainer::LoadBestSnapshot(const std::string& dir, bool required) {
+  const std::string best = dir + "/" + kBestCheckpoint;
+  if (!fs::exists(best)) {
+    // A run stopped inside its first epoch has no best weights yet.
+    if (required) throw DataError("cannot resume " + dir + ": last.ckpt exists but best.ckpt does not");
+    return;
+  }
+  CheckpointReader reader(best, device_);
+  reader.LoadModel(*model_);
+  SnapshotBest();
+}
+
 FitResult Trainer::Fit(BatchSource& train, BatchSource& val, const std::string& dir, bool resume) {
   train.SetShard(distributed_.rank, distributed_.world_size);
   val.SetShard(distributed_.rank, distributed_.world_size);
@@ -432,12 +517,15 @@ FitResult Trainer::Fit(BatchSource& train, BatchSource& val, const std::string& 
   FitResult result;
   bool finished = false;
   int start_epoch = 0;
-  if (resume && LoadLast(dir, &result.history, &finished)) {
+  EpochProgress progress;
+  if (resume && LoadLast(dir, &result.history, &finished, &progress)) {
     start_epoch = result.history.empty() ? 0 : result.history.back().epoch + 1;
     // Recomputed rather than taken from the checkpoint, so that a finished run
     // resumed with a larger train.epochs trains on (unless it stopped early).
     finished = early_stopping_.ShouldStop() || start_epoch >= options_.epochs;
-    log::Info(Cat("fold ", meta_.fold, " seed ", meta_.seed, ": resuming after epoch ", start_epoch,
+    log::Info(Cat("fold ", meta_.fold, " seed ", meta_.seed, ": resuming ",
+                  progress.epoch >= 0 ? Cat("in epoch ", progress.epoch + 1, " after ", progress.batches, " batch(es)")
+                                      : Cat("after epoch ", start_epoch),
                   finished ? " (already finished)" : ""));
     // metrics.jsonl may hold a line written after the last checkpoint: rewrite it
     // from the checkpoint's history so the two agree.
@@ -452,7 +540,11 @@ FitResult Trainer::Fit(BatchSource& train, BatchSource& val, const std::string& 
     if (!metrics_out) throw DataError("cannot write " + metrics_path);
   });
 
-  ClassificationReport best_metrics;
+  StopScope stop_scope;  // SIGTERM/SIGINT from here on: stop at a step boundary
+  // A request that came while the previous fold was finishing.
+  if (!finished && start_epoch < options_.epochs && StopAgreed()) {
+    throw StoppedError(dir, Cat("before epoch ", start_epoch + 1));
+  }
   for (int epoch = start_epoch; epoch < options_.epochs && !finished; ++epoch) {
     const auto t0 = Clock::now();
     const double scale = schedule_.Scale(epoch);
@@ -460,7 +552,7 @@ FitResult Trainer::Fit(BatchSource& train, BatchSource& val, const std::string& 
     EpochRecord record;
     record.epoch = epoch;
     record.lr = base_lrs_[0] * scale;
-    record.train_loss = TrainEpoch(train, epoch, &record);
+    if (!TrainEpoch(train, epoch, &progress, &record)) StopMidEpoch(dir, result.history, progress);
     if (profile_ && !profile_written_) {
       OnWriter([&] {
         WriteStringAtomically(dir + "/profile.md", profile_->ToMarkdown());
@@ -513,6 +605,8 @@ FitResult Trainer::Fit(BatchSource& train, BatchSource& val, const std::string& 
       log::Info(Cat("early stopping: ", options_.monitor, " did not improve for ", options_.patience,
                     " epochs; best epoch ", early_stopping_.best_epoch() + 1));
     }
+    // A request that came during validation: last.ckpt already holds this epoch.
+    if (!finished && StopAgreed()) throw StoppedError(dir, Cat("after epoch ", epoch + 1));
   }
 
   RestoreBest();

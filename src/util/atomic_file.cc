@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "merhan/util/error.h"
+#include "merhan/util/failpoint.h"
 
 namespace merhan {
 namespace fs = std::filesystem;
@@ -34,6 +35,7 @@ void WriteFileAtomically(const std::string& path,
       ::fsync(fd);
       ::close(fd);
     }
+    Failpoint(path);  // a crash here must leave `path` as it was
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
       throw DataError("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
     }

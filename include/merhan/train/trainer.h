@@ -20,6 +20,7 @@
 #include "merhan/train/lr_schedule.h"
 #include "merhan/train/op_profile.h"
 #include "merhan/train/train_options.h"
+#include "merhan/util/interrupt.h"
 
 namespace merhan {
 
@@ -83,6 +84,18 @@ struct EpochRecord {
   static EpochRecord FromJson(const nlohmann::json& j);
 };
 
+// A training epoch in progress: what a stop request (SIGTERM, SIGINT) saves in
+// last.ckpt so that resuming goes on with the next batch, bit for bit on the CPU.
+struct EpochProgress {
+  int epoch = -1;       // -1: no epoch in progress
+  int64_t batches = 0;  // batches of `epoch` already trained
+  double loss_sum = 0;  // loss * utterances over those batches, all ranks
+  double utterances = 0;
+  double audio_padded = 0, audio_total = 0, text_padded = 0, text_total = 0;  // this rank's
+  nlohmann::json ToJson() const;
+  static EpochProgress FromJson(const nlohmann::json& j);
+};
+
 struct FitResult {
   int best_epoch = -1;
   double best_value = 0;       // of train.monitor
@@ -114,6 +127,8 @@ class Trainer {
   // best.ckpt (when the monitored validation metric improves), atomically.
   // With `resume` and a last.ckpt in `dir`, continues from it exactly (on the
   // CPU: bit for bit). On return the model holds the best weights.
+  // SIGTERM or SIGINT during Fit stops it after the current step: last.ckpt
+  // then holds the epoch in progress and Fit throws Interrupted (exit 75).
   FitResult Fit(BatchSource& train, BatchSource& val, const std::string& dir, bool resume = false);
 
   // Probabilities, predictions and cross-entropy over `source` (eval mode, no
@@ -130,16 +145,32 @@ class Trainer {
   static constexpr const char* kBestCheckpoint = "best.ckpt";
 
  private:
-  // Trains one epoch; returns the mean training loss and fills record's
-  // threads, padding and step times.
-  double TrainEpoch(BatchSource& train, int epoch, EpochRecord* record);
+  // Trains one epoch from `progress` (batches already done when resuming) and
+  // fills record's training loss, threads, padding and step times. Returns false
+  // when a stop request ended it early; `progress` then says where.
+  bool TrainEpoch(BatchSource& train, int epoch, EpochProgress* progress, EpochRecord* record);
+  // One optimisation step on `batch`; returns its loss.
+  double TrainStep(const Batch& batch, const std::vector<torch::Tensor>& parameters, int epoch,
+                   int64_t batch_index, const std::function<void(double*)>& lap, StepTimes* times);
+  // Whether every rank saw a stop request (an all-reduce when data-parallel, so
+  // that all ranks leave the epoch at the same step).
+  bool StopAgreed() const;
   void ApplyLearningRates(double scale);
   void SnapshotBest();
   void RestoreBest();
+  // best.ckpt into the best-weights snapshot; DataError if `required` and missing.
+  void LoadBestSnapshot(const std::string& dir, bool required);
+  // Interrupted, naming the signal, where the run stopped and how to go on.
+  Interrupted StoppedError(const std::string& dir, const std::string& where) const;
   void SaveLast(const std::string& dir, int epoch, const std::vector<EpochRecord>& history,
-                const ClassificationReport& val_metrics, bool finished);
-  // Returns the history, or an empty one when there is nothing to resume.
-  bool LoadLast(const std::string& dir, std::vector<EpochRecord>* history, bool* finished);
+                const ClassificationReport& val_metrics, bool finished, const EpochProgress& progress = {});
+  // False when there is nothing to resume; else fills the history and the
+  // epoch in progress (epoch -1 when the checkpoint was written between epochs).
+  bool LoadLast(const std::string& dir, std::vector<EpochRecord>* history, bool* finished,
+                EpochProgress* progress);
+  // Writes last.ckpt with the epoch in progress, then throws Interrupted.
+  [[noreturn]] void StopMidEpoch(const std::string& dir, const std::vector<EpochRecord>& history,
+                                 const EpochProgress& progress);
   void WriteMetricsFile(const std::string& path, const std::vector<EpochRecord>& history);
   // Runs `write` on rank 0 only: every file the trainer writes goes through here.
   void OnWriter(const std::function<void()>& write) const;

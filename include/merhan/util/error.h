@@ -11,6 +11,9 @@ enum class ExitCode : int {
   kUsage = 2,     // bad command line, bad config key/value
   kData = 3,      // missing, unreadable or malformed input file
   kInternal = 4,  // a bug or an unexpected library failure
+  // Stopped by SIGTERM/SIGINT after writing a resumable checkpoint (sysexits'
+  // EX_TEMPFAIL: run again with --resume). A second SIGINT exits with 130.
+  kInterrupted = 75,
 };
 
 // Base of every error merhan raises on purpose. The message is shown to the
