@@ -67,15 +67,19 @@ def seed_split(root):
     return train[n_val:], train[:n_val], test
 
 
-def write_manifest(root, out):
+def write_manifest(root, out, replicate=1):
+    """The seed's split as a manifest; with replicate=N every utterance N times
+    (ids <id>-r1 ...; each copy in its original's split), a corpus N times the
+    size for timings (scripts/gpu_check.sh), not for accuracy."""
     train, val, test = seed_split(root)
     with open(out, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["id", "wav", "text", "label", "speaker"])
         for split, items in (("seed-train", train), ("seed-val", val), ("seed-test", test)):
-            for utt, wav, text, label, _ in items:
-                w.writerow([utt, os.path.abspath(wav), text, CLASSES[label], split])
-    print(json.dumps({"train": len(train), "val": len(val), "test": len(test)}))
+            for k in range(replicate):
+                for utt, wav, text, label, _ in items:
+                    w.writerow([utt if k == 0 else f"{utt}-r{k}", os.path.abspath(wav), text, CLASSES[label], split])
+    print(json.dumps({"train": len(train) * replicate, "val": len(val) * replicate, "test": len(test) * replicate}))
 
 
 def build_model(torch, encoder, hidden, layers, heads, d, num_classes):
@@ -124,6 +128,8 @@ def main():
     ap.add_argument("root")
     ap.add_argument("model_dir", nargs="?")
     ap.add_argument("--write-manifest", help="write the seed's split as a merhan manifest and exit")
+    ap.add_argument("--replicate", type=int, default=1,
+                    help="with --write-manifest: list every utterance this many times (timings only)")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--lr", type=float, default=5e-5)
@@ -135,7 +141,7 @@ def main():
                     help="stop training after this many batches and skip validation (0 = the whole epoch)")
     args = ap.parse_args()
     if args.write_manifest:
-        write_manifest(args.root, args.write_manifest)
+        write_manifest(args.root, args.write_manifest, max(1, args.replicate))
         return
 
     import soundfile

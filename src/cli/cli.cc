@@ -45,6 +45,7 @@ int Run(int argc, char** argv) {
   AddPredictCommand(app);
   AddMfccCommand(app);
   AddCompareCommand(app);
+  AddReportCommand(app);
 
   try {
     app.parse(argc, argv);

@@ -4,6 +4,7 @@
 #include "merhan/cli/cli.h"
 #include "merhan/train/cross_validation.h"
 #include "merhan/train/experiment_config.h"
+#include "merhan/train/run_jobs.h"
 #include "merhan/util/error.h"
 
 namespace merhan::cli {
@@ -13,21 +14,40 @@ void AddTrainCommand(CLI::App& app) {
   struct Args {
     std::string config;
     std::vector<std::string> sets;
-    int fold = -1;
+    std::vector<int> folds;
+    std::vector<int> seeds;
     std::string resume;
+    std::string run_dir;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--config,-c", args->config, "JSON config file (not needed with --resume)");
   cmd->add_option("--set", args->sets, "override, e.g. --set train.lr=1e-4 (repeatable)");
-  cmd->add_option("--fold", args->fold, "run only this fold (0-based)");
+  cmd->add_option("--fold", args->folds, "run only these folds (0-based; repeatable or a list: --fold 1,3)")
+      ->delimiter(',');
+  cmd->add_option("--seed", args->seeds, "run only these seeds (repeatable or a list: --seed 1,2)")->delimiter(',');
   cmd->add_option("--resume", args->resume,
                   "continue the run in this run directory: finished folds are skipped, the others continue "
                   "from their last.ckpt (with its own config.json)");
+  cmd->add_option("--run-dir", args->run_dir,
+                  "train into this run directory, which other jobs with the same config may share at the same "
+                  "time (one job per --fold/--seed, e.g. a Slurm array); finished pairs are skipped, unfinished "
+                  "ones continue; see `merhan report`")
+      ->excludes("--resume");
   cmd->callback([args] {
     if (args->config.empty() && args->resume.empty()) throw UsageError("train: give --config FILE (or --resume RUN_DIR)");
+    if (!args->run_dir.empty()) {
+      if (args->config.empty()) throw UsageError("train --run-dir: give --config FILE as well");
+      const ExperimentConfig config = ExperimentConfig::Load(args->config, args->sets);
+      RunCrossValidationJobs(config, {args->folds, args->seeds}, CommandLine(), args->run_dir);
+      return;
+    }
+    if (!args->resume.empty() && !args->seeds.empty()) {
+      throw UsageError("train --resume: --seed is not supported; resume the whole run, or use --run-dir");
+    }
     ExperimentConfig config = args->config.empty() ? LoadRunConfig(args->resume)
                                                    : ExperimentConfig::Load(args->config, args->sets);
-    if (args->fold >= 0) config.run.folds = {args->fold};
+    if (!args->folds.empty()) config.run.folds = args->folds;
+    if (!args->seeds.empty()) config.run.seeds = args->seeds;
     RunCrossValidation(config, CommandLine(), args->resume);
   });
 }

@@ -1,7 +1,6 @@
 #include "merhan/data/feature_cache.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +19,7 @@
 
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/error.h"
+#include "merhan/util/file_lock.h"
 #include "merhan/util/hash.h"
 #include "merhan/util/logging.h"
 
@@ -109,24 +109,6 @@ class DataWriter {
   std::string path_;
   int fd_ = -1;
   int64_t floats_ = 0;
-};
-
-class DirLock {
- public:
-  explicit DirLock(const std::string& path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw DataError(path + ": cannot open lock file: " + std::strerror(errno));
-    while (::flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR) throw DataError(path + ": cannot lock: " + std::strerror(errno));
-    }
-  }
-  ~DirLock() {
-    ::flock(fd_, LOCK_UN);
-    ::close(fd_);
-  }
-
- private:
-  int fd_ = -1;
 };
 
 struct FileStat {
@@ -276,7 +258,7 @@ FeatureCacheStats FeatureCache::Ensure(const std::vector<Utterance>& utterances,
   const auto began = std::chrono::steady_clock::now();
   threads = ResolveThreads(threads);
   CreateDirectories(dir_);
-  DirLock lock(dir_ + "/.lock");
+  const FileLock lock = FileLock::Acquire(dir_ + "/.lock");
   FeatureCacheStats stats;
   // Another process may have written the cache since we opened it.
   std::string problem;

@@ -9,8 +9,8 @@
 #include "merhan/train/device.h"
 #include "merhan/train/environment.h"
 #include "merhan/train/inference.h"
-#include "merhan/train/report.h"
 #include "merhan/train/run_directory.h"
+#include "merhan/train/run_merge.h"
 #include "merhan/train/trainer.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/config_registry.h"
@@ -19,10 +19,6 @@
 
 namespace merhan {
 namespace fs = std::filesystem;
-
-std::string FoldSeedDir(const std::string& run_dir, int fold, int seed) {
-  return run_dir + "/fold-" + std::to_string(fold) + "/seed-" + std::to_string(seed);
-}
 
 ExperimentConfig LoadRunConfig(const std::string& run_dir) {
   const std::string path = run_dir + "/config.json";
@@ -98,18 +94,16 @@ RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidat
   nlohmann::json text_encoder = nullptr;  // fingerprinted once, for models that read text
   bool fingerprinted = false;
 
-  std::vector<FoldOutcome> outcomes;
   for (int seed : config.run.seeds) {
     for (int fold : folds) {
       const std::string dir = FoldSeedDir(run_dir, fold, seed);
+      CreateDirectories(dir);
+      const FileLock pair_lock = LockFoldSeed(dir);  // jobs may share the run directory (--run-dir)
       const std::string done = dir + "/done.json";
       if (resume && fs::exists(done)) {
-        const std::string path = dir + "/test_metrics.json";
-        outcomes.push_back(FoldOutcome::FromJson(ParseJson(ReadFileToString(path), path), path));
         log::Info(Cat("fold ", fold, " seed ", seed, ": already done, skipped"));
         continue;
       }
-      CreateDirectories(dir);
       log::Info(Cat("fold ", fold, " (", FoldName(plan, fold), ") seed ", seed, ": preparing data"));
       // Model initialisation depends only on the seed; resuming restores the
       // generator state saved in last.ckpt on top of this.
@@ -170,14 +164,13 @@ RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidat
       log::Info(Cat("fold ", fold, " seed ", seed, ": test WAR ", outcome.test.war, ", UAR ", outcome.test.uar,
                     ", macro-F1 ", outcome.test.macro_f1, " (best epoch ", fit.best_epoch + 1, " of ",
                     fit.epochs_run, ")"));
-      outcomes.push_back(outcome);
     }
   }
 
-  RunSummary summary = RunSummary::From(outcomes, plan.classes);
-  summary.Analyse(run_dir, config.analysis, config.data);
-  summary.Write(run_dir);
-  WriteRunReport(run_dir);
+  // Every finished pair of the run directory, this process's and other jobs' alike.
+  const MergedRun merged = MergeRun(run_dir, config);
+  const RunSummary& summary = merged.summary;
+  if (!merged.pending.empty()) log::Info("not finished yet in " + run_dir + ":\n" + PendingText(merged.pending));
   std::cout << summary.ToMarkdown() << std::flush;
   log::Info("summary written to " + run_dir + "/summary.{json,csv,md}, report " + run_dir + "/report.html");
   return summary;

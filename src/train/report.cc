@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
+#include "merhan/train/run_directory.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/config_registry.h"
 #include "merhan/util/error.h"
@@ -15,6 +15,29 @@
 
 namespace merhan {
 namespace fs = std::filesystem;
+
+namespace {
+
+// metrics.jsonl, one epoch a line; nothing when the file is not there (yet).
+std::vector<EpochRecord> ReadEpochHistory(const std::string& path) {
+  std::vector<EpochRecord> history;
+  if (!fs::exists(path)) return history;
+  std::istringstream lines(ReadFileToString(path));
+  std::string line;
+  int number = 0;
+  while (std::getline(lines, line)) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    try {
+      history.push_back(EpochRecord::FromJson(nlohmann::json::parse(line)));
+    } catch (const nlohmann::json::exception& e) {
+      throw DataError(Cat(path, ":", number, ": ", e.what()));
+    }
+  }
+  return history;
+}
+
+}  // namespace
 
 ReportData CollectReportData(const std::string& run_dir) {
   ReportData data;
@@ -35,45 +58,22 @@ ReportData CollectReportData(const std::string& run_dir) {
     if (summary.contains("intervals")) data.intervals = summary["intervals"];
     if (summary.contains("per_speaker")) data.per_speaker = summary["per_speaker"];
     if (summary.contains("calibration")) data.calibration = summary["calibration"];
+    if (summary.contains("pending")) data.pending = summary["pending"].get<std::vector<std::string>>();
   }
-  const std::regex fold_re("fold-([0-9]+)"), seed_re("seed-(-?[0-9]+)");
-  if (!fs::is_directory(run_dir)) throw DataError("run directory " + run_dir + " does not exist");
-  for (const auto& fold_entry : fs::directory_iterator(run_dir)) {
-    std::smatch fm;
-    const std::string fold_name = fold_entry.path().filename().string();
-    if (!fold_entry.is_directory() || !std::regex_match(fold_name, fm, fold_re)) continue;
-    for (const auto& seed_entry : fs::directory_iterator(fold_entry.path())) {
-      std::smatch sm;
-      const std::string seed_name = seed_entry.path().filename().string();
-      if (!seed_entry.is_directory() || !std::regex_match(seed_name, sm, seed_re)) continue;
-      ReportRun run;
-      run.fold = std::stoi(fm[1].str());
-      run.seed = std::stoi(sm[1].str());
-      const fs::path metrics = seed_entry.path() / "metrics.jsonl";
-      if (fs::exists(metrics)) {
-        std::istringstream lines(ReadFileToString(metrics.string()));
-        std::string line;
-        int number = 0;
-        while (std::getline(lines, line)) {
-          ++number;
-          if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-          try {
-            run.history.push_back(EpochRecord::FromJson(nlohmann::json::parse(line)));
-          } catch (const nlohmann::json::exception& e) {
-            throw DataError(Cat(metrics.string(), ":", number, ": ", e.what()));
-          }
-        }
-      }
-      const fs::path test = seed_entry.path() / "test_metrics.json";
-      if (fs::exists(test)) {
-        run.outcome = FoldOutcome::FromJson(ParseJson(ReadFileToString(test.string()), test.string()), test.string());
-        run.fold_name = run.outcome.fold_name;
-        run.tested = true;
-        const auto j = ParseJson(ReadFileToString(test.string()), test.string());
-        if (j["test"].contains("classes")) data.classes = j["test"]["classes"].get<std::vector<std::string>>();
-      }
-      data.runs.push_back(std::move(run));
+  for (const FoldSeedEntry& entry : ListFoldSeeds(run_dir)) {
+    ReportRun run;
+    run.fold = entry.fold;
+    run.seed = entry.seed;
+    run.history = ReadEpochHistory(entry.dir + "/metrics.jsonl");
+    if (entry.finished) {
+      const std::string test = entry.dir + "/test_metrics.json";
+      const auto j = ParseJson(ReadFileToString(test), test);
+      run.outcome = FoldOutcome::FromJson(j, test);
+      run.fold_name = run.outcome.fold_name;
+      run.tested = true;
+      if (j["test"].contains("classes")) data.classes = j["test"]["classes"].get<std::vector<std::string>>();
     }
+    data.runs.push_back(std::move(run));
   }
   std::sort(data.runs.begin(), data.runs.end(), [](const ReportRun& a, const ReportRun& b) {
     return a.seed != b.seed ? a.seed < b.seed : a.fold < b.fold;
@@ -338,6 +338,11 @@ std::string RenderReportHtml(const ReportData& data) {
   html << "<p class=\"meta\">run directory " << HtmlEscape(data.run_dir) << " &middot; " << data.runs.size()
        << " fold/seed run(s) &middot; model selection on validation "
        << HtmlEscape(data.monitor.empty() ? "val_loss" : data.monitor) << "</p>\n";
+  if (!data.pending.empty()) {
+    html << "<p><b>Incomplete run</b>: " << data.pending.size() << " planned fold/seed run(s) not finished:</p>\n<ul>\n";
+    for (const auto& p : data.pending) html << "<li>" << HtmlEscape(p) << "</li>\n";
+    html << "</ul>\n";
+  }
 
   // Results table.
   std::vector<FoldOutcome> outcomes;

@@ -5,13 +5,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 
 #include "merhan/stats/holm.h"
 #include "merhan/train/metric_bootstrap.h"
 #include "merhan/train/report.h"
+#include "merhan/train/run_directory.h"
 #include "merhan/train/run_predictions.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/config_registry.h"
@@ -54,23 +54,15 @@ LoadedRun LoadRun(const std::string& dir) {
     throw DataError(config_path + ": no data.classes: " + e.what());
   }
   if (run.name.empty()) run.name = fs::path(dir).filename().string();
-  const std::regex fold_re("fold-([0-9]+)"), seed_re("seed-(-?[0-9]+)");
-  for (const auto& fold_entry : fs::directory_iterator(dir)) {
-    std::smatch fm;
-    const std::string fold_name = fold_entry.path().filename().string();
-    if (!fold_entry.is_directory() || !std::regex_match(fold_name, fm, fold_re)) continue;
-    for (const auto& seed_entry : fs::directory_iterator(fold_entry.path())) {
-      std::smatch sm;
-      const std::string seed_name = seed_entry.path().filename().string();
-      if (!seed_entry.is_directory() || !std::regex_match(seed_name, sm, seed_re)) continue;
-      const std::string test = (seed_entry.path() / "test_metrics.json").string();
-      if (!fs::exists(test)) continue;  // not finished
-      FoldOutcome o = FoldOutcome::FromJson(ParseJson(ReadFileToString(test), test), test);
-      if (o.fold != std::stoi(fm[1].str()) || o.seed != std::stoi(sm[1].str())) {
-        throw DataError(Cat(test, ": says fold ", o.fold, " seed ", o.seed, " but lies in ", fold_name, "/", seed_name));
-      }
-      run.outcomes.push_back(std::move(o));
+  for (const FoldSeedEntry& entry : ListFoldSeeds(dir)) {
+    if (!entry.finished) continue;
+    const std::string test = entry.dir + "/test_metrics.json";
+    FoldOutcome o = FoldOutcome::FromJson(ParseJson(ReadFileToString(test), test), test);
+    if (o.fold != entry.fold || o.seed != entry.seed) {
+      throw DataError(Cat(test, ": says fold ", o.fold, " seed ", o.seed, " but lies in fold-", entry.fold, "/seed-",
+                          entry.seed));
     }
+    run.outcomes.push_back(std::move(o));
   }
   if (run.outcomes.empty()) throw DataError(dir + ": no finished (fold, seed) result (fold-K/seed-S/test_metrics.json)");
   std::sort(run.outcomes.begin(), run.outcomes.end(), [](const FoldOutcome& a, const FoldOutcome& b) {

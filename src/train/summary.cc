@@ -211,6 +211,7 @@ nlohmann::json RunSummary::ToJson() const {
     }
     j["intervals"] = iv;
   }
+  if (!pending.empty()) j["pending"] = pending;
   j["calibration"] = calibration.is_null() ? nlohmann::json{{"note", "no (fold, seed) was calibrated"}} : calibration;
   j["per_speaker"] = has_corpus_analysis ? corpus_analysis.ToJson()
                                          : nlohmann::json{{"note", corpus_analysis_note.empty() ? "not computed"
@@ -261,6 +262,10 @@ std::string RunSummary::ToMarkdown() const {
     for (const auto& iv : intervals) out << " [" << Fixed(100 * iv.low, 2) << ", " << Fixed(100 * iv.high, 2) << "] |";
     out << " – |\n\n" << Fixed(100 * interval_options.confidence, 0) << " % CI: " << IntervalMethod(interval_options)
         << ".\n";
+  }
+  if (!pending.empty()) {
+    out << "\n**Incomplete run**: " << pending.size() << " planned (fold, seed) not finished yet:\n";
+    for (const auto& p : pending) out << "- " << p << "\n";
   }
   out << CalibrationMarkdown(calibration);
   if (has_corpus_analysis) out << corpus_analysis.ToMarkdown();

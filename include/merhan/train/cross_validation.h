@@ -6,6 +6,7 @@
 
 #include "merhan/train/batch_source.h"
 #include "merhan/train/experiment_config.h"
+#include "merhan/train/run_directory.h"  // FoldSeedDir
 #include "merhan/train/summary.h"
 
 namespace merhan {
@@ -21,17 +22,16 @@ std::string RunCrossValidation(const ExperimentConfig& config, const std::vector
 // config.run.folds (all when empty), in <run>/fold-K/seed-S/: trains
 // (metrics.jsonl, best.ckpt, last.ckpt), reloads the best weights, tests once
 // (test_metrics.json, predictions.csv) and marks the pair done (done.json).
-// Then writes summary.json/.csv/.md and report.html in the run directory and
-// logs the Markdown table. With `resume_dir` (a run directory) finished pairs
-// are skipped and unfinished ones continue from their last.ckpt.
+// Then writes summary.json/.csv/.md and report.html over every finished pair
+// of the run directory (train/run_merge.h) and logs the Markdown table. With
+// `resume_dir` (a run directory) finished pairs are skipped and unfinished ones
+// continue from their last.ckpt. Each pair is trained under its lock
+// (LockFoldSeed): a pair another process is training is a UsageError.
 RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidationPlan& plan,
                               const std::vector<std::string>& argv, const std::string& resume_dir,
                               std::string* run_dir = nullptr);
 
 // The resolved config stored in a run directory (config.json).
 ExperimentConfig LoadRunConfig(const std::string& run_dir);
-
-// "fold-K/seed-S" under `run_dir`.
-std::string FoldSeedDir(const std::string& run_dir, int fold, int seed);
 
 }  // namespace merhan

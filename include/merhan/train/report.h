@@ -32,6 +32,7 @@ struct ReportData {
   nlohmann::json intervals;     // summary.json's "intervals", when written
   nlohmann::json per_speaker;   // summary.json's "per_speaker", when written
   nlohmann::json calibration;   // summary.json's "calibration", when written
+  std::vector<std::string> pending;  // summary.json's "pending": planned runs not finished
 };
 
 // Reads config.json, summary.json (if present), fold-*/seed-*/metrics.jsonl and

@@ -55,6 +55,9 @@ struct RunSummary {
   std::string corpus_analysis_note;            // why there is none
   // Test-split calibration before/after temperature scaling (SummariseRunCalibration), or null.
   nlohmann::json calibration;
+  // Planned (fold, seed) pairs not finished when this summary was merged
+  // (train/run_merge.h), e.g. "fold 1 seed 2: running, 3 epoch(s) done".
+  std::vector<std::string> pending;
 
   static RunSummary From(const std::vector<FoldOutcome>& outcomes, const std::vector<std::string>& classes);
   // Reads <run_dir>/fold-K/seed-S/predictions.csv of every outcome and
