@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iomanip>
 #include <sstream>
+#include <unordered_map>
 
 #include "merhan/train/device.h"
 #include "merhan/train/op_profile.h"
@@ -62,7 +63,7 @@ nlohmann::json EpochRecord::ToJson() const {
   return {{"epoch", epoch},       {"train_loss", train_loss},     {"val_loss", val_loss},
           {"val_war", val_war},   {"val_uar", val_uar},           {"val_macro_f1", val_macro_f1},
           {"val_weighted_f1", val_weighted_f1}, {"lr", lr}, {"seconds", seconds},
-          {"improved", improved}, {"threads", threads}, {"audio_padding", audio_padding},
+          {"improved", improved}, {"threads", threads}, {"world_size", world_size}, {"audio_padding", audio_padding},
           {"text_padding", text_padding}, {"times", times.ToJson()}};
 }
 
@@ -85,6 +86,7 @@ EpochRecord EpochRecord::FromJson(const nlohmann::json& j) {
   r.improved = j.at("improved").get<bool>();
   // Records written before these fields existed resume with zeros.
   r.threads = j.value("threads", 0);
+  r.world_size = j.value("world_size", 1);
   r.audio_padding = j.value("audio_padding", 0.0);
   r.text_padding = j.value("text_padding", 0.0);
   if (j.contains("times")) r.times = StepTimes::FromJson(j.at("times"));
@@ -178,6 +180,13 @@ Trainer::Trainer(TrainOptions options, EmotionModel model, torch::Device device,
       schedule_(options_) {
   model_->to(device_);
   optimizer_ = MakeOptimizer(options_, groups_, &base_lrs_);
+  if (distributed_.group) reducer_ = std::make_unique<GradientReducer>(distributed_.group, TrainableParameters());
+}
+
+std::vector<torch::Tensor> Trainer::TrainableParameters() const {
+  std::vector<torch::Tensor> all = groups_.main;
+  all.insert(all.end(), groups_.text_encoder.begin(), groups_.text_encoder.end());
+  return all;
 }
 
 void Trainer::SetClassWeights(torch::Tensor weights) {
@@ -186,6 +195,20 @@ void Trainer::SetClassWeights(torch::Tensor weights) {
 
 void Trainer::OnWriter(const std::function<void()>& write) const {
   if (distributed_.IsWriter()) write();
+}
+
+GradientReducer::Totals Trainer::LocalTotals(const Batch& batch, double mean_loss) const {
+  GradientReducer::Totals local;
+  local.items = batch.size();
+  if (local.items == 0) return local;
+  const torch::Tensor labels = batch.labels.to(torch::kCPU, torch::kInt64);
+  const torch::Tensor labelled = labels.ge(0);
+  // cross_entropy's denominator: the labelled items' class weights (or their count).
+  local.weight = class_weights_.defined()
+                     ? class_weights_.cpu().to(torch::kFloat64).index({labels.masked_select(labelled)}).sum().item<double>()
+                     : labelled.sum().item<double>();
+  local.loss_sum = mean_loss * local.weight;
+  return local;
 }
 
 void Trainer::ApplyLearningRates(double scale) {
@@ -224,11 +247,7 @@ void CountPadding(const torch::Tensor& mask, double* padded, double* total) {
 
 double Trainer::TrainEpoch(BatchSource& train, int epoch, EpochRecord* record) {
   model_->train();
-  const auto parameters = [&] {
-    std::vector<torch::Tensor> all = groups_.main;
-    all.insert(all.end(), groups_.text_encoder.begin(), groups_.text_encoder.end());
-    return all;
-  }();
+  const auto parameters = TrainableParameters();
   ProgressLog progress(Cat("epoch ", epoch + 1, "/", options_.epochs), train.NumBatches(epoch), options_.log_every);
   std::vector<double> sums = {0.0, 0.0};  // loss * utterances, utterances
   double audio_padded = 0, audio_total = 0, text_padded = 0, text_total = 0;
@@ -254,39 +273,54 @@ double Trainer::TrainEpoch(BatchSource& train, int epoch, EpochRecord* record) {
   };
   train.ForEachBatch(epoch, [&](const Batch& cpu_batch) {
     if (batch_index == 0) record->threads = at::get_num_threads();  // what the steps really run with
+    record->world_size = distributed_.world_size();
     if (profile && batch_index == 1) profiler = std::make_unique<OpProfiler>();
     CountPadding(cpu_batch.audio_mask, &audio_padded, &audio_total);
     CountPadding(cpu_batch.text_mask, &text_padded, &text_total);
-    const Batch batch = cpu_batch.To(device_);
     optimizer_->zero_grad();
+    // Data-parallel: this rank's slice of the global batch, possibly empty.
+    const bool empty = cpu_batch.size() == 0;
+    const Batch batch = empty ? cpu_batch : cpu_batch.To(device_);
     lap(&times.data);
-    torch::Tensor loss;
-    {
-      RECORD_USER_SCOPE("merhan::forward");
-      AutocastGuard autocast(device_, Bf16Autocast(options_, device_));
-      loss = model_->Loss(batch, class_weights_, options_.label_smoothing);
-    }
-    const double value = loss.item<double>();
-    if (!std::isfinite(value)) {
-      throw DataError(Cat("non-finite training loss (", value, ") at epoch ", epoch + 1, ", batch ", batch_index,
-                          " (0-based) of fold ", meta_.fold, " seed ", meta_.seed, "; utterances: ",
-                          IdList(batch.ids), ". Check those inputs, or lower train.lr / set train.grad_clip"));
-    }
-    lap(&times.forward);
-    {
+    double value = 0;
+    if (!empty) {
+      torch::Tensor loss;
+      {
+        RECORD_USER_SCOPE("merhan::forward");
+        AutocastGuard autocast(device_, Bf16Autocast(options_, device_));
+        loss = model_->Loss(batch, class_weights_, options_.label_smoothing);
+      }
+      value = loss.item<double>();
+      if (!std::isfinite(value)) {
+        throw DataError(Cat("non-finite training loss (", value, ") at epoch ", epoch + 1, ", batch ", batch_index,
+                            " (0-based) of fold ", meta_.fold, " seed ", meta_.seed, "; utterances: ",
+                            IdList(batch.ids), ". Check those inputs, or lower train.lr / set train.grad_clip"));
+      }
+      lap(&times.forward);
       RECORD_USER_SCOPE("merhan::backward");
       loss.backward();
     }
     lap(&times.backward);
+    double batch_loss = value;
+    int64_t batch_items = batch.size();
     {
       RECORD_USER_SCOPE("merhan::optimizer");
-      if (distributed_.after_backward) distributed_.after_backward(parameters);
+      if (reducer_) {
+        const GradientReducer::Totals local = LocalTotals(batch, value);
+        const GradientReducer::Totals total = reducer_->Reduce(local);
+        if (!(total.weight > 0)) {
+          throw DataError(Cat("epoch ", epoch + 1, ", batch ", batch_index, " of fold ", meta_.fold,
+                              ": no labelled utterance in the global batch"));
+        }
+        batch_loss = total.loss_sum / total.weight;
+        batch_items = total.items;
+      }
       if (options_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(parameters, options_.grad_clip);
       optimizer_->step();
     }
     lap(&times.optimizer);
-    sums[0] += value * batch.size();
-    sums[1] += batch.size();
+    sums[0] += batch_loss * static_cast<double>(batch_items);
+    sums[1] += static_cast<double>(batch_items);
     ++batch_index;
     if (profiler && ++profiled_steps == options_.profile_steps) stop_profile();
     progress.Tick(Cat("loss ", sums[0] / std::max(1.0, sums[1])));
@@ -296,19 +330,64 @@ double Trainer::TrainEpoch(BatchSource& train, int epoch, EpochRecord* record) {
   times.train = SecondsSince(start);
   record->audio_padding = audio_total > 0 ? audio_padded / audio_total : 0;
   record->text_padding = text_total > 0 ? text_padded / text_total : 0;
-  if (distributed_.all_reduce_sum) distributed_.all_reduce_sum(&sums);
   if (sums[1] == 0) throw DataError(Cat("fold ", meta_.fold, ": the training split yielded no batches"));
   return sums[0] / sums[1];
 }
 
+namespace {
+
+// Each rank's rows (ids as positions in `order`, labels, probabilities) put
+// together on every rank; rows come back in `order`.
+void GatherEvaluation(ProcessGroup& group, const std::vector<std::string>& order, EvaluationResult* result) {
+  if (order.empty()) throw InternalError("data-parallel evaluation needs a source with a result order");
+  std::unordered_map<std::string, int64_t> position;
+  for (size_t i = 0; i < order.size(); ++i) position.emplace(order[i], static_cast<int64_t>(i));
+  std::vector<int64_t> keys;  // (position, label) pairs
+  for (size_t i = 0; i < result->ids.size(); ++i) {
+    const auto it = position.find(result->ids[i]);
+    if (it == position.end()) throw InternalError("evaluation id " + result->ids[i] + " is not in the source's order");
+    keys.push_back(it->second);
+    keys.push_back(result->labels[i]);
+  }
+  const auto local_keys = torch::tensor(keys, torch::kInt64).view({-1, 2});
+  const auto all_keys = group.AllGatherRows(local_keys, "evaluation gather (ids)");
+  const auto all_probs = group.AllGatherRows(result->probabilities.contiguous(), "evaluation gather (probabilities)");
+  const torch::Tensor k = torch::cat(all_keys, 0), p = torch::cat(all_probs, 0);
+  const torch::Tensor rows = k.select(1, 0).argsort();
+  result->probabilities = p.index_select(0, rows).contiguous();
+  const torch::Tensor labels = k.select(1, 1).index_select(0, rows).contiguous();
+  const torch::Tensor sorted = k.select(1, 0).index_select(0, rows).contiguous();
+  result->ids.clear();
+  for (int64_t i = 0; i < sorted.size(0); ++i) result->ids.push_back(order[static_cast<size_t>(sorted[i].item<int64_t>())]);
+  result->labels.assign(labels.data_ptr<int64_t>(), labels.data_ptr<int64_t>() + labels.numel());
+}
+
+// Predictions and the mean cross-entropy from the rows' probabilities, summed in
+// row order so that one process and several give the same number.
+void Score(EvaluationResult* result) {
+  const auto probs64 = result->probabilities.to(torch::kFloat64).contiguous();
+  const auto acc = probs64.accessor<double, 2>();
+  const torch::Tensor predictions = result->probabilities.argmax(1).contiguous();
+  result->predictions.assign(predictions.data_ptr<int64_t>(), predictions.data_ptr<int64_t>() + predictions.numel());
+  double loss_sum = 0;
+  int64_t labelled = 0;
+  for (size_t i = 0; i < result->labels.size(); ++i) {
+    const int64_t l = result->labels[i];
+    if (l < 0) continue;
+    loss_sum += -std::log(std::max(acc[static_cast<int64_t>(i)][l], 1e-12));
+    ++labelled;
+  }
+  result->loss = labelled > 0 ? loss_sum / labelled : std::nan("");
+}
+
+}  // namespace
+
 EvaluationResult EvaluateModel(EmotionModel& model, BatchSource& source, const torch::Device& device, bool bf16,
-                               int num_classes) {
+                               int num_classes, ProcessGroup* group) {
   model->eval();
   torch::NoGradGuard no_grad;
   EvaluationResult result;
   std::vector<torch::Tensor> probabilities;
-  double loss_sum = 0;
-  int64_t labelled = 0;
   int64_t batch_index = 0;
   source.ForEachBatch(0, [&](const Batch& cpu_batch) {
     const Batch batch = cpu_batch.To(device);
@@ -322,35 +401,33 @@ EvaluationResult EvaluateModel(EmotionModel& model, BatchSource& source, const t
       throw DataError(Cat("non-finite class probabilities in evaluation batch ", batch_index,
                           " (0-based); utterances: ", IdList(batch.ids)));
     }
-    const torch::Tensor labels = cpu_batch.labels.defined() ? cpu_batch.labels.to(torch::kInt64).cpu()
+    const torch::Tensor labels = cpu_batch.labels.defined() ? cpu_batch.labels.to(torch::kInt64).cpu().contiguous()
                                                             : torch::full({batch.size()}, -1, torch::kInt64);
-    const torch::Tensor predictions = probs.argmax(1);
     const auto* l = labels.data_ptr<int64_t>();
-    const auto* p = predictions.data_ptr<int64_t>();
-    const auto probs64 = probs.to(torch::kFloat64);
-    const auto acc = probs64.accessor<double, 2>();
     for (int64_t i = 0; i < batch.size(); ++i) {
       result.ids.push_back(batch.ids[i]);
       result.labels.push_back(l[i]);
-      result.predictions.push_back(p[i]);
-      if (l[i] >= 0) {
-        loss_sum += -std::log(std::max(acc[i][l[i]], 1e-12));
-        ++labelled;
-      }
     }
     probabilities.push_back(probs);
     ++batch_index;
   });
   result.probabilities = probabilities.empty() ? torch::zeros({0, num_classes})
                                                : torch::cat(probabilities, 0);
-  result.loss = labelled > 0 ? loss_sum / labelled : std::nan("");
   const std::vector<std::string> order = source.ResultOrder();
-  if (!order.empty()) result.Reorder(order);
+  if (group && group->world_size() > 1) {
+    GatherEvaluation(*group, order, &result);
+  } else if (!order.empty()) {
+    result.predictions.assign(result.ids.size(), 0);  // Reorder moves every column
+    result.Reorder(order);
+  }
+  Score(&result);
   return result;
 }
 
 EvaluationResult Trainer::Evaluate(BatchSource& source) {
-  return EvaluateModel(model_, source, device_, Bf16Autocast(options_, device_), meta_.dims.num_classes);
+  source.SetShard(distributed_.rank(), distributed_.world_size());
+  return EvaluateModel(model_, source, device_, Bf16Autocast(options_, device_), meta_.dims.num_classes,
+                       distributed_.group.get());
 }
 
 void Trainer::WriteMetricsFile(const std::string& path, const std::vector<EpochRecord>& history) {
@@ -424,8 +501,7 @@ bool Trainer::LoadLast(const std::string& dir, std::vector<EpochRecord>* history
 }
 
 FitResult Trainer::Fit(BatchSource& train, BatchSource& val, const std::string& dir, bool resume) {
-  train.SetShard(distributed_.rank, distributed_.world_size);
-  val.SetShard(distributed_.rank, distributed_.world_size);
+  train.SetShard(distributed_.rank(), distributed_.world_size());
   OnWriter([&] { CreateDirectories(dir); });
   const std::string metrics_path = dir + "/" + kMetricsFile;
 

@@ -6,6 +6,7 @@
 
 #include "merhan/train/batch_source.h"
 #include "merhan/train/experiment_config.h"
+#include "merhan/train/process_group.h"
 #include "merhan/train/summary.h"
 
 namespace merhan {
@@ -23,10 +24,12 @@ std::string RunCrossValidation(const ExperimentConfig& config, const std::vector
 // (test_metrics.json, predictions.csv) and marks the pair done (done.json).
 // Then writes summary.json/.csv/.md and report.html in the run directory and
 // logs the Markdown table. With `resume_dir` (a run directory) finished pairs
-// are skipped and unfinished ones continue from their last.ckpt.
+// are skipped and unfinished ones continue from their last.ckpt. With a
+// `distributed` group every rank calls this; rank 0 alone writes and the
+// others return the summary unwritten.
 RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidationPlan& plan,
                               const std::vector<std::string>& argv, const std::string& resume_dir,
-                              std::string* run_dir = nullptr);
+                              std::string* run_dir = nullptr, const DistributedContext& distributed = {});
 
 // The resolved config stored in a run directory (config.json).
 ExperimentConfig LoadRunConfig(const std::string& run_dir);
