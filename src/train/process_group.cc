@@ -10,7 +10,7 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
-#include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -151,6 +151,9 @@ ProcessGroup::~ProcessGroup() {
 
 std::shared_ptr<ProcessGroup> ProcessGroup::Connect(const DistributedLaunch& launch, const torch::Device& device) {
   launch.Validate();
+  // TCPStore and Gloo log every failed socket call with a backtrace; a lost peer
+  // is reported once, by a PeerError (c10 levels: 0 info, 1 warning, 2 error).
+  FLAGS_caffe2_log_level = std::max(FLAGS_caffe2_log_level, 2);
   auto state = std::make_unique<State>();
   state->launch = launch;
   state->device = device;

@@ -257,6 +257,7 @@ TEST(ProcessGroup, GathersRowsOfDifferentCountsInRankOrder) {
     const torch::Tensor mine = torch::arange(r == 0 ? 2 : 3, torch::kInt64).view({-1, 1}) + 10 * r;
     got[r] = group.AllGatherRows(mine, "test gather");
     shared[r] = group.ShareFromRank0("answer", r == 0 ? "forty-two" : "");
+    group.AllReduceSum({torch::zeros({1})}, "barrier");  // rank 0 hosts the store: it leaves last
   });
   for (int r = 0; r < 2; ++r) {
     ASSERT_EQ(got[r].size(), 2u);
