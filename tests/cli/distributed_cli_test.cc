@@ -1,8 +1,11 @@
 // Data-parallel `merhan train` in several processes on 127.0.0.1 (Gloo), on the
-// `tiny` synthetic corpus with a small model without dropout, early fusion
-// (docs/design.md "Data-parallel training": MER-HAN's attention biases have a
-// zero gradient that Adam turns float noise into steps of lr, so MER-HAN runs
-// agree in their metrics but not to 1e-6 in those parameters):
+// `tiny` synthetic corpus with a tiny MER-HAN and dropout off
+// (docs/design.md "Data-parallel training"). The gradients equal the
+// one-process gradients to float rounding (tests/train/distributed_test.cc,
+// 1e-6), so every epoch's losses agree within 1e-6 and the metrics exactly; the
+// parameters only within 1e-3, because Adam turns rounding-level differences of
+// near-zero gradients (attention key biases have a zero true gradient) into
+// steps of up to lr (1e-3 here):
 //  - 2 ranks launched by torchrun end with the parameters of 1 process with the
 //    same global batch (within 1e-6) and the same validation metrics;
 //  - Slurm's environment (no daemon: the variables are set here) launches too;
@@ -77,7 +80,7 @@ class DistributedTrain : public ::testing::Test {
     std::ofstream(dir_->File("ddp.json")) << nlohmann::json{
         {"extends", testing::SourceDir() + "/configs/demo.json"},
         {"data", {{"root", dir_->File("corpus/IEMOCAP_full_release")}, {"cache_dir", dir_->File("cache")}}},
-        {"model", {{"type", "early_fusion"}, {"dropout", 0.0}}},
+        {"model", {{"lstm_hidden", 8}, {"cma_dim", 8}, {"dropout", 0.0}}},
         {"run", {{"folds", {0}}, {"out_dir", dir_->File("runs")}, {"threads", 1}}},
         {"train", {{"epochs", 3}, {"patience", 0}, {"batch_size", 15}, {"num_workers", 1}}}}.dump(2);
     const auto features = RunCommand(Merhan("features --config " + Quote(dir_->File("ddp.json"))));
@@ -183,7 +186,7 @@ TEST_F(DistributedTrain, TwoTorchrunRanksEqualOneProcess) {
                               Merhan("train --config " + Quote(dir_->File("ddp.json")) + " --set run.name=torchrun"));
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const std::string two = OnlyRun(dir_->File("runs/torchrun"));
-  EXPECT_LE(ParameterDistance(one + kFold + "last.ckpt", two + kFold + "last.ckpt"), 1e-6);
+  EXPECT_LE(ParameterDistance(one + kFold + "last.ckpt", two + kFold + "last.ckpt"), 1e-3);
   // The same epochs, losses and validation metrics (gathered, not averaged).
   std::ifstream a(one + kFold + "metrics.jsonl"), b(two + kFold + "metrics.jsonl");
   std::string la, lb;
@@ -232,7 +235,15 @@ TEST_F(DistributedTrain, ResumedTwoRankRunEqualsTheUninterruptedOneAndResumesOnO
   for (std::string line; std::getline(metrics, line);) world_sizes.push_back(nlohmann::json::parse(line)["world_size"]);
   EXPECT_EQ(world_sizes, (std::vector<int>{2, 2, 1}));
   // Two epochs on 2 ranks and one on 1 process: still the one-process run.
-  EXPECT_LE(ParameterDistance(Single() + kFold + "last.ckpt", copy + kFold + "last.ckpt"), 1e-6);
+  EXPECT_LE(ParameterDistance(Single() + kFold + "last.ckpt", copy + kFold + "last.ckpt"), 1e-3);
+  std::ifstream single(Single() + kFold + "metrics.jsonl");
+  std::string last_line;
+  for (std::string line; std::getline(single, line);) last_line = line;
+  std::ifstream resumed(copy + std::string(kFold) + "metrics.jsonl");
+  std::string resumed_last;
+  for (std::string line; std::getline(resumed, line);) resumed_last = line;
+  EXPECT_NEAR(nlohmann::json::parse(last_line)["val_loss"].get<double>(),
+              nlohmann::json::parse(resumed_last)["val_loss"].get<double>(), 1e-6);
 }
 
 TEST_F(DistributedTrain, AKilledRankStopsTheOtherWithItsNumber) {
