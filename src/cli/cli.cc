@@ -32,7 +32,7 @@ int Run(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace | debug | info | warn | error | off")
       ->capture_default_str()
       ->each([](const std::string& level) { SetupLogging(level); });
-  app.footer("Exit codes: 0 ok, 2 usage or config error, 3 data error, 4 internal error,\n"
+  app.footer("Exit codes: 0 ok, 2 usage or config error, 3 data error, 4 internal error, 5 lost a data-parallel peer,\n"
              "75 stopped by SIGTERM/SIGINT with a resumable checkpoint (130: a second SIGINT).\n"
              "Run `merhan <command> --help` for a command's options.");
 

@@ -34,6 +34,23 @@ void DeterministicShuffle(std::vector<int64_t>* v, SplitMix64* rng) {
   }
 }
 
+std::vector<std::vector<int64_t>> ShardPlan(const std::vector<std::vector<int64_t>>& plan, int rank, int world_size,
+                                            ShardMode mode) {
+  if (world_size < 1 || rank < 0 || rank >= world_size) throw InternalError(Cat("bad shard ", rank, " of ", world_size));
+  std::vector<std::vector<int64_t>> mine;
+  const size_t r = static_cast<size_t>(rank), w = static_cast<size_t>(world_size);
+  for (size_t b = 0; b < plan.size(); ++b) {
+    if (mode == ShardMode::kDeal) {
+      if (b % w == r) mine.push_back(plan[b]);
+      continue;
+    }
+    const size_t n = plan[b].size();
+    mine.emplace_back(plan[b].begin() + static_cast<std::ptrdiff_t>(r * n / w),
+                      plan[b].begin() + static_cast<std::ptrdiff_t>((r + 1) * n / w));
+  }
+  return mine;
+}
+
 Batcher::Batcher(const std::vector<Utterance>* utterances, std::vector<int64_t> indices, BatchSources sources,
                  BatcherOptions options)
     : utterances_(utterances), indices_(std::move(indices)), sources_(sources), options_(options) {

@@ -60,7 +60,8 @@ class CorpusBatchSource : public BatchSource {
       : data_(std::move(data)),
         indices_(indices),
         batcher_(&data_->corpus.utterances, std::move(indices),
-                 BatchSources{data_->features.audio.get(), data_->features.text.get(), data_->features.tokens.get()}, options) {}
+                 BatchSources{data_->features.audio.get(), data_->features.text.get(), data_->features.tokens.get()}, options),
+        shuffle_(options.shuffle) {}
 
   void SetShard(int rank, int world_size) override {
     if (world_size < 1 || rank < 0 || rank >= world_size) {
@@ -70,21 +71,16 @@ class CorpusBatchSource : public BatchSource {
     world_size_ = world_size;
   }
 
-  int64_t NumBatches(int /*epoch*/) const override {
-    // Every rank sees the same number of batches: the remainder is dropped.
-    return world_size_ == 1 ? batcher_.NumBatches() : batcher_.NumBatches() / world_size_;
+  // Training sources (shuffled) slice every global batch, evaluation sources
+  // deal whole batches (ShardPlan); with one rank both are the plan itself.
+  int64_t NumBatches(int epoch) const override {
+    return world_size_ == 1 ? batcher_.NumBatches() : static_cast<int64_t>(RankPlan(epoch).size());
   }
 
   void ForEachBatch(int epoch, const std::function<void(const Batch&)>& visit) override {
-    if (world_size_ == 1) {
-      auto it = batcher_.Start(epoch);
-      Batch batch;
-      while (it->Next(&batch)) visit(batch);
-      return;
-    }
-    const auto plan = batcher_.Plan(epoch);
-    const int64_t per_rank = NumBatches(epoch);
-    for (int64_t b = 0; b < per_rank; ++b) visit(batcher_.Make(plan[static_cast<size_t>(b * world_size_ + rank_)]));
+    auto it = world_size_ == 1 ? batcher_.Start(epoch) : std::make_unique<Batcher::Epoch>(&batcher_, RankPlan(epoch));
+    Batch batch;
+    while (it->Next(&batch)) visit(batch);
   }
 
   int64_t NumUtterances() const override { return static_cast<int64_t>(indices_.size()); }
@@ -100,7 +96,12 @@ class CorpusBatchSource : public BatchSource {
   std::shared_ptr<CorpusData> data_;
   std::vector<int64_t> indices_;  // the split, in corpus order
   Batcher batcher_;
+  std::vector<std::vector<int64_t>> RankPlan(int epoch) const {
+    return ShardPlan(batcher_.Plan(epoch), rank_, world_size_, shuffle_ ? ShardMode::kSlice : ShardMode::kDeal);
+  }
+
   int rank_ = 0, world_size_ = 1;
+  bool shuffle_;
 };
 
 BatcherOptions Options(const ExperimentConfig& config, bool shuffle, uint64_t seed) {

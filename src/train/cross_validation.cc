@@ -2,6 +2,7 @@
 #include "merhan/train/cross_validation.h"
 
 #include <filesystem>
+#include <optional>
 #include <iostream>
 
 #include "merhan/train/calibration.h"
@@ -39,9 +40,14 @@ std::string RunCrossValidation(const ExperimentConfig& config, const std::vector
     }
     effective.run.folds = config.run.folds;  // --fold still selects
   }
+  // Data-parallel (torchrun, Slurm): rank 0 extracts the features, then the
+  // others read them from the cache.
+  const DistributedContext distributed = DistributedContext::FromEnvironment(ResolveDevice(effective.train.device));
+  if (distributed.group && !distributed.IsWriter()) distributed.group->ShareFromRank0("features", "");
   const CrossValidationPlan plan = MakeCrossValidationPlan(effective);
+  if (distributed.group && distributed.IsWriter()) distributed.group->ShareFromRank0("features", "ready");
   std::string run_dir;
-  RunCrossValidation(effective, plan, argv, resume_dir, &run_dir);
+  RunCrossValidation(effective, plan, argv, resume_dir, &run_dir, distributed);
   return run_dir;
 }
 
@@ -69,7 +75,7 @@ std::string FoldName(const CrossValidationPlan& plan, int fold) {
 
 RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidationPlan& plan,
                               const std::vector<std::string>& argv, const std::string& resume_dir,
-                              std::string* run_dir_out) {
+                              std::string* run_dir_out, const DistributedContext& distributed) {
   if (!plan.provider) throw InternalError("cross-validation plan without a fold provider");
   if (static_cast<int>(plan.classes.size()) != plan.dims.num_classes) {
     throw InternalError(Cat("cross-validation plan: ", plan.classes.size(), " class names but dims.num_classes ",
@@ -78,12 +84,16 @@ RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidat
   const std::vector<int> folds = SelectedFolds(config, plan);
   const bool resume = !resume_dir.empty();
   // Before environment.json records it; feature extraction may have run on workers.
-  const int threads = ApplyTorchThreads(config.run.threads);
-  const std::string run_dir = resume ? resume_dir : RunDirectory::Create(config, argv).path;
+  const int local_ranks = distributed.launch.local_world_size;  // they share this node's cores (T8)
+  const int threads = ApplyTorchThreads(config.run.threads, local_ranks);
+  // Data-parallel: rank 0 alone writes (docs/design.md "Data-parallel training").
+  const bool writer = distributed.IsWriter();
+  std::string run_dir = resume ? resume_dir : writer ? RunDirectory::Create(config, argv).path : "";
+  if (distributed.group && !resume) run_dir = distributed.group->ShareFromRank0("run_dir", run_dir);
   if (run_dir_out) *run_dir_out = run_dir;
-  if (!resume && plan.describe_run) plan.describe_run(run_dir);
+  if (!resume && plan.describe_run && writer) plan.describe_run(run_dir);
   log::Info((resume ? "resuming run directory " : "run directory ") + run_dir);
-  const torch::Device device = ResolveDevice(config.train.device);
+  const torch::Device device = distributed.group ? distributed.group->device() : ResolveDevice(config.train.device);
   log::Info(Cat("device ", device.str(), Bf16Autocast(config.train, device) ? " (bf16 autocast)" : "",
                 ", ", threads, " intra-op thread(s)"));
 
@@ -97,8 +107,13 @@ RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidat
   for (int seed : config.run.seeds) {
     for (int fold : folds) {
       const std::string dir = FoldSeedDir(run_dir, fold, seed);
-      CreateDirectories(dir);
-      const FileLock pair_lock = LockFoldSeed(dir);  // jobs may share the run directory (--run-dir)
+      // Jobs may share the run directory (--run-dir); data-parallel ranks share
+      // the pair, and rank 0 holds its lock.
+      std::optional<FileLock> pair_lock;
+      if (writer) {
+        CreateDirectories(dir);
+        pair_lock.emplace(LockFoldSeed(dir));
+      }
       const std::string done = dir + "/done.json";
       if (resume && fs::exists(done)) {
         log::Info(Cat("fold ", fold, " seed ", seed, ": already done, skipped"));
@@ -132,23 +147,21 @@ RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidat
       meta.seed = seed;
       meta.text_encoder = text_encoder;
 
-      Trainer trainer(config.train, model, device, SplitParameters(*model), meta);
+      Trainer trainer(config.train, model, device, SplitParameters(*model), meta, distributed);
       if (config.train.class_weights == "balanced") {
         if (data.train_class_counts.size() != plan.classes.size()) {
           throw InternalError("train.class_weights=balanced needs the fold's per-class training counts");
         }
         trainer.SetClassWeights(BalancedClassWeights(data.train_class_counts));
       }
-      ApplyTorchThreads(config.run.threads);  // input statistics may have run batch workers
+      ApplyTorchThreads(config.run.threads, local_ranks);  // input statistics may have run batch workers
       const FitResult fit = trainer.Fit(*data.train, *data.val, dir, resume);
       if (config.analysis.calibration) {  // on the best weights, from validation only
-        data.val->SetShard(0, 1);
-        StoreCalibration(dir + "/" + Trainer::kBestCheckpoint, *model,
-                         FitFoldCalibration(trainer.Evaluate(*data.val), plan.dims.num_classes));
+        const auto calibration = FitFoldCalibration(trainer.Evaluate(*data.val), plan.dims.num_classes);
+        if (writer) StoreCalibration(dir + "/" + Trainer::kBestCheckpoint, *model, calibration);
       }
 
       // The best weights are back in the model: the one and only look at test.
-      data.test->SetShard(0, 1);
       const EvaluationResult test = trainer.Evaluate(*data.test);
       FoldOutcome outcome;
       outcome.fold = fold;
@@ -158,15 +171,18 @@ RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidat
       outcome.epochs_run = fit.epochs_run;
       outcome.test_loss = test.loss;
       outcome.test = test.Metrics(plan.dims.num_classes);
-      WriteStringAtomically(dir + "/predictions.csv", test.PredictionsCsv(plan.classes));
-      WriteStringAtomically(dir + "/test_metrics.json", outcome.ToJson(plan.classes).dump(2) + "\n");
-      WriteStringAtomically(done, nlohmann::json({{"fold", fold}, {"seed", seed}}).dump() + "\n");
+      if (writer) {
+        WriteStringAtomically(dir + "/predictions.csv", test.PredictionsCsv(plan.classes));
+        WriteStringAtomically(dir + "/test_metrics.json", outcome.ToJson(plan.classes).dump(2) + "\n");
+        WriteStringAtomically(done, nlohmann::json({{"fold", fold}, {"seed", seed}}).dump() + "\n");
+      }
       log::Info(Cat("fold ", fold, " seed ", seed, ": test WAR ", outcome.test.war, ", UAR ", outcome.test.uar,
                     ", macro-F1 ", outcome.test.macro_f1, " (best epoch ", fit.best_epoch + 1, " of ",
                     fit.epochs_run, ")"));
     }
   }
 
+  if (!writer) return RunSummary{};  // rank 0 merges and writes
   // Every finished pair of the run directory, this process's and other jobs' alike.
   const MergedRun merged = MergeRun(run_dir, config);
   const RunSummary& summary = merged.summary;

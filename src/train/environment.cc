@@ -12,6 +12,7 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <regex>
 #include <thread>
@@ -148,7 +149,7 @@ std::string RuntimeInfo::ToString() const {
   return out.str();
 }
 
-int ResolveTorchThreads(int requested) {
+int ResolveTorchThreads(int requested, int local_processes) {
   if (requested > 0) return requested;
   if (const char* env = std::getenv("OMP_NUM_THREADS")) {
     const int n = std::atoi(env);
@@ -156,13 +157,17 @@ int ResolveTorchThreads(int requested) {
   }
   cpu_set_t set;
   CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
-  const unsigned hw = std::thread::hardware_concurrency();
-  return hw == 0 ? 1 : static_cast<int>(hw);
+  int cores = 0;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) {
+    cores = CPU_COUNT(&set);
+  } else {
+    cores = static_cast<int>(std::thread::hardware_concurrency());
+  }
+  return std::max(1, cores / std::max(1, local_processes));
 }
 
-int ApplyTorchThreads(int requested) {
-  const int n = ResolveTorchThreads(requested);
+int ApplyTorchThreads(int requested, int local_processes) {
+  const int n = ResolveTorchThreads(requested, local_processes);
   (void)at::get_num_threads();  // forces this thread's lazy initialisation (see the header)
   at::set_num_threads(n);
   return n;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iomanip>
 #include <sstream>
+#include <unordered_map>
 
 #include "merhan/train/device.h"
 #include "merhan/train/op_profile.h"
@@ -64,7 +65,7 @@ nlohmann::json EpochRecord::ToJson() const {
   return {{"epoch", epoch},       {"train_loss", train_loss},     {"val_loss", val_loss},
           {"val_war", val_war},   {"val_uar", val_uar},           {"val_macro_f1", val_macro_f1},
           {"val_weighted_f1", val_weighted_f1}, {"lr", lr}, {"seconds", seconds},
-          {"improved", improved}, {"threads", threads}, {"audio_padding", audio_padding},
+          {"improved", improved}, {"threads", threads}, {"world_size", world_size}, {"audio_padding", audio_padding},
           {"text_padding", text_padding}, {"times", times.ToJson()}};
 }
 
@@ -87,6 +88,7 @@ EpochRecord EpochRecord::FromJson(const nlohmann::json& j) {
   r.improved = j.at("improved").get<bool>();
   // Records written before these fields existed resume with zeros.
   r.threads = j.value("threads", 0);
+  r.world_size = j.value("world_size", 1);
   r.audio_padding = j.value("audio_padding", 0.0);
   r.text_padding = j.value("text_padding", 0.0);
   if (j.contains("times")) r.times = StepTimes::FromJson(j.at("times"));
@@ -180,6 +182,13 @@ Trainer::Trainer(TrainOptions options, EmotionModel model, torch::Device device,
       schedule_(options_) {
   model_->to(device_);
   optimizer_ = MakeOptimizer(options_, groups_, &base_lrs_);
+  if (distributed_.group) reducer_ = std::make_unique<GradientReducer>(distributed_.group, TrainableParameters());
+}
+
+std::vector<torch::Tensor> Trainer::TrainableParameters() const {
+  std::vector<torch::Tensor> all = groups_.main;
+  all.insert(all.end(), groups_.text_encoder.begin(), groups_.text_encoder.end());
+  return all;
 }
 
 void Trainer::SetClassWeights(torch::Tensor weights) {
@@ -188,6 +197,20 @@ void Trainer::SetClassWeights(torch::Tensor weights) {
 
 void Trainer::OnWriter(const std::function<void()>& write) const {
   if (distributed_.IsWriter()) write();
+}
+
+GradientReducer::Totals Trainer::LocalTotals(const Batch& batch, double mean_loss) const {
+  GradientReducer::Totals local;
+  local.items = batch.size();
+  if (local.items == 0) return local;
+  const torch::Tensor labels = batch.labels.to(torch::kCPU, torch::kInt64);
+  const torch::Tensor labelled = labels.ge(0);
+  // cross_entropy's denominator: the labelled items' class weights (or their count).
+  local.weight = class_weights_.defined()
+                     ? class_weights_.cpu().to(torch::kFloat64).index({labels.masked_select(labelled)}).sum().item<double>()
+                     : labelled.sum().item<double>();
+  local.loss_sum = mean_loss * local.weight;
+  return local;
 }
 
 void Trainer::ApplyLearningRates(double scale) {
@@ -252,55 +275,68 @@ struct StopAtStep {};
 
 bool Trainer::StopAgreed() const {
   bool stop = StopRequested();
-  if (distributed_.world_size > 1 && distributed_.all_reduce_sum) {
-    std::vector<double> flag = {stop ? 1.0 : 0.0};
-    distributed_.all_reduce_sum(&flag);
-    stop = flag[0] > 0;
+  if (distributed_.group) {
+    torch::Tensor flag = torch::full({1}, stop ? 1.0 : 0.0, torch::kFloat64);
+    distributed_.group->AllReduceSum({flag}, "stop request");
+    stop = flag.item<double>() > 0;
   }
   return stop;
 }
 
-double Trainer::TrainStep(const Batch& batch, const std::vector<torch::Tensor>& parameters, int epoch,
-                          int64_t batch_index, const std::function<void(double*)>& lap, StepTimes* times) {
+double Trainer::TrainStep(const Batch& cpu_batch, const std::vector<torch::Tensor>& parameters, int epoch,
+                          int64_t batch_index, const std::function<void(double*)>& lap, StepTimes* times,
+                          int64_t* items) {
   optimizer_->zero_grad();
+  // Data-parallel: this rank's slice of the global batch, possibly empty.
+  const bool empty = cpu_batch.size() == 0;
+  const Batch batch = empty ? cpu_batch : cpu_batch.To(device_);
   lap(&times->data);
-  torch::Tensor loss;
-  {
-    RECORD_USER_SCOPE("merhan::forward");
-    AutocastGuard autocast(device_, Bf16Autocast(options_, device_));
-    loss = model_->Loss(batch, class_weights_, options_.label_smoothing);
-  }
-  const double value = loss.item<double>();
-  if (!std::isfinite(value)) {
-    throw DataError(Cat("non-finite training loss (", value, ") at epoch ", epoch + 1, ", batch ", batch_index,
-                        " (0-based) of fold ", meta_.fold, " seed ", meta_.seed, "; utterances: ",
-                        IdList(batch.ids), ". Check those inputs, or lower train.lr / set train.grad_clip"));
-  }
-  lap(&times->forward);
-  {
+  double value = 0;
+  if (!empty) {
+    torch::Tensor loss;
+    {
+      RECORD_USER_SCOPE("merhan::forward");
+      AutocastGuard autocast(device_, Bf16Autocast(options_, device_));
+      loss = model_->Loss(batch, class_weights_, options_.label_smoothing);
+    }
+    value = loss.item<double>();
+    if (!std::isfinite(value)) {
+      throw DataError(Cat("non-finite training loss (", value, ") at epoch ", epoch + 1, ", batch ", batch_index,
+                          " (0-based) of fold ", meta_.fold, " seed ", meta_.seed, "; utterances: ",
+                          IdList(batch.ids), ". Check those inputs, or lower train.lr / set train.grad_clip"));
+    }
+    lap(&times->forward);
     RECORD_USER_SCOPE("merhan::backward");
     loss.backward();
   }
   lap(&times->backward);
+  double batch_loss = value;
+  *items = batch.size();
   {
     RECORD_USER_SCOPE("merhan::optimizer");
-    if (distributed_.after_backward) distributed_.after_backward(parameters);
+    if (reducer_) {
+      const GradientReducer::Totals total = reducer_->Reduce(LocalTotals(batch, value));
+      if (!(total.weight > 0)) {
+        throw DataError(Cat("epoch ", epoch + 1, ", batch ", batch_index, " of fold ", meta_.fold,
+                            ": no labelled utterance in the global batch"));
+      }
+      batch_loss = total.loss_sum / total.weight;
+      *items = total.items;
+    }
     if (options_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(parameters, options_.grad_clip);
     optimizer_->step();
   }
   lap(&times->optimizer);
-  return value;
+  return batch_loss;
 }
 
 bool Trainer::TrainEpoch(BatchSource& train, int epoch, EpochProgress* progress, EpochRecord* record) {
   model_->train();
-  std::vector<torch::Tensor> parameters = groups_.main;
-  parameters.insert(parameters.end(), groups_.text_encoder.begin(), groups_.text_encoder.end());
+  const auto parameters = TrainableParameters();
   if (progress->epoch != epoch) *progress = EpochProgress{epoch};
   EpochProgress& p = *progress;
-  // Loss sums are kept for all ranks in p: rank 0 carries them, the others add theirs.
+  // Loss sums are of the global batches: every rank holds the same.
   std::vector<double> sums = {p.loss_sum, p.utterances};
-  if (!distributed_.IsWriter()) sums = {0.0, 0.0};
   ProgressLog log(Cat("epoch ", epoch + 1, "/", options_.epochs), train.NumBatches(epoch), options_.log_every);
   StepTimes& times = record->times;
   // Step parts are timed on the CPU only: CUDA kernels run asynchronously.
@@ -322,6 +358,7 @@ bool Trainer::TrainEpoch(BatchSource& train, int epoch, EpochProgress* progress,
     if (profiler) profile_ = profiler->Stop(profiled_steps);
     profiler.reset();
   };
+  record->world_size = distributed_.world_size();
   bool stopped = false;
   try {
     train.ForEachBatch(epoch, [&](const Batch& cpu_batch) {
@@ -330,11 +367,13 @@ bool Trainer::TrainEpoch(BatchSource& train, int epoch, EpochProgress* progress,
       if (profile && batch_index == 2) profiler = std::make_unique<OpProfiler>();
       CountPadding(cpu_batch.audio_mask, &p.audio_padded, &p.audio_total);
       CountPadding(cpu_batch.text_mask, &p.text_padded, &p.text_total);
-      const Batch batch = cpu_batch.To(device_);
-      const double value = TrainStep(batch, parameters, epoch, batch_index - 1, lap, &times);
-      sums[0] += value * batch.size();
-      sums[1] += batch.size();
+      int64_t items = 0;
+      const double batch_loss = TrainStep(cpu_batch, parameters, epoch, batch_index - 1, lap, &times, &items);
+      sums[0] += batch_loss * static_cast<double>(items);
+      sums[1] += static_cast<double>(items);
       p.batches = batch_index;
+      p.loss_sum = sums[0];
+      p.utterances = sums[1];
       if (profiler && ++profiled_steps == options_.profile_steps) stop_profile();
       log.Tick(Cat("loss ", sums[0] / std::max(1.0, sums[1])));
       Failpoint("train-step");
@@ -346,9 +385,6 @@ bool Trainer::TrainEpoch(BatchSource& train, int epoch, EpochProgress* progress,
   if (!stopped) log.Finish();
   stop_profile();  // the epoch had fewer steps than asked for
   times.train = SecondsSince(start);
-  if (distributed_.all_reduce_sum) distributed_.all_reduce_sum(&sums);
-  p.loss_sum = sums[0];
-  p.utterances = sums[1];
   if (stopped) return false;
   record->audio_padding = p.audio_total > 0 ? p.audio_padded / p.audio_total : 0;
   record->text_padding = p.text_total > 0 ? p.text_padded / p.text_total : 0;
@@ -358,14 +394,60 @@ bool Trainer::TrainEpoch(BatchSource& train, int epoch, EpochProgress* progress,
   return true;
 }
 
+namespace {
+
+// Each rank's rows (ids as positions in `order`, labels, probabilities) put
+// together on every rank; rows come back in `order`.
+void GatherEvaluation(ProcessGroup& group, const std::vector<std::string>& order, EvaluationResult* result) {
+  if (order.empty()) throw InternalError("data-parallel evaluation needs a source with a result order");
+  std::unordered_map<std::string, int64_t> position;
+  for (size_t i = 0; i < order.size(); ++i) position.emplace(order[i], static_cast<int64_t>(i));
+  std::vector<int64_t> keys;  // (position, label) pairs
+  for (size_t i = 0; i < result->ids.size(); ++i) {
+    const auto it = position.find(result->ids[i]);
+    if (it == position.end()) throw InternalError("evaluation id " + result->ids[i] + " is not in the source's order");
+    keys.push_back(it->second);
+    keys.push_back(result->labels[i]);
+  }
+  const auto local_keys = torch::tensor(keys, torch::kInt64).view({-1, 2});
+  const auto all_keys = group.AllGatherRows(local_keys, "evaluation gather (ids)");
+  const auto all_probs = group.AllGatherRows(result->probabilities.contiguous(), "evaluation gather (probabilities)");
+  const torch::Tensor k = torch::cat(all_keys, 0), p = torch::cat(all_probs, 0);
+  const torch::Tensor rows = k.select(1, 0).argsort();
+  result->probabilities = p.index_select(0, rows).contiguous();
+  const torch::Tensor labels = k.select(1, 1).index_select(0, rows).contiguous();
+  const torch::Tensor sorted = k.select(1, 0).index_select(0, rows).contiguous();
+  result->ids.clear();
+  for (int64_t i = 0; i < sorted.size(0); ++i) result->ids.push_back(order[static_cast<size_t>(sorted[i].item<int64_t>())]);
+  result->labels.assign(labels.data_ptr<int64_t>(), labels.data_ptr<int64_t>() + labels.numel());
+}
+
+// Predictions and the mean cross-entropy from the rows' probabilities, summed in
+// row order so that one process and several give the same number.
+void Score(EvaluationResult* result) {
+  const auto probs64 = result->probabilities.to(torch::kFloat64).contiguous();
+  const auto acc = probs64.accessor<double, 2>();
+  const torch::Tensor predictions = result->probabilities.argmax(1).contiguous();
+  result->predictions.assign(predictions.data_ptr<int64_t>(), predictions.data_ptr<int64_t>() + predictions.numel());
+  double loss_sum = 0;
+  int64_t labelled = 0;
+  for (size_t i = 0; i < result->labels.size(); ++i) {
+    const int64_t l = result->labels[i];
+    if (l < 0) continue;
+    loss_sum += -std::log(std::max(acc[static_cast<int64_t>(i)][l], 1e-12));
+    ++labelled;
+  }
+  result->loss = labelled > 0 ? loss_sum / labelled : std::nan("");
+}
+
+}  // namespace
+
 EvaluationResult EvaluateModel(EmotionModel& model, BatchSource& source, const torch::Device& device, bool bf16,
-                               int num_classes) {
+                               int num_classes, ProcessGroup* group) {
   model->eval();
   torch::NoGradGuard no_grad;
   EvaluationResult result;
   std::vector<torch::Tensor> probabilities;
-  double loss_sum = 0;
-  int64_t labelled = 0;
   int64_t batch_index = 0;
   source.ForEachBatch(0, [&](const Batch& cpu_batch) {
     const Batch batch = cpu_batch.To(device);
@@ -379,35 +461,33 @@ EvaluationResult EvaluateModel(EmotionModel& model, BatchSource& source, const t
       throw DataError(Cat("non-finite class probabilities in evaluation batch ", batch_index,
                           " (0-based); utterances: ", IdList(batch.ids)));
     }
-    const torch::Tensor labels = cpu_batch.labels.defined() ? cpu_batch.labels.to(torch::kInt64).cpu()
+    const torch::Tensor labels = cpu_batch.labels.defined() ? cpu_batch.labels.to(torch::kInt64).cpu().contiguous()
                                                             : torch::full({batch.size()}, -1, torch::kInt64);
-    const torch::Tensor predictions = probs.argmax(1);
     const auto* l = labels.data_ptr<int64_t>();
-    const auto* p = predictions.data_ptr<int64_t>();
-    const auto probs64 = probs.to(torch::kFloat64);
-    const auto acc = probs64.accessor<double, 2>();
     for (int64_t i = 0; i < batch.size(); ++i) {
       result.ids.push_back(batch.ids[i]);
       result.labels.push_back(l[i]);
-      result.predictions.push_back(p[i]);
-      if (l[i] >= 0) {
-        loss_sum += -std::log(std::max(acc[i][l[i]], 1e-12));
-        ++labelled;
-      }
     }
     probabilities.push_back(probs);
     ++batch_index;
   });
   result.probabilities = probabilities.empty() ? torch::zeros({0, num_classes})
                                                : torch::cat(probabilities, 0);
-  result.loss = labelled > 0 ? loss_sum / labelled : std::nan("");
   const std::vector<std::string> order = source.ResultOrder();
-  if (!order.empty()) result.Reorder(order);
+  if (group && group->world_size() > 1) {
+    GatherEvaluation(*group, order, &result);
+  } else if (!order.empty()) {
+    result.predictions.assign(result.ids.size(), 0);  // Reorder moves every column
+    result.Reorder(order);
+  }
+  Score(&result);
   return result;
 }
 
 EvaluationResult Trainer::Evaluate(BatchSource& source) {
-  return EvaluateModel(model_, source, device_, Bf16Autocast(options_, device_), meta_.dims.num_classes);
+  source.SetShard(distributed_.rank(), distributed_.world_size());
+  return EvaluateModel(model_, source, device_, Bf16Autocast(options_, device_), meta_.dims.num_classes,
+                       distributed_.group.get());
 }
 
 void Trainer::WriteMetricsFile(const std::string& path, const std::vector<EpochRecord>& history) {
@@ -509,8 +589,7 @@ void Trainer::LoadBestSnapshot(const std::string& dir, bool required) {
 }
 
 FitResult Trainer::Fit(BatchSource& train, BatchSource& val, const std::string& dir, bool resume) {
-  train.SetShard(distributed_.rank, distributed_.world_size);
-  val.SetShard(distributed_.rank, distributed_.world_size);
+  train.SetShard(distributed_.rank(), distributed_.world_size());
   OnWriter([&] { CreateDirectories(dir); });
   const std::string metrics_path = dir + "/" + kMetricsFile;
 

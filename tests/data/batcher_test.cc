@@ -244,3 +244,44 @@ TEST(Batcher, MissingFeaturesSurfaceFromWorkers) {
 
 }  // namespace
 }  // namespace merhan
+
+namespace merhan {
+namespace {
+
+// Data-parallel shards (docs/design.md "Data-parallel training"): training
+// slices every global batch, evaluation deals whole batches.
+TEST(ShardPlan, SlicesOfEachGlobalBatchTogetherAreTheBatch) {
+  std::vector<std::vector<int64_t>> plan = {{0, 1, 2, 3, 4, 5, 6}, {7, 8, 9, 10, 11, 12, 13}, {14}};
+  for (int world : {1, 2, 3}) {
+    std::vector<std::vector<std::vector<int64_t>>> shards;
+    for (int r = 0; r < world; ++r) shards.push_back(ShardPlan(plan, r, world, ShardMode::kSlice));
+    for (size_t b = 0; b < plan.size(); ++b) {
+      std::vector<int64_t> joined;
+      size_t smallest = SIZE_MAX, largest = 0;
+      for (int r = 0; r < world; ++r) {
+        ASSERT_EQ(shards[r].size(), plan.size()) << "every rank takes every step";
+        const auto& slice = shards[r][b];
+        joined.insert(joined.end(), slice.begin(), slice.end());
+        smallest = std::min(smallest, slice.size());
+        largest = std::max(largest, slice.size());
+      }
+      EXPECT_EQ(joined, plan[b]) << "world " << world << " batch " << b;
+      EXPECT_LE(largest - smallest, 1u);
+    }
+  }
+  // 7 items over 2 ranks: 3 and 4; the 1-item batch leaves rank 0 empty.
+  EXPECT_EQ(ShardPlan(plan, 0, 2, ShardMode::kSlice)[0], (std::vector<int64_t>{0, 1, 2}));
+  EXPECT_TRUE(ShardPlan(plan, 0, 2, ShardMode::kSlice)[2].empty());
+  EXPECT_EQ(ShardPlan(plan, 1, 2, ShardMode::kSlice)[2], (std::vector<int64_t>{14}));
+}
+
+TEST(ShardPlan, DealsWholeBatchesRoundRobin) {
+  std::vector<std::vector<int64_t>> plan = {{0, 1}, {2, 3}, {4, 5}, {6}};
+  EXPECT_EQ(ShardPlan(plan, 0, 3, ShardMode::kDeal), (std::vector<std::vector<int64_t>>{{0, 1}, {6}}));
+  EXPECT_EQ(ShardPlan(plan, 2, 3, ShardMode::kDeal), (std::vector<std::vector<int64_t>>{{4, 5}}));
+  EXPECT_EQ(ShardPlan(plan, 0, 1, ShardMode::kDeal), plan);
+  EXPECT_THROW(ShardPlan(plan, 3, 3, ShardMode::kDeal), InternalError);
+}
+
+}  // namespace
+}  // namespace merhan

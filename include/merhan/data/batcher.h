@@ -55,6 +55,18 @@ class SplitMix64 {
 };
 void DeterministicShuffle(std::vector<int64_t>* v, SplitMix64* rng);
 
+// A rank's share of an epoch's plan in data-parallel training
+// (docs/design.md "Data-parallel training"):
+//  kSlice (training): rank r of W takes items [r*n/W, (r+1)*n/W) of every global
+//    batch of n items, so every rank takes the same number of steps and the
+//    ranks together see exactly the one-process batch. Slices differ by at most
+//    one item; when n < W (a short last batch) some are empty.
+//  kDeal (evaluation): whole batches, dealt round-robin (batch b to rank b mod W),
+//    so that each batch is padded and computed as with one process.
+enum class ShardMode { kSlice, kDeal };
+std::vector<std::vector<int64_t>> ShardPlan(const std::vector<std::vector<int64_t>>& plan, int rank, int world_size,
+                                            ShardMode mode);
+
 class Batcher {
  public:
   Batcher(const std::vector<Utterance>* utterances, std::vector<int64_t> indices, BatchSources sources,

@@ -21,10 +21,11 @@ namespace merhan {
 //    that epoch e yields the same batches whether or not the run was resumed.
 //    Evaluation sources yield a fixed order and ignore `epoch`.
 //  - Data parallelism: after SetShard(rank, world_size) a source yields only
-//    rank's share of every epoch (a distributed sampler), every rank the same
-//    number of batches. A new source starts as (0, 1); today the trainer always
-//    passes (0, 1). Shuffling must never draw from torch's global generator
-//    (dropout does, and resume restores it).
+//    rank's share of every epoch (data/batcher.h ShardPlan): a training source
+//    its slice of every global batch (every rank the same number of batches,
+//    a slice possibly empty), an evaluation source whole batches dealt
+//    round-robin. A new source starts as (0, 1). Shuffling must never draw
+//    from torch's global generator (dropout does, and resume restores it).
 //  - Batches are on the CPU; the trainer moves them to its device.
 class BatchSource {
  public:

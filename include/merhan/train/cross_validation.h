@@ -7,6 +7,7 @@
 #include "merhan/train/batch_source.h"
 #include "merhan/train/experiment_config.h"
 #include "merhan/train/run_directory.h"  // FoldSeedDir
+#include "merhan/train/process_group.h"
 #include "merhan/train/summary.h"
 
 namespace merhan {
@@ -26,10 +27,12 @@ std::string RunCrossValidation(const ExperimentConfig& config, const std::vector
 // of the run directory (train/run_merge.h) and logs the Markdown table. With
 // `resume_dir` (a run directory) finished pairs are skipped and unfinished ones
 // continue from their last.ckpt. Each pair is trained under its lock
-// (LockFoldSeed): a pair another process is training is a UsageError.
+// (LockFoldSeed): a pair another process is training is a UsageError. With a
+// `distributed` group every rank calls this; rank 0 alone locks, writes and
+// merges, and the other ranks return an empty summary.
 RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidationPlan& plan,
                               const std::vector<std::string>& argv, const std::string& resume_dir,
-                              std::string* run_dir = nullptr);
+                              std::string* run_dir = nullptr, const DistributedContext& distributed = {});
 
 // The resolved config stored in a run directory (config.json).
 ExperimentConfig LoadRunConfig(const std::string& run_dir);

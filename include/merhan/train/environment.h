@@ -38,16 +38,18 @@ struct RuntimeInfo {
 RuntimeInfo CollectRuntimeInfo();
 
 // run.threads resolved: n > 0 as given; 0 = OMP_NUM_THREADS when it is set, else
-// every core this process may run on (its CPU affinity, so a Slurm allocation or
-// taskset counts, not the whole machine).
-int ResolveTorchThreads(int requested);
+// the cores this process may run on (its CPU affinity, so a Slurm allocation or
+// taskset counts, not the whole machine) shared out among the `local_processes`
+// data-parallel ranks of this node (at least 1 each; T8).
+int ResolveTorchThreads(int requested, int local_processes = 1);
 
 // Sets the LibTorch intra-op thread count of the calling thread (the one that runs
-// training steps and evaluation) to ResolveTorchThreads(requested) and returns it.
+// training steps and evaluation) to ResolveTorchThreads(requested,
+// local_processes) and returns it.
 // LibTorch's OpenMP backend keeps the count per thread and initialises a thread
 // lazily from a process-wide value that every at::set_num_threads overwrites (the
 // feature and batch workers set 1 for themselves). So the calling thread's lazy
 // initialisation is forced first: afterwards no worker can lower its count.
-int ApplyTorchThreads(int requested);
+int ApplyTorchThreads(int requested, int local_processes = 1);
 
 }  // namespace merhan

@@ -17,28 +17,14 @@
 #include "merhan/train/checkpoint.h"
 #include "merhan/train/early_stopping.h"
 #include "merhan/train/evaluation.h"
+#include "merhan/train/gradient_reducer.h"
 #include "merhan/train/lr_schedule.h"
 #include "merhan/train/op_profile.h"
+#include "merhan/train/process_group.h"
 #include "merhan/train/train_options.h"
 #include "merhan/util/interrupt.h"
 
 namespace merhan {
-
-// Where data-parallel training (c10d) plugs in. Today rank 0 of 1.
-struct DistributedContext {
-  int rank = 0;
-  int world_size = 1;
-  // Called after backward() and before clipping and the optimiser step, with
-  // every trainable parameter: the gradient all-reduce (average) goes here.
-  std::function<void(const std::vector<torch::Tensor>& parameters)> after_backward;
-  // Sums per-rank scalars (loss sums, counts) and gathers evaluation results;
-  // identity while world_size == 1.
-  std::function<void(std::vector<double>* sums)> all_reduce_sum;
-
-  // Only rank 0 writes files (checkpoints, metrics.jsonl); Trainer checks this
-  // in one place (Trainer::OnWriter).
-  bool IsWriter() const { return rank == 0; }
-};
 
 // The optimiser's two learning rates: parameters whose name starts with
 // `text_prefix` (the text encoder's unfrozen layers) get train.text_lr, every
@@ -75,7 +61,8 @@ struct EpochRecord {
   bool improved = false;
   // How the epoch ran; wall times are not reproducible, unlike everything above.
   double seconds = 0;        // the whole epoch: training, validation, checkpoints
-  int threads = 0;           // intra-op threads inside the training steps
+  int threads = 0;           // intra-op threads inside the training steps (per rank)
+  int world_size = 1;        // data-parallel processes
   double audio_padding = 0;  // padded share of the training batches' audio frames
   double text_padding = 0;   // ... and of their text positions
   StepTimes times;
@@ -106,10 +93,13 @@ struct FitResult {
 };
 
 // Probabilities, predictions and cross-entropy of `model` over `source` (eval
-// mode, no gradients, bf16 autocast on CUDA when `bf16`). DataError naming the
-// batch and its utterances when a probability is not finite.
+// mode, no gradients, bf16 autocast on CUDA when `bf16`), in the source's
+// ResultOrder. DataError naming the batch and its utterances when a probability
+// is not finite. With a `group`, `source` is sharded (each rank evaluates whole
+// batches) and the ranks' rows are gathered: every rank gets the result one
+// process would compute.
 EvaluationResult EvaluateModel(EmotionModel& model, BatchSource& source, const torch::Device& device, bool bf16,
-                               int num_classes);
+                               int num_classes, ProcessGroup* group = nullptr);
 
 class Trainer {
  public:
@@ -133,7 +123,8 @@ class Trainer {
 
   // Probabilities, predictions and cross-entropy over `source` (eval mode, no
   // gradients, bf16 autocast on CUDA if enabled). DataError naming the batch
-  // when a probability is not finite.
+  // when a probability is not finite. Data-parallel: a collective (every rank
+  // calls it; `source` is sharded here) whose result every rank gets.
   EvaluationResult Evaluate(BatchSource& source);
 
   EmotionModel model() const { return model_; }
@@ -149,12 +140,17 @@ class Trainer {
   // fills record's training loss, threads, padding and step times. Returns false
   // when a stop request ended it early; `progress` then says where.
   bool TrainEpoch(BatchSource& train, int epoch, EpochProgress* progress, EpochRecord* record);
-  // One optimisation step on `batch`; returns its loss.
-  double TrainStep(const Batch& batch, const std::vector<torch::Tensor>& parameters, int epoch,
-                   int64_t batch_index, const std::function<void(double*)>& lap, StepTimes* times);
+  // One optimisation step on this rank's slice `cpu_batch` (possibly empty when
+  // data-parallel); returns the global batch's mean loss and its size in `items`.
+  double TrainStep(const Batch& cpu_batch, const std::vector<torch::Tensor>& parameters, int epoch,
+                   int64_t batch_index, const std::function<void(double*)>& lap, StepTimes* times, int64_t* items);
   // Whether every rank saw a stop request (an all-reduce when data-parallel, so
   // that all ranks leave the epoch at the same step).
   bool StopAgreed() const;
+  // This rank's share of a data-parallel step: its loss is mean_loss, a mean
+  // weighted by the class weights of its labelled utterances.
+  GradientReducer::Totals LocalTotals(const Batch& batch, double mean_loss) const;
+  std::vector<torch::Tensor> TrainableParameters() const;
   void ApplyLearningRates(double scale);
   void SnapshotBest();
   void RestoreBest();
@@ -188,6 +184,7 @@ class Trainer {
   LearningRateSchedule schedule_;
   std::vector<torch::Tensor> best_state_;  // parameters then buffers, as model_ lists them
   std::optional<OpProfile> profile_;       // train.profile_steps, once per trainer
+  std::unique_ptr<GradientReducer> reducer_;  // data-parallel only
   bool profile_written_ = false;
 };
 

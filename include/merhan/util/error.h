@@ -11,6 +11,7 @@ enum class ExitCode : int {
   kUsage = 2,     // bad command line, bad config key/value
   kData = 3,      // missing, unreadable or malformed input file
   kInternal = 4,  // a bug or an unexpected library failure
+  kPeer = 5,      // data-parallel training: another rank died, hung or could not be reached
   // Stopped by SIGTERM/SIGINT after writing a resumable checkpoint (sysexits'
   // EX_TEMPFAIL: run again with --resume). A second SIGINT exits with 130.
   kInterrupted = 75,
@@ -44,6 +45,13 @@ class DataError : public Error {
 class InternalError : public Error {
  public:
   explicit InternalError(const std::string& message) : Error(ExitCode::kInternal, message) {}
+};
+
+// Data-parallel training lost a peer: a rank died, stopped answering or never
+// arrived. The message names the rank(s); their own logs hold the reason.
+class PeerError : public Error {
+ public:
+  explicit PeerError(const std::string& message) : Error(ExitCode::kPeer, message) {}
 };
 
 }  // namespace merhan
