@@ -26,12 +26,11 @@ void AddFeaturesCommand(CLI::App& app) {
     if (args->threads >= 0) config.data.cache_threads = args->threads;
     const Corpus corpus = ReadCorpus(config.data);
     std::cout << CountTable(corpus.utterances, corpus.counts.classes);
-    const CorpusFeatures features =
-        EnsureCorpusFeatures(corpus, config.data, config.audio, config.mfcc, config.text, /*progress=*/true);
-    const FeatureCache& text = features.tokens ? *features.tokens : *features.text;
-    std::cout << "mfcc: " << features.audio_stats.ToString() << "  [" << features.audio->dir() << "]\n"
-              << (features.tokens ? "tokens: " : "text: ") << features.text_stats.ToString() << "  ["
-              << text.dir() << "]\n";
+    const CorpusFeatures features = EnsureCorpusFeatures(corpus, config.data, config.audio, config.mfcc, config.text,
+                                                         RequiredStreams(config.model, config.text));
+    for (const StreamCache& s : features.streams) {
+      std::cout << s.name << ": " << s.stats.ToString() << "  [" << s.cache->dir() << "]\n";
+    }
   });
 }
 

@@ -3,7 +3,6 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "merhan/util/error.h"
 #include "merhan/util/logging.h"
@@ -55,17 +54,17 @@ Batcher::Batcher(const std::vector<Utterance>* utterances, std::vector<int64_t> 
                  BatcherOptions options)
     : utterances_(utterances), indices_(std::move(indices)), sources_(sources), options_(options) {
   if (options_.batch_size < 1) throw UsageError("train.batch_size: must be >= 1");
-  if (!sources_.audio && !sources_.text && !sources_.tokens) throw InternalError("Batcher: no feature source");
+  if (sources_.empty()) throw InternalError("Batcher: no feature source");
+  for (const CachedStream& s : sources_) {
+    if (!s.cache) throw InternalError(Cat("Batcher: no cache for stream ", StreamKindName(s.kind)));
+  }
   for (int64_t i : indices_) {
     if (i < 0 || static_cast<size_t>(i) >= utterances_->size()) throw InternalError("Batcher: index out of range");
   }
 }
 
 int64_t Batcher::LengthOf(int64_t index) const {
-  const std::string& id = (*utterances_)[static_cast<size_t>(index)].id;
-  if (sources_.audio) return sources_.audio->Get(id).rows;
-  if (sources_.text) return sources_.text->Get(id).rows;
-  return sources_.tokens->Get(id).rows;
+  return sources_.front().cache->Get((*utterances_)[static_cast<size_t>(index)].id).rows;
 }
 
 int64_t Batcher::NumBatches() const {
@@ -120,64 +119,21 @@ std::vector<std::vector<int64_t>> Batcher::Plan(int epoch) const {
   return batches;
 }
 
-namespace {
-
-// Pads the matrices of one stream into (B, T, C) with a (B, T) mask.
-void PadStream(const FeatureCache& cache, const std::vector<const Utterance*>& items, torch::Tensor* values,
-               torch::Tensor* mask, torch::Tensor* lengths) {
-  const int64_t batch = static_cast<int64_t>(items.size());
-  std::vector<FeatureView> views;
-  views.reserve(items.size());
-  int64_t longest = 0, cols = -1;
-  for (const auto* u : items) {
-    views.push_back(cache.Get(u->id));
-    const FeatureView& v = views.back();
-    longest = std::max(longest, v.rows);
-    if (cols >= 0 && v.cols != cols && v.rows > 0) {
-      throw DataError(Cat("feature cache ", cache.dir(), ": ", u->id, " has ", v.cols, " columns, others ", cols));
-    }
-    if (v.rows > 0) cols = v.cols;
-  }
-  if (cols < 0) cols = views.empty() ? 0 : views[0].cols;
-  longest = std::max<int64_t>(longest, 1);
-  *values = torch::zeros({batch, longest, cols}, torch::kFloat32);
-  *mask = torch::zeros({batch, longest}, torch::kBool);
-  *lengths = torch::zeros({batch}, torch::kInt64);
-  float* dst = values->data_ptr<float>();
-  bool* m = mask->data_ptr<bool>();
-  int64_t* len = lengths->data_ptr<int64_t>();
-  for (int64_t b = 0; b < batch; ++b) {
-    const FeatureView& v = views[static_cast<size_t>(b)];
-    if (v.rows > 0) std::memcpy(dst + b * longest * cols, v.data, static_cast<size_t>(v.rows * v.cols) * sizeof(float));
-    for (int64_t t = 0; t < v.rows; ++t) m[b * longest + t] = true;
-    len[b] = v.rows;
-  }
-}
-
-}  // namespace
-
 Batch Batcher::Make(const std::vector<int64_t>& indices) const {
-  std::vector<const Utterance*> items;
-  items.reserve(indices.size());
-  Batch batch;
+  std::vector<std::string> ids;
+  std::vector<int64_t> labels;
   for (int64_t i : indices) {
-    items.push_back(&(*utterances_)[static_cast<size_t>(i)]);
-    batch.ids.push_back(items.back()->id);
+    const Utterance& u = (*utterances_)[static_cast<size_t>(i)];
+    ids.push_back(u.id);
+    labels.push_back(u.label);
   }
-  const int64_t n = static_cast<int64_t>(items.size());
-  batch.labels = torch::empty({n}, torch::kInt64);
-  for (int64_t b = 0; b < n; ++b) batch.labels[b] = static_cast<int64_t>(items[static_cast<size_t>(b)]->label);
-  if (sources_.audio) PadStream(*sources_.audio, items, &batch.audio, &batch.audio_mask, &batch.audio_lengths);
-  torch::Tensor text_lengths;
-  if (sources_.text) PadStream(*sources_.text, items, &batch.text, &batch.text_mask, &text_lengths);
-  if (sources_.tokens) {
-    torch::Tensor ids, mask, lengths;
-    PadStream(*sources_.tokens, items, &ids, &mask, &lengths);
-    batch.input_ids = ids.squeeze(-1).round().to(torch::kInt64);  // ids are exact in float32 below 2^24
-    batch.token_type_ids = torch::zeros_like(batch.input_ids);
-    if (!sources_.text) batch.text_mask = mask;
+  std::vector<CollateStream> streams;
+  for (const CachedStream& source : sources_) {
+    CollateStream s{source.kind, source.cache->stream(), "feature cache " + source.cache->dir(), {}};
+    for (const std::string& id : ids) s.items.push_back(source.cache->Get(id));
+    streams.push_back(std::move(s));
   }
-  return batch;
+  return Collate(std::move(ids), labels, streams);
 }
 
 std::unique_ptr<Batcher::Epoch> Batcher::Start(int epoch) const {

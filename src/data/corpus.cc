@@ -1,11 +1,13 @@
 #include "merhan/data/corpus.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <sstream>
 
 #include "merhan/data/iemocap_reader.h"
 #include "merhan/data/manifest_reader.h"
+#include "merhan/data/precomputed_stream.h"
 #include "merhan/util/error.h"
 
 namespace merhan {
@@ -36,13 +38,19 @@ void ApplySubset(const std::string& subset, Corpus* corpus) {
 
 Corpus ReadCorpus(const DataOptions& options) {
   options.Validate();
+  Corpus corpus;
+  std::string manifest_dir;
   if (options.format == "iemocap") {
-    Corpus corpus = ReadIemocap(options.root, options);
+    corpus = ReadIemocap(options.root, options);
     ApplySubset(options.subset, &corpus);
-    return corpus;
+  } else if (options.format == "manifest") {
+    corpus = ReadManifest(options.manifest, options);
+    manifest_dir = std::filesystem::path(options.manifest).parent_path().string();
+  } else {
+    throw UsageError("data.format: unknown format '" + options.format + "'");
   }
-  if (options.format == "manifest") return ReadManifest(options.manifest, options);
-  throw UsageError("data.format: unknown format '" + options.format + "'");
+  AssignPrecomputedFiles(ParsePrecomputedStreams(options.streams), manifest_dir, &corpus.utterances);
+  return corpus;
 }
 
 namespace {

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "merhan/data/precomputed_stream.h"
 #include "merhan/util/error.h"
 
 namespace merhan {
@@ -12,7 +13,10 @@ void DataOptions::Register(ConfigRegistry* r, const std::string& p) {
   r->Register(p + ".manifest", &manifest, "CSV or JSONL manifest (format manifest)");
   r->Register(p + ".classes", &classes, "class names, in label-index order");
   r->RegisterJson(p + ".merge", &merge, "object", "class -> list of corpus codes merged into it");
-  r->RegisterChoice(p + ".protocol", &protocol, {"loso", "loso-speaker", "session5", "explicit"}, "cross-validation protocol");
+  r->RegisterChoice(p + ".protocol", &protocol, {"loso", "loso-speaker", "session5", "speaker-kfold", "explicit"},
+                    "cross-validation protocol");
+  r->Register(p + ".folds", &folds, "speaker-kfold: number of disjoint speaker groups K (>= 3)");
+  r->Register(p + ".fold_seed", &fold_seed, "speaker-kfold: seed of the speakers' assignment to groups");
   r->RegisterChoice(p + ".validation", &validation, {"session", "speaker"},
                     "loso/session5 validation: the next session's speakers, or one of them");
   r->RegisterJson(p + ".explicit_folds", &explicit_folds, "array", "protocol explicit: [{train:[speakers], val:[...], test:[...]}]");
@@ -22,6 +26,8 @@ void DataOptions::Register(ConfigRegistry* r, const std::string& p) {
   r->Register(p + ".cache_threads", &cache_threads, "feature extraction threads; 0 = all cores");
   r->RegisterChoice(p + ".subset", &subset, {"all", "improvised", "scripted"},
                     "IEMOCAP dialogues kept: all, improvised only or scripted only (the dialogue name says which)");
+  r->RegisterJson(p + ".streams", &streams, "object",
+                  "precomputed feature streams: {name: {format: npy|safetensors, dir|file, dim}}");
 }
 
 void DataOptions::Validate() const {
@@ -38,6 +44,11 @@ void DataOptions::Validate() const {
   if (subset != "all" && format != "iemocap") {
     throw UsageError("data.subset: " + subset + " needs data.format iemocap (dialogue names say improvised or "
                      "scripted); a manifest lists the utterances it wants");
+  }
+  ParsePrecomputedStreams(streams);  // UsageError naming data.streams.<name>.<key>
+  if (protocol == "speaker-kfold" && folds < 3) {
+    throw UsageError("data.folds: speaker-kfold needs K >= 3 (test, validation and training groups), got " +
+                     std::to_string(folds));
   }
   if (protocol == "explicit" && explicit_folds.empty()) {
     throw UsageError("data.explicit_folds: required when data.protocol is explicit");

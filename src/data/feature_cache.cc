@@ -22,6 +22,7 @@
 #include "merhan/util/file_lock.h"
 #include "merhan/util/hash.h"
 #include "merhan/util/logging.h"
+#include "merhan/util/parallel_for.h"
 
 namespace merhan {
 namespace fs = std::filesystem;
@@ -30,48 +31,11 @@ namespace {
 constexpr const char* kFormat = "merhan-feature-cache";
 constexpr int kVersion = 1;
 
-int ResolveThreads(int threads) {
-  if (threads > 0) return threads;
-  const unsigned hw = std::thread::hardware_concurrency();
-  return hw == 0 ? 1 : static_cast<int>(hw);
-}
+// Workers keep LibTorch to one intra-op thread (the extractors' FFT and encoder
+// calls): workers x intra-op threads beyond the cores is many times slower.
+void OneTorchThread() { at::set_num_threads(1); }
 
-// Runs fn(i) for i in [0, n) on `threads` workers; rethrows the first exception after
-// every worker has stopped. Each worker keeps LibTorch to one intra-op thread (the
-// extractors' FFT and BERT calls): workers x intra-op threads beyond the cores
-// is many times slower, not faster.
-void ParallelFor(int64_t n, int threads, const std::function<void(int64_t)>& fn) {
-  if (n <= 0) return;
-  threads = static_cast<int>(std::min<int64_t>(threads, n));
-  std::atomic<int64_t> next{0};
-  std::atomic<bool> failed{false};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto worker = [&] {
-    if (threads > 1) at::set_num_threads(1);
-    while (!failed.load()) {
-      const int64_t i = next.fetch_add(1);
-      if (i >= n) break;
-      try {
-        fn(i);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-        failed = true;
-      }
-    }
-  };
-  if (threads <= 1) {
-    worker();
-  } else {
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
-  }
-  if (error) std::rethrow_exception(error);
-}
-
-// Appends float blocks to a new data file; fsync'd on Close().
+// Appends blocks of 4-byte values to a new data file; fsync'd on Close().
 class DataWriter {
  public:
   explicit DataWriter(const std::string& path) : path_(path) {
@@ -81,8 +45,8 @@ class DataWriter {
   ~DataWriter() {
     if (fd_ >= 0) ::close(fd_);
   }
-  // Returns the offset (in floats) where the block starts.
-  int64_t Append(const float* data, int64_t count) {
+  // Returns the offset (in 4-byte values) where the block starts.
+  int64_t Append(const void* data, int64_t count) {
     const int64_t offset = floats_;
     const char* p = reinterpret_cast<const char*>(data);
     size_t left = static_cast<size_t>(count) * sizeof(float);
@@ -98,7 +62,7 @@ class DataWriter {
     floats_ += count;
     return offset;
   }
-  int64_t bytes() const { return floats_ * static_cast<int64_t>(sizeof(float)); }
+  int64_t bytes() const { return floats_ * 4; }
   void Close() {
     if (::fsync(fd_) != 0) throw DataError(path_ + ": fsync failed: " + std::strerror(errno));
     ::close(fd_);
@@ -116,20 +80,53 @@ struct FileStat {
   int64_t mtime_ns = -1;
 };
 
-FileStat Stat(const std::string& path) {
+FileStat Stat(const std::string& path, const std::string& utterance) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw DataError(path + ": cannot stat: " + std::strerror(errno));
+  if (::stat(path.c_str(), &st) != 0) {
+    throw DataError("utterance " + utterance + ": " + path + ": cannot stat: " + std::strerror(errno));
+  }
   FileStat s;
   s.size = static_cast<int64_t>(st.st_size);
   s.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
   return s;
 }
 
-uint64_t Checksum(const float* data, int64_t count) {
-  return Hash64(data, static_cast<size_t>(count) * sizeof(float));
-}
+// Content hashes of files, each computed once however many utterances share it.
+class FileHashes {
+ public:
+  std::string Of(const std::string& path) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = hashes_.find(path);
+    if (it == hashes_.end()) it = hashes_.emplace(path, HexDigest(HashFile(path))).first;
+    return it->second;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::string> hashes_;
+};
+
+uint64_t Checksum(const void* data, int64_t count) { return Hash64(data, static_cast<size_t>(count) * 4); }
+
+// The index's name of a dtype: values are stored in the machine's (little-endian) order.
+std::string IndexDtype(FeatureDtype dtype) { return std::string(FeatureDtypeName(dtype)) + "-le"; }
 
 }  // namespace
+
+const char* FeatureDtypeName(FeatureDtype dtype) { return dtype == FeatureDtype::kInt32 ? "int32" : "float32"; }
+
+const void* FeatureMatrix::bytes() const {
+  return dtype == FeatureDtype::kInt32 ? static_cast<const void*>(ids.data()) : static_cast<const void*>(data.data());
+}
+
+int64_t FeatureMatrix::size() const {
+  return static_cast<int64_t>(dtype == FeatureDtype::kInt32 ? ids.size() : data.size());
+}
+
+const float* FeatureView::floats() const {
+  if (dtype != FeatureDtype::kFloat32) throw InternalError("FeatureView::floats: the view holds int32 values");
+  return static_cast<const float*>(data);
+}
 
 std::string FeatureCacheStats::ToString() const {
   return Cat(requested, " utterances: ", hits, " cached, ", computed, " computed",
@@ -139,8 +136,8 @@ std::string FeatureCacheStats::ToString() const {
 }
 
 FeatureCache::FeatureCache(const std::string& cache_dir, const std::string& stream, const std::string& config_json,
-                           CacheInput input)
-    : stream_(stream), config_(config_json), input_(input) {
+                           CacheInput input, FeatureDtype dtype)
+    : stream_(stream), config_(config_json), input_(input), dtype_(dtype) {
   if (stream.empty() || stream.find_first_of("/\\ ") != std::string::npos) {
     throw InternalError("feature cache: bad stream name '" + stream + "'");
   }
@@ -154,7 +151,7 @@ FeatureCache::FeatureCache(const std::string& cache_dir, const std::string& stre
 FeatureCache::~FeatureCache() { Unmap(); }
 
 void FeatureCache::Unmap() {
-  if (mapped_ != nullptr) ::munmap(const_cast<float*>(mapped_), static_cast<size_t>(mapped_bytes_));
+  if (mapped_ != nullptr) ::munmap(const_cast<uint32_t*>(mapped_), static_cast<size_t>(mapped_bytes_));
   mapped_ = nullptr;
   mapped_bytes_ = 0;
 }
@@ -168,7 +165,7 @@ void FeatureCache::Map(const std::string& data_file, int64_t bytes) {
   void* p = ::mmap(nullptr, static_cast<size_t>(bytes), PROT_READ, MAP_SHARED, fd, 0);
   ::close(fd);
   if (p == MAP_FAILED) throw DataError(path + ": cannot mmap: " + std::strerror(errno));
-  mapped_ = static_cast<const float*>(p);
+  mapped_ = static_cast<const uint32_t*>(p);
   mapped_bytes_ = bytes;
 }
 
@@ -195,6 +192,9 @@ bool FeatureCache::LoadIndex(std::string* problem) {
     if (j.at("format") != kFormat || j.at("version") != kVersion) throw std::runtime_error("unknown format/version");
     if (j.at("stream") != stream_ || j.at("key") != key_ || j.at("config") != config_) {
       throw std::runtime_error("index belongs to another stream or config");
+    }
+    if (j.value("dtype", IndexDtype(FeatureDtype::kFloat32)) != IndexDtype(dtype_)) {
+      throw std::runtime_error("index holds " + j.value("dtype", std::string()) + " values, not " + IndexDtype(dtype_));
     }
     const std::string data_file = j.at("data_file");
     const int64_t bytes = j.at("data_bytes");
@@ -240,7 +240,7 @@ void FeatureCache::WriteIndex(const std::string& data_file, int64_t bytes) const
   for (const auto& e : entries_) {
     nlohmann::json x = {{"id", e.id}, {"input", e.input}, {"offset", e.offset}, {"rows", e.rows},
                         {"cols", e.cols}, {"checksum", HexDigest(e.checksum)}};
-    if (input_ == CacheInput::kWavFile) {
+    if (input_ != CacheInput::kText) {
       x["path"] = e.path;
       x["size"] = e.file_size;
       x["mtime_ns"] = e.mtime_ns;
@@ -249,9 +249,18 @@ void FeatureCache::WriteIndex(const std::string& data_file, int64_t bytes) const
   }
   const nlohmann::json j = {{"format", kFormat}, {"version", kVersion}, {"stream", stream_}, {"key", key_},
                             {"config", config_}, {"generation", generation_}, {"data_file", data_file},
-                            {"data_bytes", bytes}, {"dtype", "float32-le"}, {"entries", std::move(entries)}};
+                            {"data_bytes", bytes}, {"dtype", IndexDtype(dtype_)}, {"entries", std::move(entries)}};
   WriteStringAtomically(dir_ + "/index.json", j.dump(1) + "\n");
 }
+
+struct FeatureCache::Plan {
+  enum Status { kHit, kStatChanged, kMiss, kCorrupt };
+  std::vector<const Utterance*> wanted;  // distinct requested utterances
+  std::vector<Status> status;            // per wanted utterance
+  std::vector<Entry> fresh;              // identity fields of each wanted utterance now
+  std::vector<size_t> to_compute;        // wanted indices: kMiss or kCorrupt
+  bool stat_changes = false;             // some kStatChanged
+};
 
 FeatureCacheStats FeatureCache::Ensure(const std::vector<Utterance>& utterances, const FeatureExtractor& extract,
                                        int threads, const ProgressCallback& progress) {
@@ -260,32 +269,53 @@ FeatureCacheStats FeatureCache::Ensure(const std::vector<Utterance>& utterances,
   CreateDirectories(dir_);
   const FileLock lock = FileLock::Acquire(dir_ + "/.lock");
   FeatureCacheStats stats;
-  // Another process may have written the cache since we opened it.
+  Reload(&stats);
+  const Plan plan = CheckEntries(utterances, threads, &stats);
+  if (plan.to_compute.empty()) {
+    if (plan.stat_changes) {
+      RememberMovedInputs(plan);
+      stats.wrote = true;
+    }
+  } else {
+    if (!extract) {
+      throw DataError(Cat("feature cache ", dir_, ": features of ", plan.to_compute.size(), " utterances (e.g. ",
+                          plan.fresh[plan.to_compute[0]].id,
+                          ") are missing or stale; run `merhan features --config ...` first"));
+    }
+    WriteGeneration(plan, extract, threads, progress);
+    stats.computed = static_cast<int64_t>(plan.to_compute.size());
+    stats.wrote = true;
+  }
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  return stats;
+}
+
+// Another process may have written the cache since we opened it.
+void FeatureCache::Reload(FeatureCacheStats* stats) {
   std::string problem;
   if (!LoadIndex(&problem) && !problem.empty()) {
     log::Warn(Cat("feature cache ", dir_, ": ", problem, "; rebuilding it"));
-    stats.index_rebuilt = true;
+    stats->index_rebuilt = true;
   }
+}
 
-  // Distinct requested utterances.
-  std::vector<const Utterance*> wanted;
-  {
-    std::unordered_map<std::string, const Utterance*> seen;
-    for (const auto& u : utterances) {
-      auto [it, inserted] = seen.emplace(u.id, &u);
-      if (inserted) wanted.push_back(&u);
-    }
+// In parallel: each distinct utterance's input identity (wav: size + mtime, content
+// hash when they changed; text: hash) and whether its entry is valid.
+FeatureCache::Plan FeatureCache::CheckEntries(const std::vector<Utterance>& utterances, int threads,
+                                              FeatureCacheStats* stats) const {
+  Plan plan;
+  std::unordered_map<std::string, const Utterance*> seen;
+  for (const auto& u : utterances) {
+    if (seen.emplace(u.id, &u).second) plan.wanted.push_back(&u);
   }
-  stats.requested = static_cast<int64_t>(wanted.size());
-
-  // Phase 1 (parallel): input identity of each utterance and validity of its entry.
-  enum Status { kHit, kStatChanged, kMiss, kCorrupt };
-  std::vector<Status> status(wanted.size(), kMiss);
-  std::vector<Entry> fresh(wanted.size());  // identity fields for entries to (re)write
+  stats->requested = static_cast<int64_t>(plan.wanted.size());
+  plan.status.assign(plan.wanted.size(), Plan::kMiss);
+  plan.fresh.resize(plan.wanted.size());
   std::atomic<int64_t> hashed{0};
-  ParallelFor(static_cast<int64_t>(wanted.size()), threads, [&](int64_t i) {
-    const Utterance& u = *wanted[static_cast<size_t>(i)];
-    Entry& f = fresh[static_cast<size_t>(i)];
+  FileHashes shared_files;  // a safetensors stream: one file for every utterance
+  ParallelFor(static_cast<int64_t>(plan.wanted.size()), threads, [&](int64_t i) {
+    const Utterance& u = *plan.wanted[static_cast<size_t>(i)];
+    Entry& f = plan.fresh[static_cast<size_t>(i)];
     f.id = u.id;
     auto it = by_id_.find(u.id);
     const Entry* old = it == by_id_.end() ? nullptr : &entries_[it->second];
@@ -293,59 +323,63 @@ FeatureCacheStats FeatureCache::Ensure(const std::vector<Utterance>& utterances,
     if (input_ == CacheInput::kText) {
       f.input = HexDigest(Hash64(u.text));
     } else {
-      const FileStat st = Stat(u.wav_path);
-      f.path = u.wav_path;
+      const std::string& path = InputFile(u);
+      const FileStat st = Stat(path, u.id);
+      f.path = path;
       f.file_size = st.size;
       f.mtime_ns = st.mtime_ns;
       if (old && old->path == f.path && old->file_size == st.size && old->mtime_ns == st.mtime_ns) {
         f.input = old->input;
       } else {
-        f.input = HexDigest(HashFile(u.wav_path));
+        f.input = input_ == CacheInput::kFeatureFile ? shared_files.Of(path) : HexDigest(HashFile(path));
         ++hashed;
         stat_changed = true;
       }
     }
     if (!old || old->input != f.input) return;  // kMiss
-    if (Checksum(mapped_ + old->offset, old->rows * old->cols) != old->checksum) {
-      status[static_cast<size_t>(i)] = kCorrupt;
-      return;
-    }
-    status[static_cast<size_t>(i)] = stat_changed ? kStatChanged : kHit;
-  });
-  stats.content_hashed = hashed;
-
-  std::vector<size_t> to_compute;
-  bool stat_changes = false;
-  for (size_t i = 0; i < wanted.size(); ++i) {
-    if (status[i] == kHit || status[i] == kStatChanged) ++stats.hits;
-    if (status[i] == kStatChanged) stat_changes = true;
-    if (status[i] == kCorrupt) ++stats.corrupt;
-    if (status[i] == kMiss || status[i] == kCorrupt) to_compute.push_back(i);
+    Plan::Status& s = plan.status[static_cast<size_t>(i)];
+    s = Checksum(mapped_ + old->offset, old->rows * old->cols) != old->checksum ? Plan::kCorrupt
+        : stat_changed                                                          ? Plan::kStatChanged
+                                                                                : Plan::kHit;
+  }, OneTorchThread);
+  stats->content_hashed = hashed;
+  for (size_t i = 0; i < plan.wanted.size(); ++i) {
+    const Plan::Status s = plan.status[i];
+    if (s == Plan::kHit || s == Plan::kStatChanged) ++stats->hits;
+    if (s == Plan::kStatChanged) plan.stat_changes = true;
+    if (s == Plan::kCorrupt) ++stats->corrupt;
+    if (s == Plan::kMiss || s == Plan::kCorrupt) plan.to_compute.push_back(i);
   }
-  if (stats.corrupt > 0) log::Warn(Cat("feature cache ", dir_, ": ", stats.corrupt, " corrupt entries; recomputing them"));
+  if (stats->corrupt > 0) log::Warn(Cat("feature cache ", dir_, ": ", stats->corrupt, " corrupt entries; recomputing them"));
+  return plan;
+}
 
-  if (to_compute.empty()) {
-    if (stat_changes) {  // same content, new mtime/path: remember it, keep the data file
-      for (size_t i = 0; i < wanted.size(); ++i) {
-        if (status[i] != kStatChanged) continue;
-        Entry& e = entries_[by_id_.at(fresh[i].id)];
-        e.path = fresh[i].path;
-        e.file_size = fresh[i].file_size;
-        e.mtime_ns = fresh[i].mtime_ns;
-      }
-      WriteIndex(data_file_, mapped_bytes_);
-      stats.wrote = true;
-    }
-    stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-    return stats;
+const std::string& FeatureCache::InputFile(const Utterance& u) const {
+  if (input_ == CacheInput::kWavFile) return u.wav_path;
+  auto it = u.feature_files.find(stream_);
+  if (it == u.feature_files.end() || it->second.empty()) {
+    throw DataError(Cat("utterance ", u.id, ": no file for stream ", stream_));
   }
-  if (!extract) {
-    throw DataError(Cat("feature cache ", dir_, ": features of ", to_compute.size(), " utterances (e.g. ",
-                        fresh[to_compute[0]].id, ") are missing or stale; run `merhan features --config ...` first"));
-  }
+  return it->second;
+}
 
-  // Phase 2: a new generation of the data file. Kept entries are copied over (including
-  // cached utterances not requested now), then the computed ones are appended.
+// Same content under a new mtime or path: the index remembers it, the data file stays.
+void FeatureCache::RememberMovedInputs(const Plan& plan) {
+  for (size_t i = 0; i < plan.wanted.size(); ++i) {
+    if (plan.status[i] != Plan::kStatChanged) continue;
+    Entry& e = entries_[by_id_.at(plan.fresh[i].id)];
+    e.path = plan.fresh[i].path;
+    e.file_size = plan.fresh[i].file_size;
+    e.mtime_ns = plan.fresh[i].mtime_ns;
+  }
+  WriteIndex(data_file_, mapped_bytes_);
+}
+
+// A new generation of the data file: kept entries are copied over (including cached
+// utterances not requested now), then the computed ones are appended; removed
+// again when anything fails, so that the old generation stays the valid one.
+void FeatureCache::WriteGeneration(const Plan& plan, const FeatureExtractor& extract, int threads,
+                                   const ProgressCallback& progress) {
   const int generation = generation_ + 1;
   const std::string data_file = Cat("data.", generation, ".f32");
   const std::string data_path = dir_ + "/" + data_file;
@@ -353,53 +387,56 @@ FeatureCacheStats FeatureCache::Ensure(const std::vector<Utterance>& utterances,
   DataWriter writer(data_path);
   try {
     std::unordered_map<std::string, size_t> wanted_index;
-    for (size_t i = 0; i < wanted.size(); ++i) wanted_index[wanted[i]->id] = i;
+    for (size_t i = 0; i < plan.wanted.size(); ++i) wanted_index[plan.wanted[i]->id] = i;
     for (const auto& e : entries_) {
       auto w = wanted_index.find(e.id);
       Entry copy = e;
       if (w != wanted_index.end()) {
-        const Status s = status[w->second];
-        if (s == kMiss || s == kCorrupt) continue;
-        copy.path = fresh[w->second].path;
-        copy.file_size = fresh[w->second].file_size;
-        copy.mtime_ns = fresh[w->second].mtime_ns;
+        const Plan::Status s = plan.status[w->second];
+        if (s == Plan::kMiss || s == Plan::kCorrupt) continue;
+        copy.path = plan.fresh[w->second].path;
+        copy.file_size = plan.fresh[w->second].file_size;
+        copy.mtime_ns = plan.fresh[w->second].mtime_ns;
       }
       copy.offset = writer.Append(mapped_ + e.offset, e.rows * e.cols);
       next.push_back(std::move(copy));
     }
     std::mutex write_mutex;
     std::atomic<int64_t> done{0};
-    const int64_t total = static_cast<int64_t>(to_compute.size());
+    const int64_t total = static_cast<int64_t>(plan.to_compute.size());
     if (progress) progress(0, total);
     ParallelFor(total, threads, [&](int64_t k) {
-      const size_t i = to_compute[static_cast<size_t>(k)];
-      FeatureMatrix m = extract(*wanted[i]);
-      if (m.rows < 0 || m.cols < 0 || static_cast<int64_t>(m.data.size()) != m.rows * m.cols) {
-        throw InternalError(Cat("feature extractor for stream ", stream_, " returned ", m.data.size(),
-                                " values for a ", m.rows, "x", m.cols, " matrix (", wanted[i]->id, ")"));
+      const size_t i = plan.to_compute[static_cast<size_t>(k)];
+      const FeatureMatrix m = extract(*plan.wanted[i]);
+      if (m.rows < 0 || m.cols < 0 || m.dtype != dtype_ || m.size() != m.rows * m.cols) {
+        throw InternalError(Cat("feature extractor for stream ", stream_, " returned ", m.size(), " ",
+                                FeatureDtypeName(m.dtype), " values for a ", m.rows, "x", m.cols, " ",
+                                FeatureDtypeName(dtype_), " matrix (", plan.wanted[i]->id, ")"));
       }
-      Entry e = fresh[i];
+      Entry e = plan.fresh[i];
       e.rows = m.rows;
       e.cols = m.cols;
-      e.checksum = Checksum(m.data.data(), static_cast<int64_t>(m.data.size()));
+      e.checksum = Checksum(m.bytes(), m.size());
       {
         std::lock_guard<std::mutex> lock(write_mutex);
-        e.offset = writer.Append(m.data.data(), static_cast<int64_t>(m.data.size()));
+        e.offset = writer.Append(m.bytes(), m.size());
         next.push_back(std::move(e));
       }
       const int64_t d = ++done;
       if (progress) progress(d, total);
-    });
+    }, OneTorchThread);
     writer.Close();
   } catch (...) {
     std::error_code ec;
     fs::remove(data_path, ec);
     throw;
   }
-  // Commit: the index names the new data file; then the old one goes.
-  const int64_t bytes = writer.bytes();
-  const std::string old_file = data_file_;
-  entries_ = std::move(next);
+  Commit(std::move(next), data_file, writer.bytes(), generation);
+}
+
+// The index names the new data file (the commit point); then older ones go.
+void FeatureCache::Commit(std::vector<Entry> entries, const std::string& data_file, int64_t bytes, int generation) {
+  entries_ = std::move(entries);
   by_id_.clear();
   for (size_t i = 0; i < entries_.size(); ++i) by_id_[entries_[i].id] = i;
   generation_ = generation;
@@ -411,11 +448,6 @@ FeatureCacheStats FeatureCache::Ensure(const std::vector<Utterance>& utterances,
     const std::string name = entry.path().filename().string();
     if (name.compare(0, 5, "data.") == 0 && name != data_file_) fs::remove(entry.path(), ec);
   }
-  stats.computed = static_cast<int64_t>(to_compute.size());
-  stats.wrote = true;
-  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-  (void)old_file;
-  return stats;
 }
 
 bool FeatureCache::Has(const std::string& id) const { return by_id_.count(id) > 0; }
@@ -427,7 +459,7 @@ FeatureView FeatureCache::Get(const std::string& id) const {
                         "; run `merhan features --config ...`"));
   }
   const Entry& e = entries_[it->second];
-  return FeatureView{mapped_ + e.offset, e.rows, e.cols};
+  return FeatureView{mapped_ + e.offset, e.rows, e.cols, dtype_};
 }
 
 }  // namespace merhan

@@ -1,5 +1,6 @@
 #include "merhan/data/feature_streams.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
 
@@ -20,7 +21,7 @@ namespace {
 // existing caches are recomputed rather than silently reused.
 constexpr int kAudioExtractorVersion = 2;  // 2: LibTorch FFT instead of kissfft
 constexpr int kTextExtractorVersion = 1;
-constexpr int kTokenExtractorVersion = 1;
+constexpr int kTokenExtractorVersion = 2;  // 2: int32 ids instead of float32
 
 // Size, mtime and a content hash of every file the encoder's output depends on:
 // a changed or swapped model invalidates the text cache.
@@ -52,17 +53,32 @@ FeatureMatrix ExtractMfcc(const std::string& wav_path, const AudioOptions& audio
   return m;
 }
 
-FeatureStream AudioFeatureStream(const AudioOptions& audio, const MfccOptions& mfcc) {
-  CheckSampleRatesAgree(audio, mfcc);
-  FeatureStream s;
-  s.name = "mfcc";
-  s.input = CacheInput::kWavFile;
-  s.config_json = Cat("{\"extractor\":\"mfcc-v", kAudioExtractorVersion, "\",\"audio\":", audio.ToString(),
-                      ",\"mfcc\":", mfcc.ToString(), "}");
-  auto extractor = std::make_shared<Mfcc>(mfcc, MakeTorchPowerSpectrum);
-  s.extract = [audio, extractor](const Utterance& u) { return ExtractMfcc(u.wav_path, audio, *extractor); };
-  return s;
+FeatureMatrix ExtractTextFeatures(const std::string& text, const TextEncoder& encoder, int max_length) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw DataError("empty transcript");
+  torch::NoGradGuard no_grad;
+  const std::vector<Encoding> batch = {encoder.tokenizer->Encode(text, max_length)};
+  BertModel model = encoder.model;  // a holder copy: Encode is non-const
+  BertOutput out = model->Encode(batch);
+  torch::Tensor hidden = out.last_hidden_state[0].to(torch::kFloat32).contiguous().cpu();
+  FeatureMatrix m;
+  m.rows = hidden.size(0);
+  m.cols = hidden.size(1);
+  m.data.assign(hidden.data_ptr<float>(), hidden.data_ptr<float>() + hidden.numel());
+  return m;
 }
+
+FeatureMatrix ExtractTokens(const std::string& text, const Tokenizer& tokenizer, int max_length) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw DataError("empty transcript");
+  const Encoding e = tokenizer.Encode(text, max_length);
+  FeatureMatrix m;
+  m.rows = static_cast<int64_t>(e.input_ids.size());
+  m.cols = 1;
+  m.dtype = FeatureDtype::kInt32;
+  m.ids.assign(e.input_ids.begin(), e.input_ids.end());
+  return m;
+}
+
+namespace {
 
 // Lazily loaded encoder shared by the extraction threads: a warm cache never
 // loads the model.
@@ -79,18 +95,17 @@ struct LazyTextEncoder {
   }
 };
 
-FeatureMatrix ExtractTextFeatures(const std::string& text, const TextEncoder& encoder, int max_length) {
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw DataError("empty transcript");
-  torch::NoGradGuard no_grad;
-  const std::vector<Encoding> batch = {encoder.tokenizer->Encode(text, max_length)};
-  BertModel model = encoder.model;  // a holder copy: Encode is non-const
-  BertOutput out = model->Encode(batch);
-  torch::Tensor hidden = out.last_hidden_state[0].to(torch::kFloat32).contiguous().cpu();
-  FeatureMatrix m;
-  m.rows = hidden.size(0);
-  m.cols = hidden.size(1);
-  m.data.assign(hidden.data_ptr<float>(), hidden.data_ptr<float>() + hidden.numel());
-  return m;
+FeatureStream AudioFeatureStream(const AudioOptions& audio, const MfccOptions& mfcc) {
+  CheckSampleRatesAgree(audio, mfcc);
+  FeatureStream s;
+  s.kind = StreamKind::kMfcc;
+  s.name = StreamKindName(s.kind);
+  s.input = CacheInput::kWavFile;
+  s.config_json = Cat("{\"extractor\":\"mfcc-v", kAudioExtractorVersion, "\",\"audio\":", audio.ToString(),
+                      ",\"mfcc\":", mfcc.ToString(), "}");
+  auto extractor = std::make_shared<Mfcc>(mfcc, MakeTorchPowerSpectrum);
+  s.extract = [audio, extractor](const Utterance& u) { return ExtractMfcc(u.wav_path, audio, *extractor); };
+  return s;
 }
 
 FeatureStream TextFeatureStream(const TextOptions& text) {
@@ -98,7 +113,8 @@ FeatureStream TextFeatureStream(const TextOptions& text) {
     throw UsageError("text.model_dir: required (a local Hugging Face BERT directory, or \"minilm\")");
   }
   FeatureStream s;
-  s.name = "text";
+  s.kind = StreamKind::kEncoderHidden;
+  s.name = StreamKindName(s.kind);
   s.input = CacheInput::kText;
   const std::string dir = ResolveModelDir(text.model_dir);
   s.config_json = Cat("{\"extractor\":\"bert-last-hidden-v", kTextExtractorVersion, "\",\"model_dir\":",
@@ -119,29 +135,21 @@ FeatureStream TextFeatureStream(const TextOptions& text) {
   return s;
 }
 
-FeatureMatrix ExtractTokens(const std::string& text, const Tokenizer& tokenizer, int max_length) {
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw DataError("empty transcript");
-  const Encoding e = tokenizer.Encode(text, max_length);
-  FeatureMatrix m;
-  m.rows = static_cast<int64_t>(e.input_ids.size());
-  m.cols = 1;
-  m.data.assign(e.input_ids.begin(), e.input_ids.end());  // ids < 2^24 are exact in float32
-  return m;
-}
-
 FeatureStream TokenFeatureStream(const TextOptions& text) {
   if (text.model_dir.empty()) {
     throw UsageError("text.model_dir: required (a local Hugging Face BERT directory, or \"minilm\")");
   }
   FeatureStream s;
-  s.name = "tokens";
+  s.kind = StreamKind::kTokenIds;
+  s.name = StreamKindName(s.kind);
   s.input = CacheInput::kText;
+  s.dtype = FeatureDtype::kInt32;
   const std::string dir = ResolveModelDir(text.model_dir);
   s.config_json = Cat("{\"extractor\":\"tokens-v", kTokenExtractorVersion, "\",\"model_dir\":",
                       nlohmann::json(dir).dump(), ",\"files\":", EncoderIdentity(dir),
                       ",\"max_length\":", text.max_length, "}");
   auto tokenizer = std::shared_ptr<Tokenizer>(LoadTokenizer(dir));
-  if (tokenizer->VocabSize() >= (1 << 24)) throw DataError(dir + ": vocabulary too large for the token cache");
+  if (tokenizer->VocabSize() > INT32_MAX) throw DataError(dir + ": vocabulary too large for int32 token ids");
   const int max_length = text.max_length;
   s.extract = [tokenizer, max_length](const Utterance& u) {
     try {
@@ -153,38 +161,73 @@ FeatureStream TokenFeatureStream(const TextOptions& text) {
   return s;
 }
 
-CorpusFeatures EnsureCorpusFeatures(const Corpus& corpus, const DataOptions& data, const AudioOptions& audio,
-                                    const MfccOptions& mfcc, const TextOptions& text, bool progress, bool compute,
-                                    bool need_audio, bool need_text) {
-  CorpusFeatures out;
-  std::vector<FeatureStream> streams;
-  if (need_audio) streams.push_back(AudioFeatureStream(audio, mfcc));
+}  // namespace
+
+FeatureStream MakeFeatureStream(StreamKind kind, const AudioOptions& audio, const MfccOptions& mfcc,
+                                const TextOptions& text) {
+  switch (kind) {
+    case StreamKind::kMfcc: return AudioFeatureStream(audio, mfcc);
+    case StreamKind::kEncoderHidden: return TextFeatureStream(text);
+    case StreamKind::kTokenIds: return TokenFeatureStream(text);
+    case StreamKind::kPrecomputed: break;  // read, not computed: PrecomputedFeatureStream
+  }
+  throw InternalError("MakeFeatureStream: unknown stream kind");
+}
+
+StreamSet RequiredStreams(const ModelOptions& model, const TextOptions& text) {
+  StreamSet set;
+  if (model.UsesAudio()) set.Add(StreamKind::kMfcc);
   // A fine-tuned encoder runs inside the model: cache its input, the token ids.
-  if (need_text) streams.push_back(text.trainable_layers > 0 ? TokenFeatureStream(text) : TextFeatureStream(text));
-  for (const FeatureStream& s : streams) {
-    auto cache = std::make_unique<FeatureCache>(data.cache_dir, s.name, s.config_json, s.input);
+  if (model.UsesText()) set.Add(text.trainable_layers > 0 ? StreamKind::kTokenIds : StreamKind::kEncoderHidden);
+  for (const std::string& name : model.Inputs()) {
+    if (name != kAudioInput && name != kTextInput) set.AddPrecomputed(name);
+  }
+  return set;
+}
+
+const FeatureCache* CorpusFeatures::Find(StreamKind kind) const {
+  for (const StreamCache& s : streams) {
+    if (s.kind == kind) return s.cache.get();
+  }
+  return nullptr;
+}
+
+const FeatureCache* CorpusFeatures::FindPrecomputed(const std::string& name) const {
+  for (const StreamCache& s : streams) {
+    if (s.kind == StreamKind::kPrecomputed && s.name == name) return s.cache.get();
+  }
+  return nullptr;
+}
+
+CorpusFeatures EnsureCorpusFeatures(const Corpus& corpus, const DataOptions& data, const AudioOptions& audio,
+                                    const MfccOptions& mfcc, const TextOptions& text, const StreamSet& streams,
+                                    const EnsureOptions& options) {
+  std::vector<FeatureStream> wanted;
+  for (StreamKind kind : streams.Kinds()) wanted.push_back(MakeFeatureStream(kind, audio, mfcc, text));
+  const std::vector<PrecomputedStreamSpec> specs = ParsePrecomputedStreams(data.streams);
+  for (const std::string& name : streams.Precomputed()) {
+    auto spec = std::find_if(specs.begin(), specs.end(), [&](const auto& x) { return x.name == name; });
+    if (spec == specs.end()) {
+      throw UsageError("model.streams: \"" + name + "\" is neither audio, text nor a stream declared in data.streams");
+    }
+    wanted.push_back(PrecomputedFeatureStream(*spec));
+  }
+  CorpusFeatures out;
+  for (const FeatureStream& s : wanted) {
+    auto cache = std::make_unique<FeatureCache>(data.cache_dir, s.name, s.config_json, s.input, s.dtype);
     std::unique_ptr<ProgressBar> bar;
     ProgressCallback callback;
-    if (progress) {
+    if (options.progress) {
       callback = [&bar, &s](int64_t done, int64_t total) {
         if (!bar) bar = std::make_unique<ProgressBar>("features " + s.name, total);
         bar->Update(done);
       };
     }
-    FeatureCacheStats stats = cache->Ensure(corpus.utterances, compute ? s.extract : FeatureExtractor{},
-                                            data.cache_threads, callback);
+    const FeatureCacheStats stats = cache->Ensure(corpus.utterances, options.compute ? s.extract : FeatureExtractor{},
+                                                  data.cache_threads, callback);
     bar.reset();
     log::Info(Cat("features ", s.name, " (", cache->dir(), "): ", stats.ToString()));
-    if (s.name == "mfcc") {
-      out.audio = std::move(cache);
-      out.audio_stats = stats;
-    } else if (s.name == "tokens") {
-      out.tokens = std::move(cache);
-      out.text_stats = stats;
-    } else {
-      out.text = std::move(cache);
-      out.text_stats = stats;
-    }
+    out.streams.push_back(StreamCache{s.kind, s.name, std::move(cache), stats});
   }
   return out;
 }

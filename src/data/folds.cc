@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "merhan/data/batcher.h"
 #include "merhan/util/error.h"
 #include "merhan/util/logging.h"
 
@@ -93,10 +94,45 @@ SpeakerSet SpeakerList(const nlohmann::json& fold, const char* key, size_t index
 
 }  // namespace
 
+// speaker-kfold: the corpus's speakers, sorted then shuffled with data.fold_seed, cut
+// into K groups whose sizes differ by at most one (numpy's array_split). Fold k tests
+// group k, validates on group k+1 (cyclic) and trains on the others, so validation
+// speakers come out of the training groups and every speaker is tested exactly once.
+std::vector<Fold> SpeakerKFolds(const std::vector<Utterance>& utterances, const DataOptions& options) {
+  SpeakerSet all;
+  for (const auto& u : utterances) all.insert(u.speaker);
+  const size_t k = static_cast<size_t>(options.folds);
+  if (all.size() < k) {
+    throw UsageError(Cat("data.folds: speaker-kfold with K = ", k, " needs at least ", k, " speakers, the corpus has ",
+                         all.size()));
+  }
+  std::vector<std::string> speakers(all.begin(), all.end());
+  std::vector<int64_t> order(speakers.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
+  SplitMix64 rng(static_cast<uint64_t>(options.fold_seed));
+  DeterministicShuffle(&order, &rng);
+  std::vector<SpeakerSet> groups(k);
+  const size_t base = speakers.size() / k, extra = speakers.size() % k;
+  for (size_t g = 0, next = 0; g < k; ++g) {
+    for (size_t n = 0; n < base + (g < extra ? 1 : 0); ++n) groups[g].insert(speakers[static_cast<size_t>(order[next++])]);
+  }
+  std::vector<Fold> folds;
+  for (size_t g = 0; g < k; ++g) {
+    SpeakerSet train;
+    for (size_t h = 0; h < k; ++h) {
+      if (h != g && h != (g + 1) % k) train.insert(groups[h].begin(), groups[h].end());
+    }
+    folds.push_back(Build(Cat("kfold", g + 1), utterances, train, groups[(g + 1) % k], groups[g]));
+  }
+  return folds;
+}
+
 std::vector<Fold> MakeFolds(const std::vector<Utterance>& utterances, const DataOptions& options) {
   std::vector<Fold> folds;
   const std::string& protocol = options.protocol;
-  if (protocol == "explicit") {
+  if (protocol == "speaker-kfold") {
+    folds = SpeakerKFolds(utterances, options);
+  } else if (protocol == "explicit") {
     SpeakerSet known;
     for (const auto& u : utterances) known.insert(u.speaker);
     if (!options.explicit_folds.is_array() || options.explicit_folds.empty()) {

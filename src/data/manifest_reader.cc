@@ -89,7 +89,15 @@ std::string Trim(const std::string& s) {
 struct Row {
   std::string id, wav, text, label, speaker, session;
   bool has_session = false;
+  std::map<std::string, std::string> columns;  // the other columns (e.g. precomputed feature files)
 };
+
+bool IsStandardColumn(const std::string& name) {
+  for (const char* c : {"id", "wav", "text", "label", "speaker", "session"}) {
+    if (name == c) return true;
+  }
+  return false;
+}
 
 class Builder {
  public:
@@ -121,6 +129,7 @@ class Builder {
     u.label = label;
     u.speaker = row.speaker;
     u.session = row.has_session ? std::stoi(row.session) : 0;
+    u.columns = row.columns;
     corpus_.utterances.push_back(std::move(u));
   }
 
@@ -203,6 +212,9 @@ Corpus ReadCsv(const std::string& path, const std::string& text, const DataOptio
       row.session = Trim(rec.fields[column["session"]]);
       row.has_session = true;
     }
+    for (const auto& [name, index] : column) {
+      if (!IsStandardColumn(name)) row.columns[name] = Trim(rec.fields[index]);
+    }
     builder.Add(rec.line, row);
   }
   return builder.Finish();
@@ -263,6 +275,9 @@ Corpus ReadJsonl(const std::string& path, const std::string& text, const DataOpt
     if (!why.empty()) {
       builder.Bad(line_no, why);
       continue;
+    }
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (!IsStandardColumn(it.key()) && it.value().is_string()) row.columns[it.key()] = it.value().get<std::string>();
     }
     builder.Add(line_no, row);
     if (end == text.size()) break;

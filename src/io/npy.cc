@@ -1,5 +1,7 @@
 #include "merhan/io/npy.h"
 
+#include <c10/util/Half.h>
+
 #include <cstring>
 #include <numeric>
 #include <regex>
@@ -45,10 +47,10 @@ NpyArray ReadNpyFloat(const std::string& path) {
   if (offset + header_len > bytes.size()) throw DataError(path + ": truncated .npy header");
   const std::string header = bytes.substr(offset, header_len);
   std::smatch m;
-  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([<>|]?)(f4|f8)'"))) {
-    throw DataError(path + ": only float32/float64 .npy files are supported (header " + header + ")");
+  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([<>|]?)(f2|f4|f8)'"))) {
+    throw DataError(path + ": only float16/float32/float64 .npy files are supported (header " + header + ")");
   }
-  const bool f8 = m[2] == "f8";
+  const size_t width = m[2] == "f8" ? 8 : m[2] == "f4" ? 4 : 2;
   if (m[1] == ">") throw DataError(path + ": big-endian .npy not supported");
   if (std::regex_search(header, std::regex("'fortran_order':\\s*True"))) throw DataError(path + ": Fortran-order .npy not supported");
   if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)"))) throw DataError(path + ": .npy header has no shape");
@@ -58,15 +60,21 @@ NpyArray ReadNpyFloat(const std::string& path) {
   std::sregex_iterator it(dims.begin(), dims.end(), digits), end;
   for (; it != end; ++it) a.shape.push_back(std::stoll(it->str()));
   const int64_t count = std::accumulate(a.shape.begin(), a.shape.end(), int64_t{1}, std::multiplies<int64_t>());
-  const size_t data_bytes = count * (f8 ? 8 : 4);
+  const size_t data_bytes = count * width;
   if (offset + header_len + data_bytes > bytes.size()) throw DataError(path + ": truncated .npy data");
   a.data.resize(count);
   const char* p = bytes.data() + offset + header_len;
-  if (f8) {
+  if (width == 8) {
     for (int64_t i = 0; i < count; ++i) {
       double d;
       std::memcpy(&d, p + 8 * i, 8);
       a.data[i] = static_cast<float>(d);
+    }
+  } else if (width == 2) {
+    for (int64_t i = 0; i < count; ++i) {
+      uint16_t bits;
+      std::memcpy(&bits, p + 2 * i, 2);
+      a.data[i] = static_cast<float>(c10::Half(bits, c10::Half::from_bits()));
     }
   } else {
     std::memcpy(a.data.data(), p, data_bytes);

@@ -7,36 +7,43 @@
 
 namespace merhan {
 
-EarlyFusionImpl::EarlyFusionImpl(const ModelOptions& options, const ModelDims& dims) : dims_(dims) {
-  audio_mean_ = register_buffer("audio_mean", torch::zeros({dims.audio_dim}));
-  audio_std_ = register_buffer("audio_std", torch::ones({dims.audio_dim}));
-  text_mean_ = register_buffer("text_mean", torch::zeros({dims.text_dim}));
-  text_std_ = register_buffer("text_std", torch::ones({dims.text_dim}));
+EarlyFusionImpl::EarlyFusionImpl(const ModelOptions& options, const ModelDims& dims) : inputs_(options.Inputs()) {
+  int64_t total = 0;
+  for (const std::string& name : inputs_) {
+    const int64_t d = dims.DimOf(name);
+    dims_.push_back(d);
+    means_.push_back(register_buffer(name + "_mean", torch::zeros({d})));
+    stds_.push_back(register_buffer(name + "_std", torch::ones({d})));
+    total += d;
+  }
   const int64_t hidden = options.fusion_hidden;
-  fc1_ = register_module("fc1", torch::nn::Linear(dims.audio_dim + dims.text_dim, hidden));
+  fc1_ = register_module("fc1", torch::nn::Linear(total, hidden));
   fc2_ = register_module("fc2", torch::nn::Linear(hidden, hidden / 2));
   output_ = register_module("output", torch::nn::Linear(hidden / 2, dims.num_classes));
 }
 
 void EarlyFusionImpl::SetInputStatistics(const InputStatistics& stats) {
-  auto copy = [](torch::Tensor& buffer, const torch::Tensor& value, const char* name) {
+  auto copy = [](torch::Tensor& buffer, const torch::Tensor& value, const std::string& name) {
     if (!value.defined() || value.dim() != 1 || value.size(0) != buffer.size(0)) {
-      throw InternalError(std::string("EarlyFusion::SetInputStatistics: ") + name + " must have " +
+      throw InternalError("EarlyFusion::SetInputStatistics: " + name + " must have " +
                           std::to_string(buffer.size(0)) + " entries");
     }
     torch::NoGradGuard no_grad;
     buffer.copy_(value.to(buffer.device(), buffer.scalar_type()));
   };
-  copy(audio_mean_, stats.audio_mean, "audio_mean");
-  copy(audio_std_, stats.audio_std, "audio_std");
-  copy(text_mean_, stats.text_mean, "text_mean");
-  copy(text_std_, stats.text_std, "text_std");
+  for (size_t k = 0; k < inputs_.size(); ++k) {
+    const auto [mean, std] = stats.Of(inputs_[k]);
+    copy(means_[k], mean, inputs_[k] + "_mean");
+    copy(stds_[k], std, inputs_[k] + "_std");
+  }
 }
 
 torch::Tensor EarlyFusionImpl::forward(const Batch& batch) {
-  const auto audio = (PooledStream(batch, "audio", dims_.audio_dim) - audio_mean_) / audio_std_;
-  const auto text = (PooledStream(batch, "text", dims_.text_dim) - text_mean_) / text_std_;
-  auto h = torch::relu(fc1_->forward(torch::cat({audio, text}, -1)));
+  std::vector<torch::Tensor> parts;
+  for (size_t k = 0; k < inputs_.size(); ++k) {
+    parts.push_back((PooledStream(batch, inputs_[k], dims_[k]) - means_[k]) / stds_[k]);
+  }
+  auto h = torch::relu(fc1_->forward(torch::cat(parts, -1)));
   h = torch::relu(fc2_->forward(h));
   return output_->forward(h);
 }

@@ -24,6 +24,21 @@ torch::Tensor EmotionModelImpl::Probabilities(const Batch& batch) {
   return torch::softmax(forward(batch).to(torch::kFloat32), -1);
 }
 
+int ModelDims::DimOf(const std::string& name) const {
+  if (name == kAudioInput) return audio_dim;
+  if (name == kTextInput) return text_dim;
+  auto it = stream_dims.find(name);
+  if (it == stream_dims.end()) throw UsageError("model.streams: no features of stream \"" + name + "\"");
+  return it->second;
+}
+
+std::pair<torch::Tensor, torch::Tensor> InputStatistics::Of(const std::string& name) const {
+  if (name == kAudioInput) return {audio_mean, audio_std};
+  if (name == kTextInput) return {text_mean, text_std};
+  auto it = streams.find(name);
+  return it == streams.end() ? std::pair<torch::Tensor, torch::Tensor>{} : it->second;
+}
+
 namespace {
 
 // ModuleHolder's variadic constructor would take a shared_ptr<Derived> as an
@@ -46,6 +61,10 @@ EmotionModel BuildModel(const ModelOptions& options, const ModelDims& dims) {
   }
   if (options.type == "text") {
     return AsEmotionModel(UnimodalMlp("text", dims.text_dim, options.mlp_hidden, dims.num_classes));
+  }
+  if (options.type == "mlp") {
+    const std::string& stream = options.streams.at(0);
+    return AsEmotionModel(UnimodalMlp(stream, dims.DimOf(stream), options.mlp_hidden, dims.num_classes));
   }
   if (options.type == "early_fusion") return AsEmotionModel(EarlyFusion(options, dims));
   if (options.type == "late_fusion") return AsEmotionModel(LateFusion(options, dims));

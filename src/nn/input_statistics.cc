@@ -6,23 +6,25 @@
 namespace merhan {
 
 InputStatisticsAccumulator::InputStatisticsAccumulator(int64_t audio_dim, int64_t text_dim)
-    : audio_dim_(audio_dim), text_dim_(text_dim) {
+    : InputStatisticsAccumulator({{kAudioInput, audio_dim}, {kTextInput, text_dim}}) {}
+
+InputStatisticsAccumulator::InputStatisticsAccumulator(std::vector<std::pair<std::string, int64_t>> streams)
+    : streams_(std::move(streams)) {
   const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
-  audio_sum_ = torch::zeros({audio_dim}, f64);
-  audio_sq_ = torch::zeros({audio_dim}, f64);
-  text_sum_ = torch::zeros({text_dim}, f64);
-  text_sq_ = torch::zeros({text_dim}, f64);
+  for (const auto& [name, dim] : streams_) {
+    sums_.push_back(torch::zeros({dim}, f64));
+    squares_.push_back(torch::zeros({dim}, f64));
+  }
 }
 
 void InputStatisticsAccumulator::Add(const Batch& batch) {
   torch::NoGradGuard no_grad;
-  const auto audio = PooledStream(batch, "audio", audio_dim_).to(torch::kCPU, torch::kFloat64);
-  const auto text = PooledStream(batch, "text", text_dim_).to(torch::kCPU, torch::kFloat64);
-  audio_sum_ += audio.sum(0);
-  audio_sq_ += audio.square().sum(0);
-  text_sum_ += text.sum(0);
-  text_sq_ += text.square().sum(0);
-  count_ += audio.size(0);
+  for (size_t k = 0; k < streams_.size(); ++k) {
+    const auto pooled = PooledStream(batch, streams_[k].first, streams_[k].second).to(torch::kCPU, torch::kFloat64);
+    sums_[k] += pooled.sum(0);
+    squares_[k] += pooled.square().sum(0);
+  }
+  count_ += batch.size();
 }
 
 InputStatistics InputStatisticsAccumulator::Finish() const {
@@ -35,8 +37,17 @@ InputStatistics InputStatisticsAccumulator::Finish() const {
     return std::make_pair(mean.to(torch::kFloat32), std.to(torch::kFloat32));
   };
   InputStatistics stats;
-  std::tie(stats.audio_mean, stats.audio_std) = moments(audio_sum_, audio_sq_);
-  std::tie(stats.text_mean, stats.text_std) = moments(text_sum_, text_sq_);
+  for (size_t k = 0; k < streams_.size(); ++k) {
+    const auto m = moments(sums_[k], squares_[k]);
+    const std::string& name = streams_[k].first;
+    if (name == kAudioInput) {
+      std::tie(stats.audio_mean, stats.audio_std) = m;
+    } else if (name == kTextInput) {
+      std::tie(stats.text_mean, stats.text_std) = m;
+    } else {
+      stats.streams[name] = m;
+    }
+  }
   return stats;
 }
 

@@ -4,40 +4,56 @@
 
 namespace merhan {
 
-LateFusionImpl::LateFusionImpl(const ModelOptions& options, const ModelDims& dims) : rule_(options.late_rule) {
-  audio_classifier_ = register_module(
-      "audio_classifier", UnimodalMlp("audio", dims.audio_dim, options.mlp_hidden, dims.num_classes));
-  text_classifier_ = register_module(
-      "text_classifier", UnimodalMlp("text", dims.text_dim, options.mlp_hidden, dims.num_classes));
+LateFusionImpl::LateFusionImpl(const ModelOptions& options, const ModelDims& dims)
+    : rule_(options.late_rule), inputs_(options.Inputs()) {
+  for (const std::string& name : inputs_) {
+    members_.push_back(register_module(
+        name + "_classifier", UnimodalMlp(name, dims.DimOf(name), options.mlp_hidden, dims.num_classes)));
+  }
+}
+
+std::vector<torch::Tensor> LateFusionImpl::AllMemberLogits(const Batch& batch) {
+  std::vector<torch::Tensor> logits;
+  for (auto& member : members_) logits.push_back(member->forward(batch));
+  return logits;
 }
 
 std::pair<torch::Tensor, torch::Tensor> LateFusionImpl::MemberLogits(const Batch& batch) {
-  return {audio_classifier_->forward(batch), text_classifier_->forward(batch)};
+  return {members_.at(0)->forward(batch), members_.at(1)->forward(batch)};
 }
 
-torch::Tensor LateFusionImpl::Combine(const torch::Tensor& audio_logits, const torch::Tensor& text_logits) const {
-  const auto audio = torch::log_softmax(audio_logits, -1);
-  const auto text = torch::log_softmax(text_logits, -1);
-  // log((p_a + p_t) / 2), computed in log space so that tiny probabilities survive.
-  const auto mean = torch::logsumexp(torch::stack({audio, text}), 0) - std::log(2.0);
-  if (rule_ == "mean") return mean;
-  const auto [audio_conf, audio_vote] = audio.max(-1);
-  const auto [text_conf, text_vote] = text.max(-1);
-  const auto agree = (audio_vote == text_vote).unsqueeze(-1);
-  const auto audio_wins = (audio_conf >= text_conf).unsqueeze(-1);
-  return torch::where(agree, mean, torch::where(audio_wins, audio, text));
+torch::Tensor LateFusionImpl::Combine(const std::vector<torch::Tensor>& member_logits) const {
+  std::vector<torch::Tensor> logp;
+  for (const auto& l : member_logits) logp.push_back(torch::log_softmax(l, -1));
+  const auto stacked = torch::stack(logp);  // (K, B, C)
+  const double k = static_cast<double>(logp.size());
+  // log(mean of p), computed in log space so that tiny probabilities survive.
+  if (rule_ == "mean") return torch::logsumexp(stacked, 0) - std::log(k);
+  const auto [conf, votes] = stacked.max(-1);  // (K, B): top log-probability, voted class
+  const int64_t classes = stacked.size(-1);
+  const auto counts = torch::one_hot(votes, classes).sum(0);  // (B, C)
+  const auto tied = counts.eq(std::get<0>(counts.max(-1, /*keepdim=*/true)));  // (B, C)
+  const auto backs_tied = tied.gather(1, votes.t());  // (B, K): voter backs a tied class
+  const auto contender_conf = torch::where(backs_tied, conf.t(), torch::full_like(conf.t(), -INFINITY));
+  const auto winner = contender_conf.argmax(1, /*keepdim=*/true);  // first on an exact tie
+  const auto winning_class = votes.t().gather(1, winner);  // (B, 1)
+  const auto supporters = votes.t().eq(winning_class).t().unsqueeze(-1);  // (K, B, 1)
+  const auto support = supporters.sum(0).to(stacked.scalar_type());  // (B, 1)
+  const auto masked = torch::where(supporters, stacked, torch::full_like(stacked, -INFINITY));
+  return torch::logsumexp(masked, 0) - support.log();
 }
 
-torch::Tensor LateFusionImpl::forward(const Batch& batch) {
-  const auto [audio, text] = MemberLogits(batch);
-  return Combine(audio, text);
-}
+torch::Tensor LateFusionImpl::forward(const Batch& batch) { return Combine(AllMemberLogits(batch)); }
 
 torch::Tensor LateFusionImpl::Loss(const Batch& batch, const torch::Tensor& class_weights, double label_smoothing) {
   namespace F = torch::nn::functional;
   const auto options = F::CrossEntropyFuncOptions().weight(class_weights).label_smoothing(label_smoothing).ignore_index(-1);
-  const auto [audio, text] = MemberLogits(batch);
-  return F::cross_entropy(audio, batch.labels, options) + F::cross_entropy(text, batch.labels, options);
+  torch::Tensor loss;
+  for (const auto& logits : AllMemberLogits(batch)) {
+    const auto l = F::cross_entropy(logits, batch.labels, options);
+    loss = loss.defined() ? loss + l : l;
+  }
+  return loss;
 }
 
 torch::Tensor LateFusionImpl::Probabilities(const Batch& batch) { return forward(batch).exp(); }

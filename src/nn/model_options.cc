@@ -1,11 +1,17 @@
 #include "merhan/nn/model_options.h"
 
+#include <algorithm>
+#include <set>
+
 #include "merhan/util/error.h"
 
 namespace merhan {
 
 void ModelOptions::Register(ConfigRegistry* r, const std::string& p) {
-  r->RegisterChoice(p + ".type", &type, {"merhan", "audio", "text", "early_fusion", "late_fusion"}, "model family");
+  r->RegisterChoice(p + ".type", &type, {"merhan", "audio", "text", "mlp", "early_fusion", "late_fusion"},
+                    "model family");
+  r->Register(p + ".streams", &streams,
+              "streams of mlp (one), early_fusion and late_fusion (two or more): audio, text or data.streams names");
   r->Register(p + ".lstm_hidden", &lstm_hidden, "BiLSTM hidden size per direction");
   r->Register(p + ".lstm_layers", &lstm_layers, "BiLSTM layers");
   r->Register(p + ".heads", &heads, "attention heads (ATE and CMA)");
@@ -25,6 +31,44 @@ void ModelOptions::Register(ConfigRegistry* r, const std::string& p) {
   r->RegisterChoice(p + ".late_rule", &late_rule, {"vote", "mean"}, "late fusion: majority vote or mean probability");
 }
 
+std::vector<std::string> ModelOptions::Inputs() const {
+  if (type == "audio") return {kAudioInput};
+  if (type == "text") return {kTextInput};
+  if (type == "merhan") {
+    if (modalities == "audio") return {kAudioInput};
+    if (modalities == "text") return {kTextInput};
+    return {kAudioInput, kTextInput};
+  }
+  if (streams.empty() && type != "mlp") return {kAudioInput, kTextInput};
+  return streams;
+}
+
+bool ModelOptions::UsesAudio() const {
+  const auto in = Inputs();
+  return std::find(in.begin(), in.end(), kAudioInput) != in.end();
+}
+
+bool ModelOptions::UsesText() const {
+  const auto in = Inputs();
+  return std::find(in.begin(), in.end(), kTextInput) != in.end();
+}
+
+void ModelOptions::ValidateStreams() const {
+  if (type == "mlp" && streams.size() != 1) {
+    throw UsageError("model.streams: model.type mlp reads exactly one stream, got " + std::to_string(streams.size()));
+  }
+  if ((type == "early_fusion" || type == "late_fusion") && streams.size() == 1) {
+    throw UsageError("model.streams: " + type + " fuses two or more streams (use model.type mlp for one)");
+  }
+  if ((type == "merhan" || type == "audio" || type == "text") && !streams.empty()) {
+    throw UsageError("model.streams: only for model.type mlp, early_fusion and late_fusion");
+  }
+  std::set<std::string> seen;
+  for (const std::string& s : streams) {
+    if (!seen.insert(s).second) throw UsageError("model.streams: \"" + s + "\" listed twice");
+  }
+}
+
 void ModelOptions::Validate() const {
   auto positive = [](const char* key, int v) {
     if (v < 1) throw UsageError(std::string("model.") + key + ": must be >= 1, got " + std::to_string(v));
@@ -41,6 +85,7 @@ void ModelOptions::Validate() const {
   if ((2 * lstm_hidden) % heads != 0) throw UsageError("model.heads: must divide 2*model.lstm_hidden");
   if (cma_dim % heads != 0) throw UsageError("model.heads: must divide model.cma_dim");
   if (dropout < 0 || dropout >= 1) throw UsageError("model.dropout: must be in [0, 1)");
+  ValidateStreams();
   if (type == "merhan" && align == "pool" && !use_global_attention) {
     // With align=pool each stream is already reduced by attention pooling and there
     // is no global stage to switch off.

@@ -6,23 +6,22 @@
 namespace merhan {
 
 torch::Tensor PooledStream(const Batch& batch, const std::string& modality, int64_t feature_dim) {
-  if (modality == "audio") {
+  if (modality == kAudioInput) {
     CheckStream(batch.audio, batch.audio_mask, feature_dim, "audio");
     return MaskedMean(batch.audio, batch.audio_mask);
   }
-  if (modality == "text") {
+  if (modality == kTextInput) {
     CheckStream(batch.text, batch.text_mask, feature_dim, "text");
     return MaskedMean(batch.text, batch.text_mask);
   }
-  throw InternalError("PooledStream: unknown modality \"" + modality + "\"");
+  const PaddedStream& s = batch.Stream(modality);
+  CheckStream(s.values, s.mask, feature_dim, modality.c_str());
+  return MaskedMean(s.values, s.mask);
 }
 
 UnimodalMlpImpl::UnimodalMlpImpl(const std::string& modality, int64_t input_dim, int64_t hidden,
                                  int64_t num_classes)
     : modality_(modality), input_dim_(input_dim) {
-  if (modality != "audio" && modality != "text") {
-    throw InternalError("UnimodalMlp: modality must be audio or text, got \"" + modality + "\"");
-  }
   fc1_ = register_module("fc1", torch::nn::Linear(input_dim, hidden));
   fc2_ = register_module("fc2", torch::nn::Linear(hidden, hidden / 2));
   output_ = register_module("output", torch::nn::Linear(hidden / 2, num_classes));

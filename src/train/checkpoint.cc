@@ -15,12 +15,14 @@ namespace merhan {
 namespace fs = std::filesystem;
 
 nlohmann::json CheckpointMeta::ToJson() const {
+  nlohmann::json dims_json = {{"num_classes", dims.num_classes}, {"audio_dim", dims.audio_dim}, {"text_dim", dims.text_dim}};
+  if (!dims.stream_dims.empty()) dims_json["stream_dims"] = dims.stream_dims;  // precomputed streams only
   return {{"format", kCheckpointFormat},
           {"version", kCheckpointVersion},
           {"kind", kind},
           {"config", config},
           {"classes", classes},
-          {"dims", {{"num_classes", dims.num_classes}, {"audio_dim", dims.audio_dim}, {"text_dim", dims.text_dim}}},
+          {"dims", dims_json},
           {"fold", fold},
           {"fold_name", fold_name},
           {"seed", seed},
@@ -47,6 +49,9 @@ CheckpointMeta CheckpointMeta::FromJson(const nlohmann::json& j, const std::stri
     m.dims.num_classes = j.at("dims").at("num_classes").get<int>();
     m.dims.audio_dim = j.at("dims").at("audio_dim").get<int>();
     m.dims.text_dim = j.at("dims").at("text_dim").get<int>();
+    if (j.at("dims").contains("stream_dims")) {
+      m.dims.stream_dims = j.at("dims").at("stream_dims").get<std::map<std::string, int>>();
+    }
     m.fold = j.at("fold").get<int>();
     m.fold_name = j.at("fold_name").get<std::string>();
     m.seed = j.at("seed").get<int>();

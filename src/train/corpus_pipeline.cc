@@ -2,11 +2,11 @@
 // become the CrossValidationPlan; manifests and single files become batches for
 // eval and predict, with features computed exactly as in training.
 #include <algorithm>
+#include <functional>
 
-#include "merhan/audio/mfcc.h"
 #include "merhan/data/batcher.h"
+#include "merhan/data/collate.h"
 #include "merhan/data/corpus.h"
-#include "merhan/data/torch_power_spectrum.h"
 #include "merhan/data/feature_streams.h"
 #include "merhan/data/folds.h"
 #include "merhan/nn/bert.h"
@@ -29,12 +29,18 @@ struct CorpusData {
   CorpusFeatures features;
 };
 
-std::shared_ptr<CorpusData> LoadCorpusData(const ExperimentConfig& config, bool compute) {
+// Reads the corpus; `before_features` runs on it before any feature is computed (a
+// protocol that cannot apply fails in seconds, not after an hour of extraction).
+std::shared_ptr<CorpusData> LoadCorpusData(const ExperimentConfig& config, bool compute,
+                                           const std::function<void(const Corpus&)>& before_features = {}) {
   auto data = std::make_shared<CorpusData>();
   data->corpus = ReadCorpus(config.data);
   if (data->corpus.utterances.empty()) throw DataError(data->corpus.source + ": no labelled utterances");
+  if (before_features) before_features(data->corpus);
+  EnsureOptions ensure;
+  ensure.compute = compute;
   data->features = EnsureCorpusFeatures(data->corpus, config.data, config.audio, config.mfcc, config.text,
-                                        /*progress=*/true, compute, config.model.UsesAudio(), config.model.UsesText());
+                                        RequiredStreams(config.model, config.text), ensure);
   return data;
 }
 
@@ -47,10 +53,24 @@ ModelDims DimsOf(const CorpusData& data, const ExperimentConfig& config) {
   ModelDims dims;
   dims.num_classes = static_cast<int>(config.data.classes.size());
   const std::string& first = data.corpus.utterances.front().id;
-  if (data.features.audio) dims.audio_dim = static_cast<int>(data.features.audio->Get(first).cols);
-  if (data.features.text) dims.text_dim = static_cast<int>(data.features.text->Get(first).cols);
-  if (data.features.tokens) dims.text_dim = EncoderHiddenSize(config.text);
+  if (const FeatureCache* audio = data.features.Find(StreamKind::kMfcc)) {
+    dims.audio_dim = static_cast<int>(audio->Get(first).cols);
+  }
+  if (const FeatureCache* text = data.features.Find(StreamKind::kEncoderHidden)) {
+    dims.text_dim = static_cast<int>(text->Get(first).cols);
+  }
+  if (data.features.Find(StreamKind::kTokenIds)) dims.text_dim = EncoderHiddenSize(config.text);
+  for (const StreamCache& s : data.features.streams) {
+    if (s.kind == StreamKind::kPrecomputed) dims.stream_dims[s.name] = static_cast<int>(s.cache->Get(first).cols);
+  }
   return dims;
+}
+
+// The corpus's caches in StreamKind order (audio first: its lengths bucket).
+BatchSources SourcesOf(const CorpusData& data) {
+  BatchSources sources;
+  for (const StreamCache& s : data.features.streams) sources.push_back({s.kind, s.cache.get()});
+  return sources;
 }
 
 // A split of a corpus as a BatchSource over the cached features.
@@ -59,8 +79,7 @@ class CorpusBatchSource : public BatchSource {
   CorpusBatchSource(std::shared_ptr<CorpusData> data, std::vector<int64_t> indices, BatcherOptions options)
       : data_(std::move(data)),
         indices_(indices),
-        batcher_(&data_->corpus.utterances, std::move(indices),
-                 BatchSources{data_->features.audio.get(), data_->features.text.get(), data_->features.tokens.get()}, options),
+        batcher_(&data_->corpus.utterances, std::move(indices), SourcesOf(*data_), options),
         shuffle_(options.shuffle) {}
 
   void SetShard(int rank, int world_size) override {
@@ -146,9 +165,11 @@ EmotionModel BuildExperimentModel(const ExperimentConfig& config, const ModelDim
 }
 
 CrossValidationPlan MakeCrossValidationPlan(const ExperimentConfig& config) {
-  std::shared_ptr<CorpusData> data = LoadCorpusData(config, /*compute=*/true);
+  auto folds = std::make_shared<std::vector<Fold>>();
+  std::shared_ptr<CorpusData> data = LoadCorpusData(config, /*compute=*/true, [&](const Corpus& corpus) {
+    *folds = MakeFolds(corpus.utterances, config.data);
+  });
   const auto& utts = data->corpus.utterances;
-  auto folds = std::make_shared<std::vector<Fold>>(MakeFolds(utts, config.data));
   log::Info(Cat("corpus ", data->corpus.source, ": ", utts.size(), " utterances\n",
                 CountTable(utts, config.data.classes)));
   log::Info(Cat("folds (", config.data.protocol, "):\n", FoldTable(*folds, utts, config.data.classes)));
@@ -178,8 +199,10 @@ CrossValidationPlan MakeCrossValidationPlan(const ExperimentConfig& config) {
     for (int64_t i : fold.train) ++fd.train_class_counts[static_cast<size_t>(data->corpus.utterances[static_cast<size_t>(i)].label)];
     const ModelDims dims = DimsOf(*data, config);
     auto train_source = fd.train;
-    fd.input_statistics = [train_source, dims]() {
-      InputStatisticsAccumulator acc(dims.audio_dim, dims.text_dim);
+    std::vector<std::pair<std::string, int64_t>> inputs;
+    for (const std::string& name : config.model.Inputs()) inputs.emplace_back(name, dims.DimOf(name));
+    fd.input_statistics = [train_source, inputs]() {
+      InputStatisticsAccumulator acc(inputs);
       train_source->ForEachBatch(0, [&](const Batch& b) { acc.Add(b); });
       return acc.Finish();
     };
@@ -202,64 +225,31 @@ std::shared_ptr<BatchSource> MakeManifestSource(const ExperimentConfig& config, 
 
 Batch MakeInferenceBatch(const ExperimentConfig& config, const std::vector<InferenceInput>& inputs) {
   if (inputs.empty()) throw UsageError("nothing to predict");
-  const bool audio = config.model.UsesAudio(), text = config.model.UsesText();
-  std::vector<FeatureMatrix> a(inputs.size()), t(inputs.size());
-  if (audio) {
-    CheckSampleRatesAgree(config.audio, config.mfcc);
-    const Mfcc mfcc(config.mfcc, MakeTorchPowerSpectrum);
-    for (size_t i = 0; i < inputs.size(); ++i) a[i] = ExtractMfcc(inputs[i].wav_path, config.audio, mfcc);
+  std::vector<Utterance> utterances(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    utterances[i].id = inputs[i].id;
+    utterances[i].wav_path = inputs[i].wav_path;
+    utterances[i].text = inputs[i].text;
   }
-  const bool tokens = text && config.text.trainable_layers > 0;
-  if (tokens) {
-    const auto tokenizer = LoadTokenizer(ResolveModelDir(config.text.model_dir));
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      try {
-        t[i] = ExtractTokens(inputs[i].text, *tokenizer, config.text.max_length);
-      } catch (const DataError& e) {
-        throw DataError(inputs[i].id + ": " + e.what());
-      }
-    }
-  } else if (text) {
-    TextOptions options = config.text;
-    options.trainable_layers = 0;
-    const TextEncoder encoder = LoadBertEncoder(options);
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      try {
-        t[i] = ExtractTextFeatures(inputs[i].text, encoder, config.text.max_length);
-      } catch (const DataError& e) {
-        throw DataError(inputs[i].id + ": " + e.what());
-      }
-    }
+  // The training streams' own extractors, then the batcher's Collate.
+  const StreamSet required = RequiredStreams(config.model, config.text);
+  if (!required.Precomputed().empty()) {
+    throw UsageError(Cat("the model reads precomputed stream ", required.Precomputed().front(),
+                         ": predict with --manifest, whose rows name its feature files"));
   }
-  // Pad exactly as the batcher does: to the longest item, masks true at valid positions.
-  auto pad = [](const std::vector<FeatureMatrix>& ms, torch::Tensor* values, torch::Tensor* mask, torch::Tensor* lengths) {
-    int64_t longest = 0, cols = ms.front().cols;
-    for (const auto& m : ms) longest = std::max(longest, m.rows);
-    *values = torch::zeros({static_cast<int64_t>(ms.size()), longest, cols});
-    *mask = torch::zeros({static_cast<int64_t>(ms.size()), longest}, torch::kBool);
-    *lengths = torch::zeros({static_cast<int64_t>(ms.size())}, torch::kInt64);
-    for (size_t i = 0; i < ms.size(); ++i) {
-      const auto& m = ms[i];
-      (*values)[static_cast<int64_t>(i)].narrow(0, 0, m.rows).copy_(
-          torch::from_blob(const_cast<float*>(m.data.data()), {m.rows, m.cols}));
-      (*mask)[static_cast<int64_t>(i)].narrow(0, 0, m.rows).fill_(true);
-      (*lengths)[static_cast<int64_t>(i)] = m.rows;
-    }
-  };
-  Batch batch;
-  for (const auto& in : inputs) batch.ids.push_back(in.id);
-  torch::Tensor unused;
-  if (audio) pad(a, &batch.audio, &batch.audio_mask, &batch.audio_lengths);
-  if (tokens) {  // as the batcher's tokens stream: ids, zero token types, the mask
-    torch::Tensor ids;
-    pad(t, &ids, &batch.text_mask, &unused);
-    batch.input_ids = ids.squeeze(-1).round().to(torch::kInt64);
-    batch.token_type_ids = torch::zeros_like(batch.input_ids);
-  } else if (text) {
-    pad(t, &batch.text, &batch.text_mask, &unused);
+  const std::vector<StreamKind> kinds = required.Kinds();
+  std::vector<std::vector<FeatureMatrix>> matrices(kinds.size());
+  std::vector<CollateStream> streams;
+  for (size_t k = 0; k < kinds.size(); ++k) {
+    const FeatureStream stream = MakeFeatureStream(kinds[k], config.audio, config.mfcc, config.text);
+    for (const Utterance& u : utterances) matrices[k].push_back(stream.extract(u));
+    CollateStream s{kinds[k], stream.name, "inference", {}};
+    for (const FeatureMatrix& m : matrices[k]) s.items.push_back(ViewOf(m));
+    streams.push_back(std::move(s));
   }
-  batch.labels = torch::full({static_cast<int64_t>(inputs.size())}, -1, torch::kInt64);
-  return batch;
+  std::vector<std::string> ids;
+  for (const auto& in : inputs) ids.push_back(in.id);
+  return Collate(std::move(ids), std::vector<int64_t>(inputs.size(), -1), streams);
 }
 
 }  // namespace merhan

@@ -28,7 +28,12 @@ void ExperimentConfig::Validate() const {
   train.Validate();
   analysis.Validate();
   CheckSampleRatesAgree(audio, mfcc);
-  const bool pools_audio = model.type == "audio" || model.type == "early_fusion" || model.type == "late_fusion";
+  for (const std::string& name : model.Inputs()) {
+    if (name != kAudioInput && name != kTextInput && !data.streams.contains(name)) {
+      throw UsageError("model.streams: \"" + name + "\" is neither audio, text nor a stream declared in data.streams");
+    }
+  }
+  const bool pools_audio = model.type != "merhan" && model.UsesAudio();
   if (pools_audio && audio.cmvn == "utterance") {
     // Per-utterance CMVN leaves every coefficient with temporal mean exactly 0, and the
     // mean is all these models see of the audio: they would learn from nothing.
@@ -68,6 +73,20 @@ void ResolvePath(std::string* path, const fs::path& base) {
   *path = (base / *path).lexically_normal().string();
 }
 
+// data.streams.<name>.dir and .file.
+void ResolveStreamPaths(nlohmann::json* streams, const fs::path& base) {
+  if (!streams->is_object()) return;  // Validate names the problem
+  for (auto it = streams->begin(); it != streams->end(); ++it) {
+    if (!it.value().is_object()) continue;
+    for (const char* key : {"dir", "file"}) {
+      if (!it.value().contains(key) || !it.value()[key].is_string()) continue;
+      std::string path = it.value()[key].get<std::string>();
+      ResolvePath(&path, base);
+      it.value()[key] = path;
+    }
+  }
+}
+
 }  // namespace
 
 ExperimentConfig ExperimentConfig::Load(const std::string& path,
@@ -83,6 +102,7 @@ ExperimentConfig ExperimentConfig::Load(const std::string& path,
     if (config.data.root != before.data.root) ResolvePath(&config.data.root, base);
     if (config.data.manifest != before.data.manifest) ResolvePath(&config.data.manifest, base);
     if (config.data.cache_dir != before.data.cache_dir) ResolvePath(&config.data.cache_dir, base);
+    if (config.data.streams != before.data.streams) ResolveStreamPaths(&config.data.streams, base);
     // "minilm" names the bundled encoder, not a folder next to the config.
     if (config.text.model_dir != before.text.model_dir && config.text.model_dir != "minilm") {
       ResolvePath(&config.text.model_dir, base);

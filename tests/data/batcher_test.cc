@@ -45,12 +45,14 @@ struct Data {
       m.data.assign(static_cast<size_t>(m.rows * m.cols), 1.0f);
       return m;
     }, 2);
-    tokens = std::make_unique<FeatureCache>(dir.path(), "tokens", "{}", CacheInput::kText);
+    tokens = std::make_unique<FeatureCache>(dir.path(), "tokens", "{}", CacheInput::kText, FeatureDtype::kInt32);
     tokens->Ensure(utterances, [](const Utterance& u) {
       FeatureMatrix m;
       m.rows = static_cast<int64_t>(u.text.size()) + 2;
       m.cols = 1;
-      for (int64_t t = 0; t < m.rows; ++t) m.data.push_back(static_cast<float>(101 + t));
+      m.dtype = FeatureDtype::kInt32;
+      // Above 2^24, where float32 could not hold every id exactly.
+      for (int64_t t = 0; t < m.rows; ++t) m.ids.push_back(static_cast<int32_t>((1 << 24) + 101 + t));
       return m;
     }, 2);
   }
@@ -59,7 +61,10 @@ struct Data {
     for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<int64_t>(i);
     return v;
   }
-  BatchSources Sources() const { return {audio.get(), text.get(), tokens.get()}; }
+  BatchSources Sources() const {
+    return {{StreamKind::kMfcc, audio.get()}, {StreamKind::kEncoderHidden, text.get()},
+            {StreamKind::kTokenIds, tokens.get()}};
+  }
 };
 
 std::vector<Batch> Collect(const Batcher& b, int epoch) {
@@ -95,8 +100,9 @@ TEST(Batcher, PadsToTheLongestInTheBatchWithMasks) {
       EXPECT_EQ(b.labels[k].item<int64_t>(), i % 4);
       const int64_t text_rows = d.text->Get(id).rows;
       EXPECT_EQ(b.text_mask[k].sum().item<int64_t>(), text_rows);
-      EXPECT_EQ(b.input_ids[k][0].item<int64_t>(), 101);
-      EXPECT_EQ(b.input_ids[k][text_rows - 1].item<int64_t>(), 101 + text_rows - 1);
+      EXPECT_EQ(b.input_ids.scalar_type(), torch::kInt64);
+      EXPECT_EQ(b.input_ids[k][0].item<int64_t>(), (1 << 24) + 101);
+      EXPECT_EQ(b.input_ids[k][text_rows - 1].item<int64_t>(), (1 << 24) + 101 + text_rows - 1);
     }
     EXPECT_EQ(b.text.size(2), 3);
     EXPECT_EQ(b.token_type_ids.sum().item<int64_t>(), 0);
@@ -232,12 +238,12 @@ TEST(Batcher, MissingFeaturesSurfaceFromWorkers) {
   o.shuffle = false;
   o.bucket = false;  // a bucketed plan reads every length first and throws in Start
   o.workers = 2;
-  Batcher batcher(&more, {static_cast<int64_t>(more.size() - 1)}, BatchSources{nullptr, d.text.get(), nullptr}, o);
+  Batcher batcher(&more, {static_cast<int64_t>(more.size() - 1)}, BatchSources{{StreamKind::kEncoderHidden, d.text.get()}}, o);
   auto e = batcher.Start(0);
   Batch b;
   EXPECT_THROW(e->Next(&b), DataError);
   o.bucket = true;
-  EXPECT_THROW(Batcher(&more, {static_cast<int64_t>(more.size() - 1)}, BatchSources{nullptr, d.text.get(), nullptr}, o)
+  EXPECT_THROW(Batcher(&more, {static_cast<int64_t>(more.size() - 1)}, BatchSources{{StreamKind::kEncoderHidden, d.text.get()}}, o)
                    .Start(0),
                DataError);
 }

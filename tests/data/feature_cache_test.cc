@@ -71,7 +71,7 @@ void ExpectMatches(const FeatureCache& cache, const Utterance& u, const FeatureE
   const FeatureView got = cache.Get(u.id);
   ASSERT_EQ(got.rows, want.rows) << u.id;
   ASSERT_EQ(got.cols, want.cols) << u.id;
-  for (size_t i = 0; i < want.data.size(); ++i) ASSERT_EQ(got.data[i], want.data[i]) << u.id << " @" << i;
+  for (size_t i = 0; i < want.data.size(); ++i) ASSERT_EQ(got.floats()[i], want.data[i]) << u.id << " @" << i;
 }
 
 TEST(FeatureCache, SecondEnsureIsAHitAcrossInstances) {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "merhan/data/batch.h"
+#include "merhan/nn/batch.h"
 
 namespace merhan::testing {
 

@@ -34,7 +34,10 @@ TEST(Configs, EveryConfigLoadsAndBuildsItsModel) {
     SCOPED_TRACE(file);
     ExperimentConfig config;
     ASSERT_NO_THROW(config = ExperimentConfig::Load(file, {}));
-    const ModelDims dims{static_cast<int>(config.data.classes.size()), config.mfcc.n_mfcc, 768};
+    ModelDims dims{static_cast<int>(config.data.classes.size()), config.mfcc.n_mfcc, 768};
+    for (auto it = config.data.streams.begin(); it != config.data.streams.end(); ++it) {
+      dims.stream_dims[it.key()] = it.value().at("dim").get<int>();
+    }
     EmotionModel model{nullptr};
     ASSERT_NO_THROW(model = BuildModel(config.model, dims));
     model->eval();
@@ -45,6 +48,10 @@ TEST(Configs, EveryConfigLoadsAndBuildsItsModel) {
     batch.audio_mask = torch::arange(9).unsqueeze(0) < batch.audio_lengths.unsqueeze(1);
     batch.text = torch::randn({2, 5, dims.text_dim});
     batch.text_mask = torch::arange(5).unsqueeze(0) < torch::tensor({3, 5}).unsqueeze(1);
+    for (const auto& [name, dim] : dims.stream_dims) {  // precomputed streams: 3 frames and a pooled vector
+      batch.streams[name] = PaddedStream{torch::randn({2, 3, dim}), torch::arange(3).unsqueeze(0) < torch::tensor({3, 1}).unsqueeze(1),
+                                         torch::tensor({3, 1}, torch::kInt64)};
+    }
     torch::NoGradGuard no_grad;
     const auto logits = model->forward(batch);
     EXPECT_EQ(logits.sizes(), torch::IntArrayRef({2, dims.num_classes}));

@@ -1,6 +1,5 @@
-// Turns a split (utterance indices) and cached features into padded Batches:
-// dynamic padding to the longest item of each batch, masks true at valid positions,
-// length-bucketed shuffling that is deterministic in (seed, epoch), and a bounded
+// Turns a split (utterance indices) and cached features into padded Batches
+// (through data/collate.h, as inference does): length-bucketed shuffling that is deterministic in (seed, epoch), and a bounded
 // prefetch queue filled by worker threads that yields exactly the batches, in the
 // same order, as the synchronous path.
 #pragma once
@@ -15,9 +14,11 @@
 #include <thread>
 #include <vector>
 
-#include "merhan/data/batch.h"
+#include "merhan/data/collate.h"
 #include "merhan/data/feature_cache.h"
+#include "merhan/data/stream_kind.h"
 #include "merhan/data/utterance.h"
+#include "merhan/nn/batch.h"
 
 namespace merhan {
 
@@ -34,14 +35,13 @@ struct BatcherOptions {
   bool drop_last = false;
 };
 
-// Feature streams a batch is made of; any may be null (e.g. a text-only model).
-// `tokens` holds token ids as floats (rows = tokens, cols = 1) for trainable text
-// encoders: it fills input_ids and token_type_ids (zeros) and, without `text`, text_mask.
-struct BatchSources {
-  const FeatureCache* audio = nullptr;
-  const FeatureCache* text = nullptr;
-  const FeatureCache* tokens = nullptr;
+// One feature stream a batch is made of: its kind (where Collate puts it) and the
+// cache holding its matrices. The first source's lengths decide the bucketing.
+struct CachedStream {
+  StreamKind kind = StreamKind::kMfcc;
+  const FeatureCache* cache = nullptr;
 };
+using BatchSources = std::vector<CachedStream>;
 
 // Deterministic pseudo-random numbers (splitmix64) and shuffle, identical on every
 // platform (std::shuffle's output depends on the standard library).

@@ -17,7 +17,9 @@ struct DataOptions {
   std::vector<std::string> classes = {"neu", "hap", "ang", "sad"};
   // class -> corpus codes merged into it; codes of no class are dropped and counted.
   nlohmann::json merge = {{"hap", {"hap", "exc"}}};
-  std::string protocol = "loso";    // loso | loso-speaker | session5 | explicit
+  std::string protocol = "loso";    // loso | loso-speaker | session5 | speaker-kfold | explicit
+  int folds = 5;                    // speaker-kfold: K disjoint speaker groups
+  int fold_seed = 1;                // speaker-kfold: seeds the speakers' assignment to groups
   // loso/session5 validation: "session" = both speakers of the next session (cyclic),
   // "speaker" = one speaker of it (F on even folds, M on odd), the other one trains.
   std::string validation = "session";
@@ -30,6 +32,9 @@ struct DataOptions {
   // Scripted dialogues repeat one script across sessions, so their transcripts leak
   // between folds (docs/statistics.md, "Transcript overlap").
   std::string subset = "all";       // all | improvised | scripted
+  // Precomputed feature streams by name: {"visual": {"format": "npy", "dir": ..., "dim": 2048}}
+  // (data/precomputed_stream.h). Paths are relative to the config file.
+  nlohmann::json streams = nlohmann::json::object();
 
   void Register(ConfigRegistry* r, const std::string& prefix = "data");
   void Validate() const;

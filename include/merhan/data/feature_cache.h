@@ -1,8 +1,10 @@
-// On-disk cache of per-utterance feature matrices (float32, rows x cols) for one named
-// stream ("mfcc", "text"), computed once per corpus and memory-mapped afterwards.
+// On-disk cache of per-utterance feature matrices (float32 or int32, rows x cols) for
+// one named stream ("mfcc", "text", "tokens"), computed once per corpus and
+// memory-mapped afterwards.
 //
 // Layout: <cache_dir>/<stream>-<key>/ with
-//   data.<generation>.f32  the matrices back to back (native little-endian float32)
+//   data.<generation>.f32  the matrices back to back (native little-endian float32, or
+//                          int32 for token ids: the index records the dtype)
 //   index.json             per utterance id: offset, shape, checksum, input identity
 // `key` hashes the stream name and the extractor's config JSON (the caller supplies
 // it, e.g. AudioOptions + MfccOptions + an extractor version), so a changed option
@@ -28,10 +30,20 @@
 
 namespace merhan {
 
+// Element type of a stream's matrices; both are 4 bytes, so one cache layout holds
+// either. Token ids stay integers all the way to the batch (docs/design.md,
+// "Feature streams").
+enum class FeatureDtype { kFloat32, kInt32 };
+const char* FeatureDtypeName(FeatureDtype dtype);  // "float32" | "int32"
+
 struct FeatureMatrix {
   int64_t rows = 0;
   int64_t cols = 0;
-  std::vector<float> data;  // row-major, rows * cols
+  FeatureDtype dtype = FeatureDtype::kFloat32;
+  std::vector<float> data;    // row-major, rows * cols (kFloat32)
+  std::vector<int32_t> ids;   // row-major, rows * cols (kInt32)
+  const void* bytes() const;
+  int64_t size() const;       // values held, of the matrix's dtype
 };
 
 // Computes one utterance's features. Called concurrently from worker threads, so it
@@ -42,14 +54,20 @@ using FeatureExtractor = std::function<FeatureMatrix(const Utterance&)>;
 enum class CacheInput {
   kWavFile,  // Utterance::wav_path (content hash; size + mtime as a fast path)
   kText,     // Utterance::text
+  // Utterance::feature_files[<stream name>] (a precomputed stream's file; content hash
+  // with size + mtime as a fast path, hashed once when many utterances share it)
+  kFeatureFile,
 };
 
 // A read-only view into the memory-mapped data; valid while the cache lives and
 // until the next Ensure().
 struct FeatureView {
-  const float* data = nullptr;
+  const void* data = nullptr;  // rows * cols values of `dtype`
   int64_t rows = 0;
   int64_t cols = 0;
+  FeatureDtype dtype = FeatureDtype::kFloat32;
+  // The values as floats; InternalError for an int32 view.
+  const float* floats() const;
 };
 
 struct FeatureCacheStats {
@@ -67,9 +85,10 @@ struct FeatureCacheStats {
 class FeatureCache {
  public:
   // Opens (creates on Ensure) <cache_dir>/<stream>-<Hash64(stream + config_json)>.
-  // Loads a complete existing cache if there is one; never computes.
+  // Loads a complete existing cache if there is one; never computes. Extractors
+  // must return matrices of `dtype`.
   FeatureCache(const std::string& cache_dir, const std::string& stream, const std::string& config_json,
-               CacheInput input);
+               CacheInput input, FeatureDtype dtype = FeatureDtype::kFloat32);
   ~FeatureCache();
   FeatureCache(const FeatureCache&) = delete;
   FeatureCache& operator=(const FeatureCache&) = delete;
@@ -89,6 +108,7 @@ class FeatureCache {
   const std::string& dir() const { return dir_; }
   const std::string& stream() const { return stream_; }
   const std::string& key() const { return key_; }
+  FeatureDtype dtype() const { return dtype_; }
 
   struct Entry {
     std::string id;
@@ -96,24 +116,35 @@ class FeatureCache {
     std::string path;      // wav path (kWavFile) for the stat fast path
     int64_t file_size = -1;
     int64_t mtime_ns = -1;
-    int64_t offset = 0;    // in floats
+    int64_t offset = 0;    // in 4-byte values
     int64_t rows = 0, cols = 0;
     uint64_t checksum = 0; // Hash64 of the entry's bytes
   };
 
  private:
+  struct Plan;  // what Ensure found: per utterance, reuse or compute
   bool LoadIndex(std::string* problem);
   void Map(const std::string& data_file, int64_t bytes);
   void Unmap();
   void WriteIndex(const std::string& data_file, int64_t bytes) const;
+  // Ensure's steps, in order.
+  void Reload(FeatureCacheStats* stats);
+  Plan CheckEntries(const std::vector<Utterance>& utterances, int threads, FeatureCacheStats* stats) const;
+  void RememberMovedInputs(const Plan& plan);
+  // The file identifying u's input (kWavFile, kFeatureFile).
+  const std::string& InputFile(const Utterance& u) const;
+  void WriteGeneration(const Plan& plan, const FeatureExtractor& extract, int threads,
+                       const ProgressCallback& progress);
+  void Commit(std::vector<Entry> entries, const std::string& data_file, int64_t bytes, int generation);
 
   std::string dir_, stream_, config_, key_;
   CacheInput input_;
+  FeatureDtype dtype_;
   std::vector<Entry> entries_;
   std::unordered_map<std::string, size_t> by_id_;
   std::string data_file_;  // file name inside dir_
   int generation_ = 0;
-  const float* mapped_ = nullptr;
+  const uint32_t* mapped_ = nullptr;  // 4-byte values of either dtype
   int64_t mapped_bytes_ = 0;
 };
 

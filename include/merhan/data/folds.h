@@ -9,6 +9,10 @@
 //                the other speaker(s) of the same session, train = the other sessions.
 //  session5      the seed's split: the loso fold that tests on session 5 (validation
 //                = session 1, or one speaker of it).
+//  speaker-kfold K = data.folds groups of speakers (seeded by data.fold_seed, sizes within
+//                one): fold k tests group k, validates on group k+1 (cyclic), trains on
+//                the rest. Needs no sessions: any corpus with speakers (seed 004's
+//                5-fold subject-independent CV is K = 5).
 //  explicit      data.explicit_folds: [{"name": .., "train": [speakers], "val": [..], "test": [..]}].
 #pragma once
 

@@ -1,6 +1,7 @@
 // One labelled utterance of a corpus, as every reader returns it.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,11 @@ struct Utterance {
   bool improvised = false;
   double start_s = 0.0;  // segment start/end in the dialog (label file)
   double end_s = 0.0;
+  // Manifest columns (JSONL string keys) beyond the standard ones, as written.
+  std::map<std::string, std::string> columns;
+  // Precomputed stream name -> the file holding this utterance's features
+  // (data.streams; filled by ReadCorpus).
+  std::map<std::string, std::string> feature_files;
 };
 
 // Label policy applied by readers: class list + merge map, with counts of

@@ -12,10 +12,11 @@ void WriteNpyFloat32(const std::string& path, const std::vector<int64_t>& shape,
 
 struct NpyArray {
   std::vector<int64_t> shape;
-  std::vector<float> data;  // converted to float32 from f4/f8
+  std::vector<float> data;  // converted to float32 from f2/f4/f8
 };
 
-// Reads a float32 or float64 .npy (C order); DataError naming the file otherwise.
+// Reads a float16, float32 or float64 .npy (C order, little-endian); DataError naming
+// the file when it is not one or is truncated.
 NpyArray ReadNpyFloat(const std::string& path);
 
 }  // namespace merhan

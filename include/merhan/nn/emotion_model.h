@@ -4,10 +4,12 @@
 
 #include <torch/torch.h>
 
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
-#include "merhan/data/batch.h"
+#include "merhan/nn/batch.h"
 #include "merhan/nn/model_options.h"
 
 namespace merhan {
@@ -16,6 +18,9 @@ struct ModelDims {
   int num_classes = 4;
   int audio_dim = 40;  // MFCC coefficients
   int text_dim = 384;  // text-encoder hidden size
+  std::map<std::string, int> stream_dims;  // precomputed streams' features per row, by name
+  // audio_dim, text_dim or stream_dims[name]; UsageError naming a stream without one.
+  int DimOf(const std::string& name) const;
 };
 
 // Per-feature statistics fitted on the training split only (early fusion's
@@ -23,6 +28,10 @@ struct ModelDims {
 struct InputStatistics {
   torch::Tensor audio_mean, audio_std;  // (audio_dim)
   torch::Tensor text_mean, text_std;    // (text_dim)
+  std::map<std::string, std::pair<torch::Tensor, torch::Tensor>> streams;  // precomputed: name -> (mean, std)
+  // (mean, std) of the stream `name` (audio, text or precomputed); undefined tensors
+  // when absent.
+  std::pair<torch::Tensor, torch::Tensor> Of(const std::string& name) const;
 };
 
 class EmotionModelImpl : public torch::nn::Module {

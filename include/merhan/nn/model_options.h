@@ -3,14 +3,24 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "merhan/util/config_registry.h"
 
 namespace merhan {
 
+// Names of the computed streams in model.streams: MFCC frames and the text
+// encoder's states (or token ids). Any other name is a stream of data.streams.
+inline constexpr const char* kAudioInput = "audio";
+inline constexpr const char* kTextInput = "text";
+
 struct ModelOptions {
-  // merhan | audio | text | early_fusion | late_fusion
+  // merhan | audio | text | mlp | early_fusion | late_fusion
   std::string type = "merhan";
+  // Streams the baselines read (seed 004): mlp reads one, early and late fusion any
+  // K >= 2; empty = audio and text (early/late fusion). Names: audio, text, or
+  // streams declared in data.streams.
+  std::vector<std::string> streams;
   // MER-HAN (docs/design.md §4)
   int lstm_hidden = 256;        // per direction; BiLSTM output is 2x
   int lstm_layers = 2;
@@ -38,12 +48,18 @@ struct ModelOptions {
   // Which feature streams the model reads. Decided here, from the config alone, so
   // that the data pipeline knows before any model exists (an audio-only run never
   // loads the text encoder) and every model agrees with it (tests/nn/models_test.cc).
-  bool UsesAudio() const { return type != "text" && !(type == "merhan" && modalities == "text"); }
-  bool UsesText() const { return type != "audio" && !(type == "merhan" && modalities == "audio"); }
+  // The streams the model reads, in the order it reads them (ModelDims and the
+  // fusion models' concatenation and member order follow it).
+  std::vector<std::string> Inputs() const;
+  bool UsesAudio() const;
+  bool UsesText() const;
 
   void Register(ConfigRegistry* r, const std::string& prefix = "model");
   void Validate() const;
   std::string ToString() const { return OptionsToString(*this); }
+
+ private:
+  void ValidateStreams() const;
 };
 
 }  // namespace merhan

@@ -13,15 +13,15 @@ namespace merhan {
 
 class UnimodalMlpImpl : public EmotionModelImpl {
  public:
-  // modality: "audio" or "text".
+  // modality: "audio", "text" or a precomputed stream's name (Batch::streams).
   UnimodalMlpImpl(const std::string& modality, int64_t input_dim, int64_t hidden, int64_t num_classes);
 
   torch::Tensor forward(const Batch& batch) override;
   // The MLP on an already pooled (B, input_dim) vector.
   torch::Tensor Classify(const torch::Tensor& pooled);
 
-  bool UsesAudio() const override { return modality_ == "audio"; }
-  bool UsesText() const override { return modality_ == "text"; }
+  bool UsesAudio() const override { return modality_ == kAudioInput; }
+  bool UsesText() const override { return modality_ == kTextInput; }
 
  private:
   std::string modality_;
@@ -30,8 +30,8 @@ class UnimodalMlpImpl : public EmotionModelImpl {
 };
 TORCH_MODULE(UnimodalMlp);
 
-// Masked temporal mean of the batch's audio (B, audio_dim) or text (B, text_dim)
-// stream, after checking it has `feature_dim` features.
+// Masked temporal mean of the batch's audio (B, audio_dim), text (B, text_dim) or
+// precomputed stream `modality`, after checking it has `feature_dim` features.
 torch::Tensor PooledStream(const Batch& batch, const std::string& modality, int64_t feature_dim);
 
 }  // namespace merhan

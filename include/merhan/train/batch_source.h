@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "merhan/data/batch.h"
+#include "merhan/nn/batch.h"
 #include "merhan/nn/emotion_model.h"
 
 namespace merhan {

@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "merhan/data/batch.h"
+#include "merhan/nn/batch.h"
 #include "merhan/nn/emotion_model.h"
 #include "merhan/train/batch_source.h"
 #include "merhan/train/checkpoint.h"

@@ -1,13 +1,21 @@
-// A padded mini-batch as the models consume it. Audio and text streams have
+// A padded mini-batch as the models consume it (below the models: nn/ never
+// includes data/, docs/design.md §2; data/collate.h fills it). Audio and text streams have
 // their own lengths; masks are true at valid positions.
 #pragma once
 
 #include <torch/torch.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
 namespace merhan {
+
+// One padded stream: values (B, T, C), mask (B, T) true at valid positions,
+// lengths (B) int64.
+struct PaddedStream {
+  torch::Tensor values, mask, lengths;
+};
 
 struct Batch {
   std::vector<std::string> ids;   // utterance ids, batch order
@@ -21,8 +29,12 @@ struct Batch {
   torch::Tensor input_ids;        // (B, Tt) int64, or undefined
   torch::Tensor token_type_ids;   // (B, Tt) int64, or undefined
   torch::Tensor labels;           // (B) int64; -1 where unknown (predict)
+  // Precomputed streams (data.streams) by their declared names.
+  std::map<std::string, PaddedStream> streams;
 
   int64_t size() const { return static_cast<int64_t>(ids.size()); }
+  // The precomputed stream `name`; InternalError naming the streams there are.
+  const PaddedStream& Stream(const std::string& name) const;
   // Moves every defined tensor to `device`.
   Batch To(const torch::Device& device) const;
 };
