@@ -5,10 +5,11 @@
 namespace merhan {
 
 void TrainOptions::Register(ConfigRegistry* r, const std::string& p) {
-  r->RegisterChoice(p + ".optimizer", &optimizer, {"adam", "adamw"}, "optimiser");
+  r->RegisterChoice(p + ".optimizer", &optimizer, {"adam", "adamw", "sgd"},
+                    "optimiser (sgd: plain, no momentum; used where runs must agree to rounding, e.g. data-parallel checks)");
   r->Register(p + ".lr", &lr, "learning rate of everything but the text encoder");
   r->Register(p + ".text_lr", &text_lr, "learning rate of unfrozen text-encoder layers");
-  r->Register(p + ".weight_decay", &weight_decay, "L2 (adam) or decoupled (adamw) weight decay");
+  r->Register(p + ".weight_decay", &weight_decay, "L2 (adam, sgd) or decoupled (adamw) weight decay");
   r->Register(p + ".batch_size", &batch_size, "utterances per batch");
   r->Register(p + ".epochs", &epochs, "maximum number of epochs");
   r->Register(p + ".patience", &patience, "early-stopping patience in epochs; 0 disables it");

@@ -101,6 +101,7 @@ std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const TrainOptions& o, co
                                                        std::vector<double>* base_lrs) {
   std::vector<torch::optim::OptimizerParamGroup> groups;
   auto options = [&](double lr) -> std::unique_ptr<torch::optim::OptimizerOptions> {
+    if (o.optimizer == "sgd") return std::make_unique<torch::optim::SGDOptions>(torch::optim::SGDOptions(lr).weight_decay(o.weight_decay));
     if (o.optimizer == "adamw") return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(lr).weight_decay(o.weight_decay));
     return std::make_unique<torch::optim::AdamOptions>(torch::optim::AdamOptions(lr).weight_decay(o.weight_decay));
   };
@@ -113,6 +114,9 @@ std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const TrainOptions& o, co
     base_lrs->push_back(o.text_lr);
   }
   if (groups.empty()) throw UsageError("the model has no trainable parameters: nothing to train");
+  if (o.optimizer == "sgd") {
+    return std::make_unique<torch::optim::SGD>(std::move(groups), torch::optim::SGDOptions(o.lr).weight_decay(o.weight_decay));
+  }
   if (o.optimizer == "adamw") {
     return std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
   }

@@ -11,7 +11,7 @@ namespace merhan {
 // The seed's settings (docs/design.md §4): Adam lr 5e-5, batch 32, <=64 epochs, early
 // stopping patience 6 on validation loss, plain cross-entropy.
 struct TrainOptions {
-  std::string optimizer = "adam";     // adam | adamw
+  std::string optimizer = "adam";     // adam | adamw | sgd
   double lr = 5e-5;                   // everything but the text encoder
   double text_lr = 1e-5;              // unfrozen text-encoder layers
   double weight_decay = 0.0;
