@@ -44,6 +44,8 @@ int Run(int argc, char** argv) {
   AddPredictCommand(app);
   AddMfccCommand(app);
   AddCompareCommand(app);
+  AddExportCommand(app);
+  AddServeCommand(app);
 
   try {
     app.parse(argc, argv);

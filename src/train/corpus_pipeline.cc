@@ -199,32 +199,49 @@ std::shared_ptr<BatchSource> MakeManifestSource(const ExperimentConfig& config, 
   return std::make_shared<CorpusBatchSource>(data, std::move(all), Options(c, false, 0));
 }
 
-Batch MakeInferenceBatch(const ExperimentConfig& config, const std::vector<InferenceInput>& inputs) {
+struct InferenceFrontEnd {
+  std::unique_ptr<Mfcc> mfcc;
+  std::unique_ptr<Tokenizer> tokenizer;  // fine-tuned encoder: token ids only
+  std::unique_ptr<TextEncoder> encoder;  // frozen encoder: its hidden states
+};
+
+Batch MakeInferenceBatch(const ExperimentConfig& config, const std::vector<InferenceInput>& inputs,
+                         std::shared_ptr<InferenceFrontEnd>* front_end_in) {
   if (inputs.empty()) throw UsageError("nothing to predict");
   const bool audio = config.model.UsesAudio(), text = config.model.UsesText();
+  const bool tokens = text && config.text.trainable_layers > 0;
+  std::shared_ptr<InferenceFrontEnd> local;
+  std::shared_ptr<InferenceFrontEnd>& front_end = front_end_in ? *front_end_in : local;
+  if (!front_end) {
+    front_end = std::make_shared<InferenceFrontEnd>();
+    if (audio) {
+      CheckSampleRatesAgree(config.audio, config.mfcc);
+      front_end->mfcc = std::make_unique<Mfcc>(config.mfcc, MakeTorchPowerSpectrum);
+    }
+    if (tokens) {
+      front_end->tokenizer = LoadTokenizer(ResolveModelDir(config.text.model_dir));
+    } else if (text) {
+      TextOptions options = config.text;
+      options.trainable_layers = 0;
+      front_end->encoder = std::make_unique<TextEncoder>(LoadBertEncoder(options));
+    }
+  }
   std::vector<FeatureMatrix> a(inputs.size()), t(inputs.size());
   if (audio) {
-    CheckSampleRatesAgree(config.audio, config.mfcc);
-    const Mfcc mfcc(config.mfcc, MakeTorchPowerSpectrum);
-    for (size_t i = 0; i < inputs.size(); ++i) a[i] = ExtractMfcc(inputs[i].wav_path, config.audio, mfcc);
+    for (size_t i = 0; i < inputs.size(); ++i) a[i] = ExtractMfcc(inputs[i].wav_path, config.audio, *front_end->mfcc);
   }
-  const bool tokens = text && config.text.trainable_layers > 0;
   if (tokens) {
-    const auto tokenizer = LoadTokenizer(ResolveModelDir(config.text.model_dir));
     for (size_t i = 0; i < inputs.size(); ++i) {
       try {
-        t[i] = ExtractTokens(inputs[i].text, *tokenizer, config.text.max_length);
+        t[i] = ExtractTokens(inputs[i].text, *front_end->tokenizer, config.text.max_length);
       } catch (const DataError& e) {
         throw DataError(inputs[i].id + ": " + e.what());
       }
     }
   } else if (text) {
-    TextOptions options = config.text;
-    options.trainable_layers = 0;
-    const TextEncoder encoder = LoadBertEncoder(options);
     for (size_t i = 0; i < inputs.size(); ++i) {
       try {
-        t[i] = ExtractTextFeatures(inputs[i].text, encoder, config.text.max_length);
+        t[i] = ExtractTextFeatures(inputs[i].text, *front_end->encoder, config.text.max_length);
       } catch (const DataError& e) {
         throw DataError(inputs[i].id + ": " + e.what());
       }
