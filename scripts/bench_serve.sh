@@ -11,12 +11,12 @@
 #   scripts/bench_serve.sh --checkpoint demo/runs/demo/<run>/fold-0/seed-1/best.ckpt   (exported first)
 #   scripts/bench_serve.sh --model DIR
 # Options (environment): REQUESTS=500 (per measurement), RSS_REQUESTS=10000,
-#   MAX_SECONDS=300 (per measurement), THREADS=0 (= every core), MAX_BATCH=16,
+#   RSS_EVERY=500, MAX_SECONDS=300 (per measurement), THREADS=0 (= every core), MAX_BATCH=16,
 #   MAX_WAIT_MS=2, WAV= (default: the first wav of demo/corpus-small, padded or cut to 3 s),
 #   OUT=/tmp/serve-bench.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-REQUESTS="${REQUESTS:-500}"; RSS_REQUESTS="${RSS_REQUESTS:-10000}"; MAX_SECONDS="${MAX_SECONDS:-300}"
+REQUESTS="${REQUESTS:-500}"; RSS_REQUESTS="${RSS_REQUESTS:-10000}"; RSS_EVERY="${RSS_EVERY:-500}"; MAX_SECONDS="${MAX_SECONDS:-300}"
 THREADS="${THREADS:-0}"; MAX_BATCH="${MAX_BATCH:-16}"; MAX_WAIT_MS="${MAX_WAIT_MS:-2}"
 OUT="${OUT:-/tmp/serve-bench}"; BIN="${MERHAN_BIN:-$MERHAN_BUILD_DIR/merhan}"
 TEXT="${TEXT:-I cannot believe you did that, this is wonderful news.}"
@@ -34,7 +34,7 @@ if [[ -z "${WAV:-}" ]]; then
   WAV="$(find "$MERHAN_ROOT/demo/corpus-small" -name '*.wav' 2>/dev/null | sort | head -n 1)"
   [[ -n "$WAV" ]] || { echo "no demo corpus: run scripts/demo.sh, or give WAV=" >&2; exit 3; }
 fi
-sox "$WAV" -r 16000 -c 1 -b 16 "$wav" pad 0 3 trim 0 3
+sox -V1 "$WAV" -r 16000 -c 1 -b 16 "$wav" pad 0 3 trim 0 3
 threads="$THREADS"; [[ "$threads" == 0 ]] && threads="$(nproc)"
 
 pids=()
@@ -77,6 +77,12 @@ load() {  # load PORT CLIENTS REQUESTS [extra...]
     done
     echo "},"
   done
+  # Both servers must serve the same model: their answers for the utterance, side by side.
+  for server in merhan python; do
+    port_var="${server}_port"
+    echo "\"${server}_answer\": $(curl -s -H 'Content-Type: audio/wav' -H "X-Transcript: $TEXT" \
+      --data-binary @"$wav" "http://127.0.0.1:${!port_var}/v1/predict"),"
+  done
   echo "\"merhan_rss\": $(load "$merhan_port" 4 "$RSS_REQUESTS" --rss-pid "$merhan_pid" --rss-every 500)"
   echo "}"
 } > "$OUT/results.json"
@@ -95,11 +101,15 @@ for s in ("merhan", "python"):
           f"| {x['clients_4']['throughput_rps']:.1f} | {x['clients_16']['throughput_rps']:.1f} | {errors} |")
 ratio = r["merhan"]["clients_16"]["throughput_rps"] / r["python"]["clients_16"]["throughput_rps"]
 print(f"\nthroughput ratio at 16 clients (merhan / python): {ratio:.2f}x")
+pm, pp = r["merhan_answer"]["probabilities"], r["python_answer"]["probabilities"]
+print(f"same model: labels {r['merhan_answer']['label']} / {r['python_answer']['label']}, "
+      f"largest probability difference {max(abs(pm[c] - pp[c]) for c in pm):.2e}")
 rss = r["merhan_rss"]["rss_kib"]
-base = rss[1][1] if len(rss) > 1 else rss[0][1]  # after the first 500 requests: allocator warm
+base = rss[1][1] if len(rss) > 1 else rss[0][1]  # after the first RSS_EVERY requests: allocator warm
 peak, low = max(v for _, v in rss[1:] or rss), min(v for _, v in rss[1:] or rss)
+after = rss[1][0] if len(rss) > 1 else 0
 print(f"merhan serve RSS over {r['merhan_rss']['requests']} requests: start {rss[0][1] / 1024:.0f} MiB, "
-      f"after 500 {base / 1024:.0f} MiB, range {low / 1024:.0f}-{peak / 1024:.0f} MiB "
-      f"({100 * (peak - base) / base:+.1f} % / {100 * (low - base) / base:+.1f} % of the 500-request value), "
+      f"after {after} {base / 1024:.0f} MiB, range {low / 1024:.0f}-{peak / 1024:.0f} MiB "
+      f"({100 * (peak - base) / base:+.1f} % / {100 * (low - base) / base:+.1f} % of the value after {after}), "
       f"errors {r['merhan_rss']['errors']}")
 PY
