@@ -76,6 +76,11 @@ pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 pkg_check_modules(KISSFFT REQUIRED IMPORTED_TARGET kissfft-float)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)  # stable hashes for the feature cache
+# HTTP server of `merhan serve`; Debian builds it with OpenSSL, zlib and brotli, and its
+# pkg-config Cflags carry the matching CPPHTTPLIB_*_SUPPORT defines (the header must
+# see the same ones as the library).
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)  # SHA-256 of exported model files
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)

@@ -13,7 +13,7 @@ DEBIAN_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git python3 python3-venv
   libsndfile1-dev libsoxr-dev libsentencepiece-dev sentencepiece libeigen3-dev
   libutf8proc-dev libkissfft-dev libcli11-dev nlohmann-json3-dev libspdlog-dev
-  libgtest-dev libgmock-dev libxxhash-dev libgloo-dev espeak-ng sox
+  libgtest-dev libgmock-dev libxxhash-dev libgloo-dev libssl-dev libcpp-httplib-dev espeak-ng sox curl
 )
 
 install_debian_packages() {

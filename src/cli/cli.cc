@@ -46,6 +46,8 @@ int Run(int argc, char** argv) {
   AddMfccCommand(app);
   AddCompareCommand(app);
   AddReportCommand(app);
+  AddExportCommand(app);
+  AddServeCommand(app);
 
   try {
     app.parse(argc, argv);

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "merhan/cli/cli.h"
+#include "merhan/cli/model_options.h"
 #include "merhan/train/inference.h"
 #include "merhan/util/atomic_file.h"
 
@@ -13,11 +14,12 @@ void AddEvalCommand(CLI::App& app) {
       "eval", "evaluate a checkpoint on its fold's test split (from its own config) or on a manifest: "
               "WAR, UAR, macro/weighted F1, per-class precision/recall/F1, confusion matrix (JSON)");
   struct Args {
-    std::string checkpoint, manifest, device, output, predictions;
+    ModelSource source;
+    std::string manifest, device, output, predictions;
     bool no_calibration = false;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("--checkpoint", args->checkpoint, "checkpoint file (best.ckpt)")->required();
+  AddModelSourceOptions(cmd, &args->source);
   cmd->add_option("--manifest", args->manifest, "evaluate on this manifest instead of the fold's test split");
   cmd->add_option("--device", args->device, "auto | cpu | cuda | cuda:N (default: the checkpoint's train.device)");
   cmd->add_option("--output,-o", args->output, "also write the metrics JSON to this file");
@@ -26,8 +28,8 @@ void AddEvalCommand(CLI::App& app) {
                 "ignore the checkpoint's calibration temperature (raw probabilities and loss)");
   cmd->callback([args] {
     EvaluationResult result;
-    const nlohmann::json metrics =
-        EvaluateCheckpoint(args->checkpoint, args->manifest, args->device, &result, !args->no_calibration);
+    LoadedModel loaded = LoadModelFromSource(args->source, args->device, !args->no_calibration);
+    const nlohmann::json metrics = EvaluateLoadedModel(loaded, args->manifest, &result);
     const std::string text = metrics.dump(2) + "\n";
     if (!args->output.empty()) WriteStringAtomically(args->output, text);
     if (!args->predictions.empty()) {

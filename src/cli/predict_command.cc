@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "merhan/cli/cli.h"
+#include "merhan/cli/model_options.h"
 #include "merhan/train/inference.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/error.h"
@@ -15,11 +16,12 @@ void AddPredictCommand(CLI::App& app) {
       "predict", "predict the emotion of a wav and its transcript (or of each row of a manifest); prints JSON "
                  "with the label and every class probability (one object per line for a manifest)");
   struct Args {
-    std::string checkpoint, wav, text, transcript, manifest, device;
+    ModelSource source;
+    std::string wav, text, transcript, manifest, device;
     bool no_calibration = false;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("--checkpoint", args->checkpoint, "checkpoint file (best.ckpt)")->required();
+  AddModelSourceOptions(cmd, &args->source);
   auto* wav = cmd->add_option("--wav", args->wav, "audio file");
   auto* text = cmd->add_option("--text", args->text, "transcript of the wav");
   auto* transcript = cmd->add_option("--transcript", args->transcript, "file holding the transcript of the wav");
@@ -30,6 +32,7 @@ void AddPredictCommand(CLI::App& app) {
   text->excludes(transcript);
   manifest->excludes(wav)->excludes(text)->excludes(transcript);
   cmd->callback([args] {
+    CheckModelSource(args->source);  // usage errors before data errors
     if (args->manifest.empty()) {
       if (args->wav.empty()) throw UsageError("predict: give --wav with --text or --transcript, or --manifest");
       if (args->text.empty() && args->transcript.empty()) {
@@ -38,11 +41,11 @@ void AddPredictCommand(CLI::App& app) {
       InferenceInput input{args->wav, args->wav, args->text};
       if (!args->transcript.empty()) input.text = ReadFileToString(args->transcript);
       ValidateInferenceInput(input);  // before the (slower) checkpoint load
-      LoadedModel loaded = LoadModelForInference(args->checkpoint, args->device, nullptr, !args->no_calibration);
+      LoadedModel loaded = LoadModelFromSource(args->source, args->device, !args->no_calibration);
       std::cout << PredictInputs(loaded, {input}).at(0).dump(2) << "\n";
       return;
     }
-    LoadedModel loaded = LoadModelForInference(args->checkpoint, args->device, nullptr, !args->no_calibration);
+    LoadedModel loaded = LoadModelFromSource(args->source, args->device, !args->no_calibration);
     PredictManifest(loaded, args->manifest, [](const nlohmann::json& j) { std::cout << j.dump() << "\n"; });
   });
 }

@@ -124,13 +124,19 @@ nlohmann::json TextEncoderFingerprint(const std::string& dir) {
   return {{"dir", root.string()}, {"files", files}};
 }
 
-void CheckTextEncoder(const nlohmann::json& recorded, const std::string& checkpoint_path) {
+void CheckTextEncoder(const nlohmann::json& recorded, const std::string& checkpoint_path,
+                      const std::string& moved_to) {
   if (recorded.is_null()) return;
-  const std::string dir = recorded.value("dir", std::string());
-  const std::string hint = " (recorded in checkpoint " + checkpoint_path +
-                           "; the model was trained with that encoder: restore it there, or retrain)";
+  const std::string dir = moved_to.empty() ? recorded.value("dir", std::string()) : moved_to;
+  const std::string hint =
+      moved_to.empty() ? " (recorded in checkpoint " + checkpoint_path +
+                             "; the model was trained with that encoder: restore it there, give its new place "
+                             "with --text-model-dir, or retrain)"
+                       : " (--text-model-dir must hold the encoder checkpoint " + checkpoint_path +
+                             " was trained with, file for file)";
   if (!fs::is_directory(dir)) {
-    throw DataError("text encoder directory " + dir + " is missing: it was moved or deleted" + hint);
+    throw DataError("text encoder directory " + dir + " is missing" +
+                    (moved_to.empty() ? ": it was moved or deleted" : "") + hint);
   }
   const nlohmann::json now = TextEncoderFingerprint(dir);
   const auto& before = recorded.at("files");

@@ -223,7 +223,13 @@ std::shared_ptr<BatchSource> MakeManifestSource(const ExperimentConfig& config, 
   return std::make_shared<CorpusBatchSource>(data, std::move(all), Options(c, false, 0));
 }
 
-Batch MakeInferenceBatch(const ExperimentConfig& config, const std::vector<InferenceInput>& inputs) {
+struct InferenceFrontEnd {
+  // The training streams' own extractors (the text encoder loads on first use).
+  std::vector<FeatureStream> streams;
+};
+
+Batch MakeInferenceBatch(const ExperimentConfig& config, const std::vector<InferenceInput>& inputs,
+                         std::shared_ptr<InferenceFrontEnd>* front_end_in) {
   if (inputs.empty()) throw UsageError("nothing to predict");
   std::vector<Utterance> utterances(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -237,13 +243,20 @@ Batch MakeInferenceBatch(const ExperimentConfig& config, const std::vector<Infer
     throw UsageError(Cat("the model reads precomputed stream ", required.Precomputed().front(),
                          ": predict with --manifest, whose rows name its feature files"));
   }
-  const std::vector<StreamKind> kinds = required.Kinds();
-  std::vector<std::vector<FeatureMatrix>> matrices(kinds.size());
+  std::shared_ptr<InferenceFrontEnd> local;
+  std::shared_ptr<InferenceFrontEnd>& front_end = front_end_in ? *front_end_in : local;
+  if (!front_end) {
+    front_end = std::make_shared<InferenceFrontEnd>();
+    for (StreamKind kind : required.Kinds()) {
+      front_end->streams.push_back(MakeFeatureStream(kind, config.audio, config.mfcc, config.text));
+    }
+  }
+  std::vector<std::vector<FeatureMatrix>> matrices(front_end->streams.size());
   std::vector<CollateStream> streams;
-  for (size_t k = 0; k < kinds.size(); ++k) {
-    const FeatureStream stream = MakeFeatureStream(kinds[k], config.audio, config.mfcc, config.text);
+  for (size_t k = 0; k < front_end->streams.size(); ++k) {
+    const FeatureStream& stream = front_end->streams[k];
     for (const Utterance& u : utterances) matrices[k].push_back(stream.extract(u));
-    CollateStream s{kinds[k], stream.name, "inference", {}};
+    CollateStream s{stream.kind, stream.name, "inference", {}};
     for (const FeatureMatrix& m : matrices[k]) s.items.push_back(ViewOf(m));
     streams.push_back(std::move(s));
   }

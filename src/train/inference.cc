@@ -14,7 +14,7 @@ namespace merhan {
 namespace fs = std::filesystem;
 
 LoadedModel LoadModelForInference(const std::string& checkpoint_path, const std::string& device,
-                                  const ModelBuilder& build, bool calibrated) {
+                                  const ModelBuilder& build, bool calibrated, const std::string& text_model_dir) {
   CheckpointReader reader(checkpoint_path);
   LoadedModel loaded;
   loaded.checkpoint_path = checkpoint_path;
@@ -24,14 +24,23 @@ LoadedModel LoadModelForInference(const std::string& checkpoint_path, const std:
   } catch (const UsageError& e) {
     throw DataError(checkpoint_path + ": its stored config is not valid for this merhan: " + e.what());
   }
-  loaded.device = ResolveDevice(device.empty() ? loaded.config.train.device : device);
-  loaded.model = build ? build(loaded.config.model, loaded.meta.dims) : BuildExperimentModel(loaded.config, loaded.meta.dims);
-  if (loaded.model->UsesText()) CheckTextEncoder(loaded.meta.text_encoder, checkpoint_path);
-  reader.LoadModel(*loaded.model);
-  loaded.model->to(loaded.device);
-  loaded.model->eval();
-  loaded.temperature = calibrated ? CheckpointTemperature(loaded.meta) : 1.0;
+  if (!text_model_dir.empty()) loaded.config.text.model_dir = text_model_dir;
+  BuildLoadedModel(&loaded, device, build, calibrated, [&](torch::nn::Module& model) {
+    if (loaded.model->UsesText()) CheckTextEncoder(loaded.meta.text_encoder, checkpoint_path, text_model_dir);
+    reader.LoadModel(model);
+  });
   return loaded;
+}
+
+void BuildLoadedModel(LoadedModel* loaded, const std::string& device, const ModelBuilder& build, bool calibrated,
+                      const std::function<void(torch::nn::Module&)>& load_weights) {
+  loaded->device = ResolveDevice(device.empty() ? loaded->config.train.device : device);
+  loaded->model = build ? build(loaded->config.model, loaded->meta.dims)
+                        : BuildExperimentModel(loaded->config, loaded->meta.dims);
+  load_weights(*loaded->model);
+  loaded->model->to(loaded->device);
+  loaded->model->eval();
+  loaded->temperature = calibrated ? CheckpointTemperature(loaded->meta) : 1.0;
 }
 
 torch::Tensor PredictProbabilities(LoadedModel& loaded, const Batch& batch) {
@@ -68,6 +77,11 @@ nlohmann::json PredictionJson(const std::vector<std::string>& classes, const tor
 nlohmann::json EvaluateCheckpoint(const std::string& checkpoint_path, const std::string& manifest,
                                   const std::string& device, EvaluationResult* result_out, bool calibrated) {
   LoadedModel loaded = LoadModelForInference(checkpoint_path, device, nullptr, calibrated);
+  return EvaluateLoadedModel(loaded, manifest, result_out);
+}
+
+nlohmann::json EvaluateLoadedModel(LoadedModel& loaded, const std::string& manifest, EvaluationResult* result_out) {
+  const std::string& checkpoint_path = loaded.checkpoint_path;
   const auto& meta = loaded.meta;
   std::shared_ptr<BatchSource> source;
   std::string data;
@@ -119,7 +133,7 @@ nlohmann::json EvaluateCheckpoint(const std::string& checkpoint_path, const std:
 
 std::vector<nlohmann::json> PredictInputs(LoadedModel& loaded, const std::vector<InferenceInput>& inputs) {
   for (const auto& input : inputs) ValidateInferenceInput(input);
-  const Batch batch = MakeInferenceBatch(loaded.config, inputs);
+  const Batch batch = MakeInferenceBatch(loaded.config, inputs, &loaded.front_end);
   const torch::Tensor probs = PredictProbabilities(loaded, batch);
   std::vector<nlohmann::json> out;
   for (size_t i = 0; i < inputs.size(); ++i) {

@@ -45,6 +45,25 @@ void WriteFileAtomically(const std::string& path,
   }
 }
 
+void WriteDirectoryAtomically(const std::string& dir, const std::function<void(const std::string&)>& fill) {
+  std::error_code ec;
+  if (fs::exists(dir, ec)) throw DataError(dir + " already exists; remove it or choose another directory");
+  const fs::path target = fs::absolute(dir, ec);
+  if (target.has_parent_path()) CreateDirectories(target.parent_path().string());
+  const std::string tmp = target.string() + ".tmp." + std::to_string(::getpid());
+  fs::remove_all(tmp, ec);
+  try {
+    CreateDirectories(tmp);
+    fill(tmp);
+    if (std::rename(tmp.c_str(), target.c_str()) != 0) {
+      throw DataError("cannot rename " + tmp + " to " + target.string() + ": " + std::strerror(errno));
+    }
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+}
+
 void WriteStringAtomically(const std::string& path, const std::string& content) {
   WriteFileAtomically(path, [&](std::ostream& out) { out.write(content.data(), content.size()); });
 }

@@ -122,6 +122,26 @@ TEST(Checkpoint, TextEncoderFingerprintCatchesMovedOrChangedDirectories) {
   ExpectDataErrorNaming([&] { TextEncoderFingerprint(enc); }, enc);
 }
 
+// --text-model-dir: an encoder is known by its files' content, not by its path.
+TEST(Checkpoint, AMovedTextEncoderIsAcceptedByContentAndRefusedNamingTheFileThatDiffers) {
+  TempDir dir;
+  const std::string enc = dir.File("encoder");
+  CreateDirectories(enc);
+  WriteStringAtomically(enc + "/config.json", "{\"hidden_size\": 384}");
+  WriteStringAtomically(enc + "/vocab.txt", "[PAD]\n[UNK]\n");
+  const nlohmann::json fp = TextEncoderFingerprint(enc);
+  const std::string moved = dir.File("moved");
+  fs::rename(enc, moved);
+  ExpectDataErrorNaming([&] { CheckTextEncoder(fp, "x.ckpt"); }, "--text-model-dir");
+  EXPECT_NO_THROW(CheckTextEncoder(fp, "x.ckpt", moved));
+  WriteStringAtomically(moved + "/vocab.txt", "[PAD]\n[UNK]\nhello\n");
+  ExpectDataErrorNaming([&] { CheckTextEncoder(fp, "x.ckpt", moved); }, "vocab.txt");
+  WriteStringAtomically(moved + "/vocab.txt", "[PAD]\n[UNK]\n");
+  WriteStringAtomically(moved + "/tokenizer.json", "{}");
+  ExpectDataErrorNaming([&] { CheckTextEncoder(fp, "x.ckpt", moved); }, "tokenizer.json");
+  ExpectDataErrorNaming([&] { CheckTextEncoder(fp, "x.ckpt", dir.File("nowhere")); }, "nowhere");
+}
+
 TEST(Inference, LoadsACheckpointWithItsOwnConfigAndFormatsPredictions) {
   TempDir dir;
   ExperimentConfig config;

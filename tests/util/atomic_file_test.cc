@@ -36,5 +36,30 @@ TEST(AtomicFile, MissingFileIsDataErrorNamingIt) {
   }
 }
 
+TEST(AtomicFile, DirectoryIsWrittenWholeOrNotAtAll) {
+  testing::TempDir dir;
+  const std::string out = dir.File("model");
+  EXPECT_THROW(WriteDirectoryAtomically(out,
+                                        [](const std::string& tmp) {
+                                          WriteStringAtomically(tmp + "/a.txt", "half");
+                                          throw DataError("interrupted");
+                                        }),
+               DataError);
+  int entries = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir.path())) (void)e, ++entries;
+  EXPECT_EQ(entries, 0) << "neither the directory nor its temp copy may be left";
+
+  WriteDirectoryAtomically(out, [](const std::string& tmp) { WriteStringAtomically(tmp + "/a.txt", "whole"); });
+  EXPECT_EQ(ReadFileToString(out + "/a.txt"), "whole");
+  // An existing directory is never replaced.
+  try {
+    WriteDirectoryAtomically(out, [](const std::string&) {});
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find(out), std::string::npos);
+  }
+  EXPECT_EQ(ReadFileToString(out + "/a.txt"), "whole");
+}
+
 }  // namespace
 }  // namespace merhan

@@ -25,6 +25,8 @@ void AddPredictCommand(CLI::App& app);
 void AddMfccCommand(CLI::App& app);
 void AddCompareCommand(CLI::App& app);
 void AddReportCommand(CLI::App& app);
+void AddExportCommand(CLI::App& app);
+void AddServeCommand(CLI::App& app);
 
 // The original command line, for run directories.
 const std::vector<std::string>& CommandLine();

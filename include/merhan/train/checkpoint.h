@@ -48,10 +48,13 @@ struct CheckpointMeta {
 // `dir`. DataError naming the directory when it or its config.json is missing.
 nlohmann::json TextEncoderFingerprint(const std::string& dir);
 
-// Recomputes the fingerprint of the directory recorded in `recorded` and throws
-// DataError naming the directory (and `checkpoint_path`) when it moved or any
-// file changed. Does nothing for a null `recorded`.
-void CheckTextEncoder(const nlohmann::json& recorded, const std::string& checkpoint_path);
+// Recomputes the fingerprint of the directory recorded in `recorded` (or of
+// `moved_to` when not empty: the same encoder in another place) and throws
+// DataError naming the directory, the differing file and `checkpoint_path` when
+// it is missing or any file differs. Only content counts, never the path. Does
+// nothing for a null `recorded`.
+void CheckTextEncoder(const nlohmann::json& recorded, const std::string& checkpoint_path,
+                      const std::string& moved_to = "");
 
 // Writes the checkpoint atomically (temp file + rename). `extra`, when given,
 // fills the "training" sub-archive.

@@ -48,10 +48,18 @@ struct InferenceInput {
   std::string text;
 };
 
+// The feature extractors inference needs (MFCC, tokenizer, frozen encoder),
+// loaded on first use and kept, so that a warm process (merhan serve) loads the
+// encoder once rather than per batch. Defined in corpus_pipeline.cc.
+struct InferenceFrontEnd;
+
 // Features of `inputs` as one padded batch (labels -1), computed exactly as in
 // training (MFCC + CMVN per `config.audio`/`config.mfcc`; tokenizer and frozen
 // encoder per `config.text`, or token ids alone when the encoder is fine-tuned). DataError naming a wav that cannot be read.
-Batch MakeInferenceBatch(const ExperimentConfig& config, const std::vector<InferenceInput>& inputs);
+// `front_end`, when given, holds the extractors across calls (created on the
+// first); it must come from the same `config`.
+Batch MakeInferenceBatch(const ExperimentConfig& config, const std::vector<InferenceInput>& inputs,
+                         std::shared_ptr<InferenceFrontEnd>* front_end = nullptr);
 
 // ---- Implemented here.
 
@@ -64,6 +72,8 @@ struct LoadedModel {
   // The checkpoint's calibration temperature (train/calibration.h) when it has
   // one and calibration was not turned off; 1 otherwise.
   double temperature = 1.0;
+  // Feature extractors kept across PredictInputs calls (MakeInferenceBatch).
+  std::shared_ptr<InferenceFrontEnd> front_end;
 };
 
 // Reads the checkpoint, rebuilds its model with BuildModel(config.model,
@@ -73,9 +83,19 @@ struct LoadedModel {
 // still there and unchanged (DataError naming it otherwise).
 // `build` replaces BuildModel (tests).
 // With `calibrated` false the stored temperature is ignored (--no-calibration).
+// `text_model_dir`, when not empty, is where the encoder is now: accepted when
+// its files match the recorded fingerprint, wherever it lies (CheckTextEncoder).
 using ModelBuilder = std::function<EmotionModel(const ModelOptions&, const ModelDims&)>;
 LoadedModel LoadModelForInference(const std::string& checkpoint_path, const std::string& device = "",
-                                  const ModelBuilder& build = nullptr, bool calibrated = true);
+                                  const ModelBuilder& build = nullptr, bool calibrated = true,
+                                  const std::string& text_model_dir = "");
+
+// The second half of loading, shared by checkpoints and model directories
+// (train/model_directory.h): with `loaded->meta` and `loaded->config` set,
+// builds the model on `device`, fills it with `load_weights`, puts it in eval
+// mode and sets the temperature.
+void BuildLoadedModel(LoadedModel* loaded, const std::string& device, const ModelBuilder& build, bool calibrated,
+                      const std::function<void(torch::nn::Module&)>& load_weights);
 
 // Class probabilities (B, C) of a batch, float32 on the CPU, scaled by the
 // loaded temperature.
@@ -95,6 +115,9 @@ nlohmann::json PredictionJson(const std::vector<std::string>& classes, const tor
 nlohmann::json EvaluateCheckpoint(const std::string& checkpoint_path, const std::string& manifest,
                                   const std::string& device, EvaluationResult* result = nullptr,
                                   bool calibrated = true);
+// The same for a model already loaded (from a checkpoint or a model directory).
+nlohmann::json EvaluateLoadedModel(LoadedModel& loaded, const std::string& manifest,
+                                   EvaluationResult* result = nullptr);
 
 // `merhan predict`: one JSON object per input (PredictionJson).
 std::vector<nlohmann::json> PredictInputs(LoadedModel& loaded, const std::vector<InferenceInput>& inputs);

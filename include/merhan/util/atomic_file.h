@@ -13,6 +13,12 @@ namespace merhan {
 void WriteFileAtomically(const std::string& path,
                          const std::function<void(std::ostream&)>& write);
 
+// Fills a whole directory or nothing: calls `fill` with a fresh sibling
+// directory (`dir + ".tmp.<pid>"`), then renames it to `dir`. `dir` must not
+// exist yet (DataError naming it otherwise: a directory is not replaced
+// silently). On any exception the temp directory is removed.
+void WriteDirectoryAtomically(const std::string& dir, const std::function<void(const std::string& tmp_dir)>& fill);
+
 // Convenience for small text or binary blobs.
 void WriteStringAtomically(const std::string& path, const std::string& content);
 

@@ -1,0 +1,30 @@
+// `merhan export`: a checkpoint as a portable model directory (train/model_directory.h).
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "merhan/cli/cli.h"
+#include "merhan/train/model_directory.h"
+
+namespace merhan::cli {
+
+void AddExportCommand(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "export", "write a checkpoint as a self-contained model directory (weights as safetensors, config, labels, "
+                "normalisation statistics, the text encoder's files, model.json with SHA-256 of every file) that "
+                "predict, eval and serve load with --model");
+  struct Args {
+    std::string checkpoint, out, text_model_dir;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("--checkpoint", args->checkpoint, "checkpoint file (best.ckpt)")->required();
+  cmd->add_option("--out", args->out, "model directory to create (must not exist)")->required();
+  cmd->add_option("--text-model-dir", args->text_model_dir,
+                  "where the text encoder the checkpoint was trained with is now, if it moved");
+  cmd->callback([args] {
+    const nlohmann::json model = ExportModelDirectory(args->checkpoint, args->out, args->text_model_dir);
+    std::cout << "exported " << args->checkpoint << " to " << args->out << " (" << model["files"].size()
+              << " files)\n";
+  });
+}
+
+}  // namespace merhan::cli
