@@ -1,5 +1,6 @@
 #include "merhan/io/npy.h"
 
+#include <algorithm>
 #include <cstring>
 #include <numeric>
 #include <regex>
@@ -28,8 +29,38 @@ void WriteNpyFloat32(const std::string& path, const std::vector<int64_t>& shape,
   });
 }
 
-NpyArray ReadNpyFloat(const std::string& path) {
-  const std::string bytes = ReadFileToString(path);
+namespace {
+
+// The dimensions of "(3, 4)"; DataError when their product (the element count)
+// overflows what `available` bytes of `element` size hold. A zero dimension makes an
+// empty array, whatever the others say.
+std::vector<int64_t> ParseShape(const std::string& dims, size_t element, size_t available, const std::string& path) {
+  static const std::regex digits("\\d+");
+  const auto too_large = [&] { return DataError(path + ": .npy shape (" + dims + ") is larger than the file's data"); };
+  std::vector<int64_t> shape;
+  for (std::sregex_iterator it(dims.begin(), dims.end(), digits), end; it != end; ++it) {
+    uint64_t x = 0;
+    for (char c : it->str()) {
+      if (x > (uint64_t{1} << 58)) throw too_large();  // x * 10 + 9 stays below 2^62
+      x = x * 10 + static_cast<uint64_t>(c - '0');
+    }
+    shape.push_back(static_cast<int64_t>(x));
+  }
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return shape;
+  const uint64_t limit = available / element;
+  uint64_t count = 1;
+  for (int64_t d : shape) {
+    if (count > limit / static_cast<uint64_t>(d)) throw too_large();
+    count *= static_cast<uint64_t>(d);
+  }
+  return shape;
+}
+
+}  // namespace
+
+NpyArray ReadNpyFloat(const std::string& path) { return ParseNpyFloat(ReadFileToString(path), path); }
+
+NpyArray ParseNpyFloat(const std::string& bytes, const std::string& path) {
   if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) throw DataError(path + ": not a .npy file");
   const int major = static_cast<unsigned char>(bytes[6]);
   size_t header_len, offset;
@@ -42,23 +73,29 @@ NpyArray ReadNpyFloat(const std::string& path) {
     for (int i = 0; i < 4; ++i) header_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
     offset = 12;
   }
+  if (header_len > kNpyMaxHeaderBytes) {
+    throw DataError(path + ": .npy header of " + std::to_string(header_len) + " bytes (NumPy's limit is " +
+                    std::to_string(kNpyMaxHeaderBytes) + ")");
+  }
   if (offset + header_len > bytes.size()) throw DataError(path + ": truncated .npy header");
   const std::string header = bytes.substr(offset, header_len);
+  // Compiled once: building a std::regex costs far more than matching a short header.
+  static const std::regex kDescr("'descr':\\s*'([<>|]?)(f4|f8)'");
+  static const std::regex kFortran("'fortran_order':\\s*True");
+  static const std::regex kShape("'shape':\\s*\\(([^)]*)\\)");
   std::smatch m;
-  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([<>|]?)(f4|f8)'"))) {
+  if (!std::regex_search(header, m, kDescr)) {
     throw DataError(path + ": only float32/float64 .npy files are supported (header " + header + ")");
   }
   const bool f8 = m[2] == "f8";
   if (m[1] == ">") throw DataError(path + ": big-endian .npy not supported");
-  if (std::regex_search(header, std::regex("'fortran_order':\\s*True"))) throw DataError(path + ": Fortran-order .npy not supported");
-  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)"))) throw DataError(path + ": .npy header has no shape");
+  if (std::regex_search(header, kFortran)) throw DataError(path + ": Fortran-order .npy not supported");
+  if (!std::regex_search(header, m, kShape)) throw DataError(path + ": .npy header has no shape");
   NpyArray a;
-  const std::string dims = m[1];
-  const std::regex digits("\\d+");
-  std::sregex_iterator it(dims.begin(), dims.end(), digits), end;
-  for (; it != end; ++it) a.shape.push_back(std::stoll(it->str()));
+  const size_t element = f8 ? 8 : 4;
+  a.shape = ParseShape(m[1], element, bytes.size() - offset - header_len, path);
   const int64_t count = std::accumulate(a.shape.begin(), a.shape.end(), int64_t{1}, std::multiplies<int64_t>());
-  const size_t data_bytes = count * (f8 ? 8 : 4);
+  const size_t data_bytes = static_cast<size_t>(count) * element;
   if (offset + header_len + data_bytes > bytes.size()) throw DataError(path + ": truncated .npy data");
   a.data.resize(count);
   const char* p = bytes.data() + offset + header_len;
@@ -68,7 +105,7 @@ NpyArray ReadNpyFloat(const std::string& path) {
       std::memcpy(&d, p + 8 * i, 8);
       a.data[i] = static_cast<float>(d);
     }
-  } else {
+  } else if (count > 0) {  // memcpy from/to null (an empty vector's data()) is undefined, even for 0 bytes
     std::memcpy(a.data.data(), p, data_bytes);
   }
   return a;

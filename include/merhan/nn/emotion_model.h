@@ -8,15 +8,10 @@
 #include <string>
 
 #include "merhan/data/batch.h"
+#include "merhan/nn/model_dims.h"
 #include "merhan/nn/model_options.h"
 
 namespace merhan {
-
-struct ModelDims {
-  int num_classes = 4;
-  int audio_dim = 40;  // MFCC coefficients
-  int text_dim = 384;  // text-encoder hidden size
-};
 
 // Per-feature statistics fitted on the training split only (early fusion's
 // standardisation); stored in the model as buffers so checkpoints carry them.
