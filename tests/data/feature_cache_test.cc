@@ -234,8 +234,8 @@ TEST(FeatureCache, FullDiskFailsNamingTheFileAndKeepsThePreviousCache) {
     FeatureCache cache(fx.cache(), "mfcc", "{}", CacheInput::kWavFile);
     const std::vector<Utterance> first(fx.utterances.begin(), fx.utterances.begin() + 6);
     cache.Ensure(first, extract, 1);
-    const auto files_before = testing::FileNames(fx.cache());
-    const std::string index = fx.cache() + "/index.json";
+    const auto files_before = testing::FileNames(cache.dir());
+    const std::string index = cache.dir() + "/index.json";
     const std::string index_before = ReadFileToString(index);
     std::string error = "(no DataError)";
     {
@@ -246,9 +246,9 @@ TEST(FeatureCache, FullDiskFailsNamingTheFileAndKeepsThePreviousCache) {
         error = e.what();
       }
     }
-    const std::string culprit = fx.cache() + (index_fails ? "/index.json" : "/data.");
+    const std::string culprit = cache.dir() + (index_fails ? "/index.json" : "/data.");
     EXPECT_NE(error.find(culprit), std::string::npos) << index_fails << ": " << error;
-    EXPECT_EQ(testing::FileNames(fx.cache()), files_before) << index_fails;
+    EXPECT_EQ(testing::FileNames(cache.dir()), files_before) << index_fails;
     EXPECT_EQ(ReadFileToString(index), index_before) << index_fails;
     EXPECT_EQ(cache.size(), 6) << index_fails;
     EXPECT_EQ(cache.Get(first[0].id).rows, rows) << index_fails;

@@ -300,20 +300,28 @@ TEST(IemocapReader, CorpusLevelErrorsNameFileAndLine) {
     EXPECT_NE(error.find(Cat("Ses01F_impro01.txt:", last, ": utterance ")), std::string::npos) << error;
     EXPECT_NE(error.find(Cat("already transcribed at line ", first)), std::string::npos) << error;
   }
-  // Label lines that parse but do not fit the corpus: the label file and line.
-  const std::vector<std::pair<std::string, std::string>> cases = {
-      {"[900.0 - 901.0]\tSes01F_impro02_F000\tneu\t[2.5, 2.5, 2.5]", "does not belong to dialog Ses01F_impro01"},
-      {"[900.0 - 901.0]\tSes02F_impro01_F000\tneu\t[2.5, 2.5, 2.5]", "is in Session1"},
-  };
-  for (const auto& [line, why] : cases) {
+  {  // A label line for another dialog's utterance: the label file and line.
     TempDir dir;
     testing::CopyTinyCorpus(dir.path());
     const std::string l = dir.path() + labels;
-    WriteStringAtomically(l, ReadFileToString(l) + line + "\n");
+    WriteStringAtomically(l, ReadFileToString(l) + "[900.0 - 901.0]\tSes01F_impro02_F000\tneu\t[2.5, 2.5, 2.5]\n");
     const int n = LineStartingWith(l, "[900.0 - 901.0]");
     const std::string error = ErrorOf(dir.path());
     EXPECT_NE(error.find(Cat("Ses01F_impro01.txt:", n, ": ")), std::string::npos) << error;
-    EXPECT_NE(error.find(why), std::string::npos) << error;
+    EXPECT_NE(error.find("does not belong to dialog Ses01F_impro01"), std::string::npos) << error;
+  }
+  {  // A dialog filed under another session: its first label line.
+    TempDir dir;
+    testing::CopyTinyCorpus(dir.path());
+    const std::string from = dir.path() + "/IEMOCAP_full_release/Session2/dialog/";
+    for (const char* sub : {"EmoEvaluation/", "transcriptions/"}) {
+      WriteStringAtomically(dir.path() + release + sub + "Ses02F_impro01.txt",
+                            ReadFileToString(from + sub + "Ses02F_impro01.txt"));
+    }
+    const std::string l = dir.path() + release + "EmoEvaluation/Ses02F_impro01.txt";
+    const std::string error = ErrorOf(dir.path());
+    EXPECT_NE(error.find(Cat(l, ":", LineStartingWith(l, "["), ": ")), std::string::npos) << error;
+    EXPECT_NE(error.find("is in Session1"), std::string::npos) << error;
   }
   {  // The same utterance labelled twice.
     TempDir dir;
