@@ -111,7 +111,16 @@ void SaveCheckpoint(const std::string& path, const CheckpointMeta& meta, torch::
     extra(training);
     archive.write("training", training);
   }
-  WriteFileAtomically(path, [&](std::ostream& out) { archive.save_to(out); });
+  // LibTorch's zip writer throws from its destructor when a write comes up short (a
+  // full disk), which ends the process (std::terminate). It gets a writer that always
+  // accepts; the stream keeps the failure, and WriteFileAtomically reports it as a
+  // DataError naming `path`, with the previous checkpoint left in place.
+  WriteFileAtomically(path, [&](std::ostream& out) {
+    archive.save_to([&out](const void* data, size_t size) -> size_t {
+      if (out) out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
+      return size;
+    });
+  });
 }
 
 CheckpointReader::CheckpointReader(const std::string& path, const torch::Device& device) : path_(path) {
