@@ -19,9 +19,10 @@ endif()
 # must be compiled with identical flags.
 add_compile_options(-Wall -Wextra)
 
+# scripts/sanitize.sh builds with these (docs/sanitizers.md).
 if(MERHAN_SANITIZE)
-  if(NOT MERHAN_SANITIZE MATCHES "^(address|undefined)$")
-    message(FATAL_ERROR "MERHAN_SANITIZE must be 'address' or 'undefined', got '${MERHAN_SANITIZE}'")
+  if(NOT MERHAN_SANITIZE MATCHES "^(address|undefined|address,undefined|thread)$")
+    message(FATAL_ERROR "MERHAN_SANITIZE must be 'address', 'undefined', 'address,undefined' or 'thread', got '${MERHAN_SANITIZE}'")
   endif()
   add_compile_options(-fsanitize=${MERHAN_SANITIZE} -fno-omit-frame-pointer)
   add_link_options(-fsanitize=${MERHAN_SANITIZE})

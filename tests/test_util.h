@@ -2,9 +2,14 @@
 // program are, temporary directories, and running the CLI.
 #pragma once
 
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace merhan::testing {
 
@@ -37,6 +42,38 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// A file-size limit (RLIMIT_FSIZE) on this process for the object's lifetime, with
+// SIGXFSZ ignored so that a write past it fails with EFBIG, as on a full disk. Lets
+// tests write onto a "full filesystem" without root (no tmpfs to mount).
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &old_);
+    old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit r = old_;
+    r.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &r);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &old_);
+    std::signal(SIGXFSZ, old_handler_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  struct rlimit old_ {};
+  void (*old_handler_)(int) = SIG_DFL;
+};
+
+// Names of the files in `dir` (not recursive), sorted.
+inline std::vector<std::string> FileNames(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 struct CommandResult {
   int exit_code = -1;

@@ -3,6 +3,7 @@
 #include <sndfile.h>
 #include <soxr.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -14,6 +15,9 @@
 
 namespace merhan {
 namespace {
+
+constexpr int kMinSampleRate = 1000;
+constexpr int kMaxSampleRate = 768000;
 
 struct SndfileCloser {
   void operator()(SNDFILE* f) const { sf_close(f); }
@@ -91,6 +95,12 @@ AudioSignal LoadAudio(const std::string& path, const AudioOptions& options) {
     throw DataError(path + ": invalid header (" + std::to_string(info.channels) + " channels, " +
                     std::to_string(info.samplerate) + " Hz)");
   }
+  // A header's rate far outside audio's (1 Hz) would make the resampler's output,
+  // sized by the ratio, exhaust memory (found by fuzz/audio_fuzzer.cc).
+  if (info.samplerate < kMinSampleRate || info.samplerate > kMaxSampleRate) {
+    throw DataError(path + ": sample rate " + std::to_string(info.samplerate) + " Hz is outside " +
+                    std::to_string(kMinSampleRate) + "-" + std::to_string(kMaxSampleRate) + " Hz");
+  }
   std::string detail;
   if (DataChunkTruncated(file.get(), &detail)) throw DataError(path + ": truncated audio file: " + detail);
   if (info.frames <= 0) throw DataError(path + ": audio file has zero samples");
@@ -103,7 +113,10 @@ AudioSignal LoadAudio(const std::string& path, const AudioOptions& options) {
   // in memory interleaved.
   const int channels = info.channels;
   std::vector<float> mono;
-  mono.reserve(static_cast<size_t>(info.frames));
+  // The header's frame count is a claim, not a promise: reserve a bounded amount and
+  // let the vector grow with what is really read (a claim of 2^40 frames must not
+  // allocate before the read finds out).
+  mono.reserve(static_cast<size_t>(std::min<sf_count_t>(info.frames, sf_count_t{1} << 22)));
   constexpr sf_count_t kBlock = 1 << 16;
   std::vector<float> block(static_cast<size_t>(kBlock) * channels);
   while (true) {

@@ -1,6 +1,7 @@
 #include "merhan/cli/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <iostream>
 
 #include "merhan/util/error.h"
@@ -16,6 +17,10 @@ const std::vector<std::string>& CommandLine() { return g_command_line; }
 
 int Run(int argc, char** argv) {
   g_command_line.assign(argv, argv + argc);
+  // Past a file-size limit (ulimit -f, a batch system's quota) the kernel would kill
+  // the process with SIGXFSZ mid-write; ignored, write() fails with EFBIG and the
+  // write fails like on a full disk: exit 3 naming the file, earlier files intact.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"merhan: multimodal (speech + transcript) emotion recognition with MER-HAN and its baselines"};
   app.name("merhan");
   app.require_subcommand(0, 1);

@@ -440,7 +440,16 @@ void FeatureCache::Commit(std::vector<Entry> entries, const std::string& data_fi
   by_id_.clear();
   for (size_t i = 0; i < entries_.size(); ++i) by_id_[entries_[i].id] = i;
   generation_ = generation;
-  WriteIndex(data_file, bytes);
+  try {
+    WriteIndex(data_file, bytes);
+  } catch (...) {
+    // The old index (and data file) still stand: go back to them, drop the new data.
+    std::error_code ec;
+    fs::remove(data_path, ec);
+    std::string ignored;
+    LoadIndex(&ignored);
+    throw;
+  }
   Map(data_file, bytes);
   data_file_ = data_file;
   std::error_code ec;

@@ -104,7 +104,13 @@ FeatureStream AudioFeatureStream(const AudioOptions& audio, const MfccOptions& m
   s.config_json = Cat("{\"extractor\":\"mfcc-v", kAudioExtractorVersion, "\",\"audio\":", audio.ToString(),
                       ",\"mfcc\":", mfcc.ToString(), "}");
   auto extractor = std::make_shared<Mfcc>(mfcc, MakeTorchPowerSpectrum);
-  s.extract = [audio, extractor](const Utterance& u) { return ExtractMfcc(u.wav_path, audio, *extractor); };
+  s.extract = [audio, extractor](const Utterance& u) {
+    try {
+      return ExtractMfcc(u.wav_path, audio, *extractor);
+    } catch (const DataError& e) {
+      throw DataError(UtteranceLocation(u) + ": " + e.what());
+    }
+  };
   return s;
 }
 
@@ -129,7 +135,7 @@ FeatureStream TextFeatureStream(const TextOptions& text) {
     try {
       return ExtractTextFeatures(u.text, lazy->Get(), max_length);
     } catch (const DataError& e) {
-      throw DataError(u.id + ": " + e.what());
+      throw DataError(TextLocation(u) + ": " + e.what());
     }
   };
   return s;
@@ -155,7 +161,7 @@ FeatureStream TokenFeatureStream(const TextOptions& text) {
     try {
       return ExtractTokens(u.text, *tokenizer, max_length);
     } catch (const DataError& e) {
-      throw DataError(u.id + ": " + e.what());
+      throw DataError(TextLocation(u) + ": " + e.what());
     }
   };
   return s;

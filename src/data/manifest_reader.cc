@@ -117,7 +117,7 @@ class Builder {
       corpus_.skipped.push_back(message);
       return;
     }
-    ids_.insert(row.id);
+    ids_.emplace(row.id, line);
     const int label = counter_.Apply(row.label);
     if (label < 0) return;
     Utterance u;
@@ -130,6 +130,7 @@ class Builder {
     u.speaker = row.speaker;
     u.session = row.has_session ? std::stoi(row.session) : 0;
     u.columns = row.columns;
+    u.origin = u.text_origin = Cat(path_, ":", line);
     corpus_.utterances.push_back(std::move(u));
   }
 
@@ -156,7 +157,8 @@ class Builder {
                                       {"label", &row.label}, {"speaker", &row.speaker}}) {
       if (value->empty()) throw BadRow(Cat("empty '", name, "'"));
     }
-    if (ids_.count(row.id)) throw BadRow("duplicate id '" + row.id + "'");
+    const auto first = ids_.find(row.id);
+    if (first != ids_.end()) throw BadRow(Cat("duplicate id '", row.id, "' (first at line ", first->second, ")"));
     if (row.has_session) {
       char* end = nullptr;
       errno = 0;
@@ -176,7 +178,7 @@ class Builder {
   LabelPolicy policy_;
   LabelCounter counter_;
   bool skip_bad_;
-  std::set<std::string> ids_;
+  std::map<std::string, size_t> ids_;  // id -> line of its row
   Corpus corpus_;
 };
 
@@ -237,7 +239,7 @@ Corpus ReadJsonl(const std::string& path, const std::string& text, const DataOpt
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e400
       builder.Bad(line_no, Cat("not valid JSON (", e.what(), ")"));
       continue;
     }

@@ -14,58 +14,6 @@
 namespace merhan {
 namespace fs = std::filesystem;
 
-nlohmann::json CheckpointMeta::ToJson() const {
-  nlohmann::json dims_json = {{"num_classes", dims.num_classes}, {"audio_dim", dims.audio_dim}, {"text_dim", dims.text_dim}};
-  if (!dims.stream_dims.empty()) dims_json["stream_dims"] = dims.stream_dims;  // precomputed streams only
-  return {{"format", kCheckpointFormat},
-          {"version", kCheckpointVersion},
-          {"kind", kind},
-          {"config", config},
-          {"classes", classes},
-          {"dims", dims_json},
-          {"fold", fold},
-          {"fold_name", fold_name},
-          {"seed", seed},
-          {"epoch", epoch},
-          {"metrics", metrics},
-          {"text_encoder", text_encoder},
-          {"calibration", calibration}};
-}
-
-CheckpointMeta CheckpointMeta::FromJson(const nlohmann::json& j, const std::string& origin) {
-  CheckpointMeta m;
-  try {
-    if (j.at("format").get<std::string>() != kCheckpointFormat) {
-      throw DataError(origin + ": not a merhan checkpoint");
-    }
-    const int version = j.at("version").get<int>();
-    if (version > kCheckpointVersion) {
-      throw DataError(origin + ": checkpoint format version " + std::to_string(version) +
-                      " is newer than this merhan reads (" + std::to_string(kCheckpointVersion) + ")");
-    }
-    m.kind = j.at("kind").get<std::string>();
-    m.config = j.at("config");
-    m.classes = j.at("classes").get<std::vector<std::string>>();
-    m.dims.num_classes = j.at("dims").at("num_classes").get<int>();
-    m.dims.audio_dim = j.at("dims").at("audio_dim").get<int>();
-    m.dims.text_dim = j.at("dims").at("text_dim").get<int>();
-    if (j.at("dims").contains("stream_dims")) {
-      m.dims.stream_dims = j.at("dims").at("stream_dims").get<std::map<std::string, int>>();
-    }
-    m.fold = j.at("fold").get<int>();
-    m.fold_name = j.at("fold_name").get<std::string>();
-    m.seed = j.at("seed").get<int>();
-    m.epoch = j.at("epoch").get<int>();
-    m.metrics = j.at("metrics");
-    m.text_encoder = j.at("text_encoder");
-    // Absent from checkpoints written before calibration existed.
-    m.calibration = j.contains("calibration") ? j.at("calibration") : nlohmann::json();
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(origin + ": malformed checkpoint metadata: " + e.what());
-  }
-  return m;
-}
-
 namespace {
 
 // FNV-1a over little-endian 8-byte words (the tail zero-padded), then the size.
@@ -169,7 +117,16 @@ void SaveCheckpoint(const std::string& path, const CheckpointMeta& meta, torch::
     extra(training);
     archive.write("training", training);
   }
-  WriteFileAtomically(path, [&](std::ostream& out) { archive.save_to(out); });
+  // LibTorch's zip writer throws from its destructor when a write comes up short (a
+  // full disk), which ends the process (std::terminate). It gets a writer that always
+  // accepts; the stream keeps the failure, and WriteFileAtomically reports it as a
+  // DataError naming `path`, with the previous checkpoint left in place.
+  WriteFileAtomically(path, [&](std::ostream& out) {
+    archive.save_to([&out](const void* data, size_t size) -> size_t {
+      if (out) out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
+      return size;
+    });
+  });
 }
 
 CheckpointReader::CheckpointReader(const std::string& path, const torch::Device& device) : path_(path) {
@@ -193,13 +150,7 @@ CheckpointReader::CheckpointReader(const std::string& path, const torch::Device&
   if (!found || !meta.isString()) {
     throw DataError(path + " is not a merhan checkpoint (a LibTorch archive without merhan metadata)");
   }
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(meta.toStringRef());
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(path + ": corrupt checkpoint metadata: " + e.what());
-  }
-  meta_ = CheckpointMeta::FromJson(j, path);
+  meta_ = CheckpointMeta::Parse(meta.toStringRef(), path);
 }
 
 namespace {

@@ -16,6 +16,18 @@
 namespace merhan {
 namespace fs = std::filesystem;
 
+namespace {
+
+// The error for a write that failed with `err`: it names the file the user asked for
+// (the temporary sibling is gone by then) and says that the previous one is intact.
+[[noreturn]] void WriteFailed(const std::string& path, int err) {
+  std::string why = err != 0 ? std::strerror(err) : "the stream failed";
+  if (err == ENOSPC || err == EFBIG || err == EDQUOT) why += ": the disk is full or a file-size limit was reached";
+  throw DataError("cannot write " + path + ": " + why + " (" + path + " was left as it was)");
+}
+
+}  // namespace
+
 void WriteFileAtomically(const std::string& path,
                          const std::function<void(std::ostream&)>& write) {
   const fs::path target(path);
@@ -24,16 +36,31 @@ void WriteFileAtomically(const std::string& path,
   try {
     {
       std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      if (!out) throw DataError("cannot write " + tmp + ": " + std::strerror(errno));
-      write(out);
+      if (!out) throw DataError("cannot write " + path + ": cannot create " + tmp + ": " + std::strerror(errno));
+      errno = 0;
+      try {
+        write(out);
+      } catch (const Error&) {
+        throw;
+      } catch (const std::exception&) {
+        // A serializer that notices the failed stream throws its own error (LibTorch's
+        // archive writer does): a full disk is still a data error naming the path.
+        if (!out) WriteFailed(path, errno);
+        throw;
+      }
       out.flush();
-      if (!out) throw DataError("writing " + tmp + " failed: " + std::strerror(errno));
+      if (!out) WriteFailed(path, errno);
+      out.close();
+      if (!out) WriteFailed(path, errno);
     }
-    // fsync so that a crash after the rename cannot leave an empty file behind.
-    const int fd = ::open(tmp.c_str(), O_RDONLY);
+    // fsync so that a crash after the rename cannot leave an empty file behind; some
+    // file systems (NFS, quotas) report a full disk only here.
+    const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
-      ::fsync(fd);
+      const int synced = ::fsync(fd);
+      const int err = errno;
       ::close(fd);
+      if (synced != 0 && err != EINVAL) WriteFailed(path, err);
     }
     Failpoint(path);  // a crash here must leave `path` as it was
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {

@@ -5,11 +5,13 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <set>
 #include <sstream>
 
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/error.h"
+#include "merhan/util/json_number.h"
 
 namespace merhan {
 namespace {
@@ -146,16 +148,17 @@ void ConfigRegistry::SetFromJson(const std::string& key, const Field& f, const n
           if (!v.is_boolean()) fail();
           *p = v.get<bool>();
         } else if constexpr (std::is_same_v<T, int> || std::is_same_v<T, int64_t>) {
-          if (v.is_number_integer() || v.is_number_unsigned()) {
-            *p = v.get<T>();
-          } else if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()) {
-            *p = static_cast<T>(v.get<double>());  // 1e3 is a fine integer
-          } else {
-            fail();
-          }
-        } else if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+          // 1e3 is a fine integer; 1e300 or 2^40 for an int is not.
+          const auto x = JsonInteger(v, std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
+          if (!x) fail();
+          *p = static_cast<T>(*x);
+        } else if constexpr (std::is_same_v<T, float>) {
+          const auto x = JsonFloat(v);
+          if (!x) fail();
+          *p = *x;
+        } else if constexpr (std::is_same_v<T, double>) {
           if (!v.is_number()) fail();
-          *p = v.get<T>();
+          *p = v.get<double>();
         } else if constexpr (std::is_same_v<T, std::string>) {
           if (!v.is_string()) fail();
           const std::string s = v.get<std::string>();
@@ -171,8 +174,13 @@ void ConfigRegistry::SetFromJson(const std::string& key, const Field& f, const n
           *p = v.get<T>();
         } else if constexpr (std::is_same_v<T, std::vector<int>>) {
           if (!v.is_array()) fail();
-          for (const auto& e : v) if (!e.is_number_integer()) fail();
-          *p = v.get<T>();
+          T out;
+          for (const auto& e : v) {
+            const auto x = JsonInteger(e, std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
+            if (!e.is_number_integer() || !x) fail();
+            out.push_back(static_cast<int>(*x));
+          }
+          *p = out;
         } else if constexpr (std::is_same_v<T, std::vector<double>>) {
           if (!v.is_array()) fail();
           for (const auto& e : v) if (!e.is_number()) fail();
@@ -284,6 +292,9 @@ nlohmann::json ParseJson(const std::string& text, const std::string& origin) {
     }
     throw UsageError(origin + ":" + std::to_string(line) + ":" + std::to_string(col) +
                      ": invalid JSON: " + e.what());
+  } catch (const nlohmann::json::exception& e) {
+    // A number JSON allows but a double cannot hold (1e400): out_of_range, no position.
+    throw UsageError(origin + ": invalid JSON: " + e.what());
   }
 }
 
@@ -311,6 +322,9 @@ std::vector<std::pair<std::string, nlohmann::json>> LoadConfigChain(const std::s
     if (!fs::exists(current)) {
       throw UsageError(current + ": config file not found");
     }
+    // A folder, a FIFO or a device ("extends": "/dev/zero") is never a config: refuse
+    // it rather than read forever.
+    if (!fs::is_regular_file(current, ec)) throw UsageError(current + ": not a regular file (a config is a JSON file)");
     nlohmann::json j = ParseJson(ReadFileToString(current), current);
     if (!j.is_object()) throw UsageError(current + ": expected a JSON object at the top level");
     std::string parent;

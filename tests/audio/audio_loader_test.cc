@@ -153,6 +153,12 @@ TEST(AudioLoader, RejectsBadFilesNamingThem) {
   const std::string inf = dir.File("inf.wav");
   WriteFloatWav(inf, x, 16000);
   ExpectDataErrorNaming(inf, At(16000), "non-finite");
+
+  // docs/fuzzing.md: a header rate of 1 Hz would size the resampler's output by the
+  // ratio (16000x); such rates are refused before any allocation.
+  const std::string slow = dir.File("one_hz.wav");
+  WriteFloatWav(slow, std::vector<float>(64, 0.1f), 1);
+  ExpectDataErrorNaming(slow, At(16000), "sample rate 1 Hz is outside 1000-768000 Hz");
 }
 
 }  // namespace

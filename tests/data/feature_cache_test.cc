@@ -216,6 +216,49 @@ TEST(FeatureCache, FailingExtractorLeavesThePreviousCacheIntact) {
   EXPECT_EQ(fx.calls, 6);
 }
 
+// issue 17 item 4: a cache entry written onto a full disk (a file-size limit: EFBIG)
+// fails naming the file; the previous cache stays as it was, on disk and in the open
+// instance, and with space again the missing entries are computed. Two cases: the new
+// data file fails (large entries), or the index after it (tiny entries, long index).
+TEST(FeatureCache, FullDiskFailsNamingTheFileAndKeepsThePreviousCache) {
+  for (const bool index_fails : {false, true}) {
+    Fixture fx;
+    const int64_t rows = index_fails ? 1 : 2000, cols = index_fails ? 1 : 5;  // 4 bytes or 40 KB an entry
+    FeatureExtractor extract = [&](const Utterance& u) {
+      FeatureMatrix m;
+      m.rows = rows;
+      m.cols = cols;
+      m.data.assign(static_cast<size_t>(rows * cols), static_cast<float>(u.id.size()));
+      return m;
+    };
+    FeatureCache cache(fx.cache(), "mfcc", "{}", CacheInput::kWavFile);
+    const std::vector<Utterance> first(fx.utterances.begin(), fx.utterances.begin() + 6);
+    cache.Ensure(first, extract, 1);
+    const auto files_before = testing::FileNames(cache.dir());
+    const std::string index = cache.dir() + "/index.json";
+    const std::string index_before = ReadFileToString(index);
+    std::string error = "(no DataError)";
+    {
+      testing::FileSizeLimit limit(index_fails ? index_before.size() / 2 : 100 * 1024);
+      try {
+        cache.Ensure(fx.utterances, extract, 1);
+      } catch (const DataError& e) {
+        error = e.what();
+      }
+    }
+    const std::string culprit = cache.dir() + (index_fails ? "/index.json" : "/data.");
+    EXPECT_NE(error.find(culprit), std::string::npos) << index_fails << ": " << error;
+    EXPECT_EQ(testing::FileNames(cache.dir()), files_before) << index_fails;
+    EXPECT_EQ(ReadFileToString(index), index_before) << index_fails;
+    EXPECT_EQ(cache.size(), 6) << index_fails;
+    EXPECT_EQ(cache.Get(first[0].id).rows, rows) << index_fails;
+    FeatureCache reopened(fx.cache(), "mfcc", "{}", CacheInput::kWavFile);
+    EXPECT_EQ(reopened.size(), 6) << index_fails;
+    EXPECT_EQ(reopened.Ensure(fx.utterances, extract, 1).computed, 6) << index_fails;
+    EXPECT_EQ(reopened.size(), 12) << index_fails;
+  }
+}
+
 TEST(FeatureCache, MissingFeaturesWithoutExtractorIsADataError) {
   Fixture fx;
   FeatureCache cache(fx.cache(), "mfcc", "{}", CacheInput::kWavFile);

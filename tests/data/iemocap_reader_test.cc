@@ -1,6 +1,7 @@
 // The IEMOCAP reader against the synthetic corpus's own ground truth
 // (scripts/make_corpus), plus malformed-line errors and the standard-count check.
 #include <gtest/gtest.h>
+#include <algorithm>
 #include <sndfile.h>
 
 #include <filesystem>
@@ -10,9 +11,11 @@
 #include <set>
 
 #include "merhan/data/corpus.h"
+#include "merhan/data/feature_streams.h"
 #include "merhan/data/iemocap_reader.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/error.h"
+#include "merhan/util/logging.h"
 #include "test_util.h"
 #include "tiny_corpus.h"
 
@@ -204,6 +207,144 @@ TEST(IemocapReader, MissingTranscriptOrWavIsADataError) {
     WriteStringAtomically(transcript, ReadFileToString(transcript) + "Ses01F_impro01_F900 [900.0000-901.0000]: Hello.\n");
     const std::string error = ErrorOf(dir.path());
     EXPECT_NE(error.find("Ses01F_impro01_F900.wav: missing wav"), std::string::npos) << error;
+  }
+}
+
+// The 1-based line of `path` that starts with `prefix`; 0 when none does.
+int LineStartingWith(const std::string& path, const std::string& prefix) {
+  std::ifstream in(path);
+  std::string l;
+  for (int n = 1; std::getline(in, l); ++n) {
+    if (l.compare(0, prefix.size(), prefix) == 0) return n;
+  }
+  return 0;
+}
+
+std::string ExtractError(const FeatureStream& stream, const Utterance& u) {
+  try {
+    stream.extract(u);
+  } catch (const DataError& e) {
+    return e.what();
+  }
+  return "(no DataError)";
+}
+
+// issue 17 item 6: an empty transcript is found only when text features are
+// extracted; the error names the transcription file and line, not just the id.
+TEST(IemocapReader, EmptyTranscriptNamesTheTranscriptionLine) {
+  TempDir dir;
+  testing::CopyTinyCorpus(dir.path());
+  const Utterance u0 = ReadIemocap(dir.path(), TinyOptions(dir.path())).utterances[7];
+  const std::string file = dir.path() + "/IEMOCAP_full_release/Session" + std::to_string(u0.session) +
+                           "/dialog/transcriptions/" + u0.dialog + ".txt";
+  const int line = LineStartingWith(file, u0.id + " [");
+  ASSERT_GT(line, 0);
+  std::string text = ReadFileToString(file);
+  const auto begin = text.find("]: ", text.find(u0.id + " [")) + 3;
+  text.erase(begin, text.find('\n', begin) - begin);
+  WriteStringAtomically(file, text);
+
+  const Corpus corpus = ReadIemocap(dir.path(), TinyOptions(dir.path()));
+  const Utterance& u = corpus.utterances[7];
+  ASSERT_EQ(u.id, u0.id);
+  EXPECT_EQ(u.text, "");
+  EXPECT_EQ(u.text_origin, file + ":" + std::to_string(line));
+  TextOptions text_options;
+  text_options.model_dir = "minilm";
+  const std::string error = ExtractError(TokenFeatureStream(text_options), u);
+  EXPECT_NE(error.find(file + ":" + std::to_string(line) + ": " + u.id + ": empty transcript"), std::string::npos)
+      << error;
+}
+
+// An unreadable wav found during MFCC extraction names the wav and the label line.
+TEST(IemocapReader, UnreadableWavNamesTheLabelLine) {
+  TempDir dir;
+  testing::CopyTinyCorpus(dir.path());
+  Utterance u = ReadIemocap(dir.path(), TinyOptions(dir.path())).utterances[3];
+  const std::string label_file = dir.path() + "/IEMOCAP_full_release/Session" + std::to_string(u.session) +
+                                 "/dialog/EmoEvaluation/" + u.dialog + ".txt";
+  const int line = LineStartingWith(label_file, "[");
+  ASSERT_GT(line, 0);
+  EXPECT_EQ(u.origin.substr(0, label_file.size() + 1), label_file + ":");
+  u.wav_path = dir.path() + "/not_a_wav.wav";
+  WriteStringAtomically(u.wav_path, "RIFF garbage");
+  const std::string error = ExtractError(AudioFeatureStream(AudioOptions{}, MfccOptions{}), u);
+  EXPECT_NE(error.find(u.origin + ": " + u.id + ": "), std::string::npos) << error;
+  EXPECT_NE(error.find("not_a_wav.wav"), std::string::npos) << error;
+}
+
+// Every corpus-level error of the reader names the file, and the line where there is one.
+TEST(IemocapReader, CorpusLevelErrorsNameFileAndLine) {
+  const std::string release = "/IEMOCAP_full_release/Session1/dialog/";
+  const std::string labels = release + "EmoEvaluation/Ses01F_impro01.txt";
+  const std::string transcripts = release + "transcriptions/Ses01F_impro01.txt";
+  auto first_utterance = [](const std::string& path) {
+    std::ifstream in(path);
+    std::string l;
+    while (std::getline(in, l)) {
+      if (l.compare(0, 3, "Ses") == 0 && l.find("XX") == std::string::npos) return l;
+    }
+    return std::string();
+  };
+  {  // A labelled id transcribed twice: both lines.
+    TempDir dir;
+    testing::CopyTinyCorpus(dir.path());
+    const std::string t = dir.path() + transcripts;
+    const std::string dup = first_utterance(t);
+    ASSERT_FALSE(dup.empty());
+    const int first = LineStartingWith(t, dup);
+    WriteStringAtomically(t, ReadFileToString(t) + dup + "\n");
+    const std::string all = ReadFileToString(t);
+    const int last = static_cast<int>(std::count(all.begin(), all.end(), '\n'));
+    const std::string error = ErrorOf(dir.path());
+    EXPECT_NE(error.find(Cat("Ses01F_impro01.txt:", last, ": utterance ")), std::string::npos) << error;
+    EXPECT_NE(error.find(Cat("already transcribed at line ", first)), std::string::npos) << error;
+  }
+  {  // A label line for another dialog's utterance: the label file and line.
+    TempDir dir;
+    testing::CopyTinyCorpus(dir.path());
+    const std::string l = dir.path() + labels;
+    WriteStringAtomically(l, ReadFileToString(l) + "[900.0 - 901.0]\tSes01F_impro02_F000\tneu\t[2.5, 2.5, 2.5]\n");
+    const int n = LineStartingWith(l, "[900.0 - 901.0]");
+    const std::string error = ErrorOf(dir.path());
+    EXPECT_NE(error.find(Cat("Ses01F_impro01.txt:", n, ": ")), std::string::npos) << error;
+    EXPECT_NE(error.find("does not belong to dialog Ses01F_impro01"), std::string::npos) << error;
+  }
+  {  // A dialog filed under another session: its first label line.
+    TempDir dir;
+    testing::CopyTinyCorpus(dir.path());
+    const std::string from = dir.path() + "/IEMOCAP_full_release/Session2/dialog/";
+    for (const char* sub : {"EmoEvaluation/", "transcriptions/"}) {
+      WriteStringAtomically(dir.path() + release + sub + "Ses02F_impro01.txt",
+                            ReadFileToString(from + sub + "Ses02F_impro01.txt"));
+    }
+    const std::string l = dir.path() + release + "EmoEvaluation/Ses02F_impro01.txt";
+    const std::string error = ErrorOf(dir.path());
+    EXPECT_NE(error.find(Cat(l, ":", LineStartingWith(l, "["), ": ")), std::string::npos) << error;
+    EXPECT_NE(error.find("is in Session1"), std::string::npos) << error;
+  }
+  {  // The same utterance labelled twice.
+    TempDir dir;
+    testing::CopyTinyCorpus(dir.path());
+    const std::string l = dir.path() + labels;
+    const int first = LineStartingWith(l, "[");
+    std::string line;
+    {
+      std::ifstream in(l);
+      for (int i = 0; i < first; ++i) std::getline(in, line);
+    }
+    WriteStringAtomically(l, ReadFileToString(l) + line + "\n");
+    const std::string error = ErrorOf(dir.path());
+    EXPECT_NE(error.find("Ses01F_impro01.txt:"), std::string::npos) << error;
+    EXPECT_NE(error.find(": duplicate utterance id Ses01F_impro01_"), std::string::npos) << error;
+  }
+  {  // A label file without its transcription file.
+    TempDir dir;
+    testing::CopyTinyCorpus(dir.path());
+    fs::remove(dir.path() + transcripts);
+    const std::string error = ErrorOf(dir.path());
+    EXPECT_NE(error.find(dir.path() + labels + ": no transcript file " + dir.path() + transcripts), std::string::npos)
+        << error;
   }
 }
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "merhan/data/corpus.h"
+#include "merhan/data/feature_streams.h"
 #include "merhan/data/manifest_reader.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/error.h"
@@ -85,7 +86,7 @@ TEST(ManifestReader, BadCsvRowsNameTheLine) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"u2,wavs/b.wav,hi,joy\n", "bad.csv:3: expected 5 fields, found 4"},
       {"u2,wavs/missing.wav,hi,joy,bob\n", "bad.csv:3: wav file not found"},
-      {"u1,wavs/b.wav,hi,joy,bob\n", "bad.csv:3: duplicate id 'u1'"},
+      {"u1,wavs/b.wav,hi,joy,bob\n", "bad.csv:3: duplicate id 'u1' (first at line 2)"},
       {"u2,wavs/b.wav,hi,,bob\n", "bad.csv:3: empty 'label'"},
       {"u2,wavs/b.wav,\"never closed,joy,bob\n", "bad.csv:3: unterminated quoted field"},
   };
@@ -114,11 +115,42 @@ TEST(ManifestReader, BadJsonlRowsNameTheLine) {
       {R"(["u2"])", "bad.jsonl:2: expected a JSON object"},
       {R"({"id":"u2","wav":"wavs/b.wav","text":3,"label":"joy","speaker":"bob"})", "bad.jsonl:2: key 'text' must be a string"},
       {R"({"id":"u2","wav":"wavs/x.wav","text":"hi","label":"joy","speaker":"bob"})", "bad.jsonl:2: wav file not found"},
+      // docs/fuzzing.md: a number no double holds (nlohmann's out_of_range, not parse_error).
+      {R"({"id":"u2","wav":"wavs/b.wav","text":"hi","label":"joy","speaker":"bob","session":1e400})", "bad.jsonl:2: not valid JSON"},
   };
   for (const auto& [row, expected] : cases) {
     const std::string m = Write(dir, "bad.jsonl", good + row + "\n");
     const std::string error = ErrorOf(m, MeldLike());
     EXPECT_NE(error.find(expected), std::string::npos) << error;
+  }
+}
+
+// issue 17 item 6: an empty transcript is found at feature extraction; the error
+// names the manifest and the row's line (CSV: where a multi-line record starts).
+TEST(ManifestReader, EmptyTranscriptNamesTheRow) {
+  TempDir dir;
+  TextOptions text_options;
+  text_options.model_dir = "minilm";
+  const FeatureStream tokens = TokenFeatureStream(text_options);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"m.csv", "id,wav,text,label,speaker\nu1,wavs/a.wav,\"two\nlines\",joy,alice\nu2,wavs/a.wav,\" \",joy,bob\n"},
+      {"m.jsonl", "\n\n" R"({"id":"u1","wav":"wavs/a.wav","text":"hi","label":"joy","speaker":"alice"})" "\n"
+                  R"({"id":"u2","wav":"wavs/a.wav","text":"","label":"joy","speaker":"bob"})" "\n"},
+  };
+  for (const auto& [name, content] : cases) {
+    const std::string m = Write(dir, name, content);
+    const Corpus c = ReadManifest(m, MeldLike());
+    ASSERT_EQ(c.utterances.size(), 2u) << name;
+    const Utterance& u = c.utterances[1];
+    EXPECT_EQ(u.text_origin, m + ":4") << name;
+    EXPECT_EQ(u.origin, m + ":4") << name;
+    std::string error = "(no DataError)";
+    try {
+      tokens.extract(u);
+    } catch (const DataError& e) {
+      error = e.what();
+    }
+    EXPECT_NE(error.find(m + ":4: u2: empty transcript"), std::string::npos) << error;
   }
 }
 

@@ -78,6 +78,42 @@ TEST(Checkpoint, RoundTripsWeightsBuffersAndMetadata) {
   EXPECT_EQ(files, 1);
 }
 
+// issue 17 item 4: a checkpoint written onto a full disk (a file-size limit: EFBIG)
+// fails with a DataError naming it, leaves the previous checkpoint as it was, and
+// succeeds once there is space.
+TEST(Checkpoint, FullDiskIsADataErrorAndKeepsThePreviousCheckpoint) {
+  TempDir dir;
+  const std::string path = dir.File("last.ckpt");
+  torch::manual_seed(1);
+  TinyModel first(5, 4);
+  SaveCheckpoint(path, SampleMeta(), *first);
+  const std::string before = ReadFileToString(path);
+  torch::manual_seed(2);
+  TinyModel second(5, 4);
+  CheckpointMeta later = SampleMeta();
+  later.epoch = 10;
+  {
+    testing::FileSizeLimit limit(before.size() / 2);
+    ExpectDataErrorNaming([&] { SaveCheckpoint(path, later, *second); }, "cannot write " + path + ": ");
+  }
+  EXPECT_EQ(ReadFileToString(path), before);
+  EXPECT_EQ(testing::FileNames(dir.path()), std::vector<std::string>{"last.ckpt"});
+  EXPECT_EQ(CheckpointReader(path).meta().epoch, 9);
+  SaveCheckpoint(path, later, *second);
+  EXPECT_EQ(CheckpointReader(path).meta().epoch, 10);
+}
+
+// Metadata numbers that do not fit an int are a DataError, not a silent wrap or
+// undefined behaviour (docs/fuzzing.md, checkpoint_meta_fuzzer).
+TEST(Checkpoint, MetadataIntegersMustFit) {
+  for (const char* bad : {"1e300", "4294967297", "1.5", "\"3\""}) {
+    nlohmann::json j = SampleMeta().ToJson();
+    j["epoch"] = nlohmann::json::parse(bad);
+    ExpectDataErrorNaming([&] { CheckpointMeta::Parse(j.dump(), "x.ckpt"); }, "x.ckpt: malformed checkpoint metadata");
+  }
+  EXPECT_EQ(CheckpointMeta::Parse(SampleMeta().ToJson().dump(), "x.ckpt").epoch, 9);
+}
+
 TEST(Checkpoint, AnythingElseIsADataErrorNamingTheFile) {
   TempDir dir;
   ExpectDataErrorNaming([&] { CheckpointReader r(dir.File("missing.ckpt")); }, "missing.ckpt");

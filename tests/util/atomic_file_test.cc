@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <ostream>
+#include <vector>
 #include <stdexcept>
 
 #include "merhan/util/error.h"
@@ -25,6 +27,53 @@ TEST(AtomicFile, FailedWriteLeavesOldContentAndNoTempFile) {
   int files = 0;
   for (auto& e : std::filesystem::directory_iterator(dir.path())) (void)e, ++files;
   EXPECT_EQ(files, 1);
+}
+
+// issue 17 item 4: a full disk (here a file-size limit: EFBIG) is a DataError naming
+// the file; the previous content stays, no temp file is left, and with space again
+// the same write succeeds.
+TEST(AtomicFile, FullDiskIsADataErrorNamingThePathAndKeepsThePreviousFile) {
+  testing::TempDir dir;
+  const std::string path = dir.File("report.html");
+  WriteStringAtomically(path, "previous");
+  const std::string big(256 * 1024, 'x');
+  std::string error = "(no DataError)";
+  {
+    testing::FileSizeLimit limit(64 * 1024);
+    try {
+      WriteStringAtomically(path, big);
+    } catch (const DataError& e) {
+      error = e.what();
+    }
+  }
+  EXPECT_NE(error.find("cannot write " + path + ": "), std::string::npos) << error;
+  EXPECT_NE(error.find("file-size limit"), std::string::npos) << error;
+  EXPECT_EQ(ReadFileToString(path), "previous");
+  EXPECT_EQ(testing::FileNames(dir.path()), std::vector<std::string>{"report.html"});
+  WriteStringAtomically(path, big);
+  EXPECT_EQ(ReadFileToString(path), big);
+}
+
+// A serializer that notices the failed stream and throws its own exception (as
+// LibTorch's archive writer does) still gives the DataError naming the path.
+TEST(AtomicFile, SerializerExceptionOnAFullDiskBecomesADataError) {
+  testing::TempDir dir;
+  const std::string path = dir.File("last.ckpt");
+  WriteStringAtomically(path, "previous");
+  testing::FileSizeLimit limit(4096);
+  try {
+    WriteFileAtomically(path, [](std::ostream& out) {
+      const std::string block(8192, 'y');
+      out.write(block.data(), static_cast<std::streamsize>(block.size()));
+      out.flush();
+      if (!out) throw std::runtime_error("PytorchStreamWriter failed writing file data/0");
+    });
+    ADD_FAILURE() << "expected a DataError";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot write " + path), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(ReadFileToString(path), "previous");
+  EXPECT_EQ(testing::FileNames(dir.path()), std::vector<std::string>{"last.ckpt"});
 }
 
 TEST(AtomicFile, MissingFileIsDataErrorNamingIt) {

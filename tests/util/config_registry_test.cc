@@ -109,6 +109,44 @@ TEST(ConfigRegistry, ExtendsChainIsBaseFirstAndCyclesFail) {
   }
 }
 
+// docs/fuzzing.md: numbers a field cannot hold are usage errors naming the key, not a
+// wrapped value or undefined behaviour; a number no double holds is invalid JSON;
+// "extends" must name a regular file.
+TEST(ConfigRegistry, NumbersOutOfRangeAndNonFilesAreUsageErrors) {
+  Toy t;
+  ConfigRegistry r;
+  t.Register(&r);
+  for (const char* bad : {"train.epochs=1e300", "train.epochs=4294967297", "train.epochs=2.5", "run.seeds=[4294967297]"}) {
+    try {
+      r.ApplyOverride(bad);
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const UsageError& e) {
+      const std::string key = std::string(bad).substr(0, std::string(bad).find('='));
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+    }
+  }
+  r.ApplyOverride("train.epochs=1e3");
+  EXPECT_EQ(t.epochs, 1000);
+  r.ApplyOverride("train.epochs=-2147483648");
+  EXPECT_EQ(t.epochs, -2147483648LL);
+
+  testing::TempDir dir;
+  std::ofstream(dir.File("huge.json")) << R"({"train": {"lr": 1e400}})";
+  try {
+    LoadConfigChain(dir.File("huge.json"));
+    ADD_FAILURE() << "1e400 accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("huge.json: invalid JSON"), std::string::npos) << e.what();
+  }
+  std::ofstream(dir.File("device.json")) << R"({"extends": "/dev/zero"})";
+  try {
+    LoadConfigChain(dir.File("device.json"));
+    ADD_FAILURE() << "/dev/zero accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("/dev/zero: not a regular file"), std::string::npos) << e.what();
+  }
+}
+
 TEST(EditDistance, Basics) {
   EXPECT_EQ(EditDistance("kitten", "sitting"), 3u);
   EXPECT_EQ(EditDistance("", "abc"), 3u);

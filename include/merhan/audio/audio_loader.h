@@ -29,7 +29,8 @@ struct AudioSignal {
 // format), downmixes to mono (mean of channels, or options.channel), and resamples
 // to options.sample_rate with libsoxr when the rates differ.
 // Throws DataError naming `path` when the file is missing, unreadable, corrupt or
-// truncated, has zero samples, lacks the requested channel, or holds NaN/Inf.
+// truncated, has zero samples, lacks the requested channel, holds NaN/Inf, or
+// declares a sample rate outside 1 kHz-768 kHz.
 AudioSignal LoadAudio(const std::string& path, const AudioOptions& options);
 
 // libsoxr one-shot resampling of a mono float signal, flushed to the end (the

@@ -24,7 +24,22 @@ struct Utterance {
   // Precomputed stream name -> the file holding this utterance's features
   // (data.streams; filled by ReadCorpus).
   std::map<std::string, std::string> feature_files;
+  // Where the reader found the utterance ("file:line": the IEMOCAP label line or the
+  // manifest row) and its transcript (the transcription line, or the manifest row),
+  // so that errors found later (an empty transcript, an unreadable wav) point at the
+  // line to fix. Empty for utterances not read from a corpus.
+  std::string origin;
+  std::string text_origin;
 };
+
+// Prefix for errors about an utterance's transcript: "file:line: id", or the id alone.
+inline std::string TextLocation(const Utterance& u) {
+  return u.text_origin.empty() ? u.id : u.text_origin + ": " + u.id;
+}
+// The same for its audio and label: "file:line: id".
+inline std::string UtteranceLocation(const Utterance& u) {
+  return u.origin.empty() ? u.id : u.origin + ": " + u.id;
+}
 
 // Label policy applied by readers: class list + merge map, with counts of
 // what was dropped.

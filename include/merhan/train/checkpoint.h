@@ -19,28 +19,9 @@
 #include <nlohmann/json.hpp>
 
 #include "merhan/nn/emotion_model.h"
+#include "merhan/train/checkpoint_meta.h"
 
 namespace merhan {
-
-inline constexpr const char* kCheckpointFormat = "merhan-checkpoint";
-inline constexpr int kCheckpointVersion = 1;
-
-struct CheckpointMeta {
-  std::string kind;            // "best" | "last" | "model"
-  nlohmann::json config;       // resolved ExperimentConfig JSON
-  std::vector<std::string> classes;
-  ModelDims dims;
-  int fold = -1;
-  std::string fold_name;
-  int seed = 0;
-  int epoch = -1;              // last finished epoch (0-based)
-  nlohmann::json metrics;      // validation metrics at save time
-  nlohmann::json text_encoder; // TextEncoderFingerprint, or null when no encoder dir
-  nlohmann::json calibration;  // FoldCalibration::ToJson (train/calibration.h), or null
-
-  nlohmann::json ToJson() const;
-  static CheckpointMeta FromJson(const nlohmann::json& j, const std::string& origin);
-};
 
 // Size and a fast 64-bit hash (FNV-1a over 8-byte words; not cryptographic,
 // enough to notice a swapped or edited file) of config.json, the weights

@@ -7,9 +7,12 @@
 
 namespace merhan {
 
-// Calls `write` with a stream on `path + ".tmp.<pid>"`, then renames it over `path`.
-// If `write` throws or the stream fails, the temp file is removed and `path` is
-// untouched. Throws DataError naming the path when the file cannot be written.
+// Calls `write` with a stream on `path + ".tmp.<pid>"`, fsyncs it, then renames it
+// over `path`. If `write` throws or the stream fails, the temp file is removed and
+// `path` is untouched. Throws DataError naming `path` when the file cannot be written,
+// a full disk or a file-size limit included (EFBIG needs SIGXFSZ ignored, which
+// merhan does: cli/cli.cc), even when `write` reported the failed stream with an
+// exception of its own.
 void WriteFileAtomically(const std::string& path,
                          const std::function<void(std::ostream&)>& write);
 
