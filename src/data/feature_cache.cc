@@ -445,7 +445,7 @@ void FeatureCache::Commit(std::vector<Entry> entries, const std::string& data_fi
   } catch (...) {
     // The old index (and data file) still stand: go back to them, drop the new data.
     std::error_code ec;
-    fs::remove(data_path, ec);
+    fs::remove(dir_ + "/" + data_file, ec);
     std::string ignored;
     LoadIndex(&ignored);
     throw;

@@ -216,7 +216,7 @@ TEST(FeatureCache, FailingExtractorLeavesThePreviousCacheIntact) {
   EXPECT_EQ(fx.calls, 6);
 }
 
-// issue 17 item 4: a cache entry written onto a full disk (a file-size limit: EFBIG)
+// A cache entry written onto a full disk (a file-size limit: EFBIG)
 // fails naming the file; the previous cache stays as it was, on disk and in the open
 // instance, and with space again the missing entries are computed. Two cases: the new
 // data file fails (large entries), or the index after it (tiny entries, long index).

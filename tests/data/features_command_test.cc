@@ -66,7 +66,7 @@ TEST(FeaturesCommand, CachesAndRecomputesOnlyWhatChanged) {
   EXPECT_EQ(Stats(r.output, "text"), std::make_pair(n, 0)) << r.output;
 }
 
-// issue 17 item 4: a cache write onto a full disk (here `prlimit --fsize`, which merhan
+// A cache write onto a full disk (here `prlimit --fsize`, which merhan
 // meets with SIGXFSZ ignored: write() fails with EFBIG) exits with 3 naming the cache
 // file; the cache of the previous run stays whole; with space the same command succeeds.
 TEST(FeaturesCommand, FullDiskExitsWithThreeAndKeepsTheCache) {

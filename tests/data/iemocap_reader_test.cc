@@ -229,7 +229,7 @@ std::string ExtractError(const FeatureStream& stream, const Utterance& u) {
   return "(no DataError)";
 }
 
-// issue 17 item 6: an empty transcript is found only when text features are
+// An empty transcript is found only when text features are
 // extracted; the error names the transcription file and line, not just the id.
 TEST(IemocapReader, EmptyTranscriptNamesTheTranscriptionLine) {
   TempDir dir;
@@ -251,7 +251,7 @@ TEST(IemocapReader, EmptyTranscriptNamesTheTranscriptionLine) {
   EXPECT_EQ(u.text_origin, file + ":" + std::to_string(line));
   TextOptions text_options;
   text_options.model_dir = "minilm";
-  const std::string error = ExtractError(TokenFeatureStream(text_options), u);
+  const std::string error = ExtractError(MakeFeatureStream(StreamKind::kTokenIds, AudioOptions{}, MfccOptions{}, text_options), u);
   EXPECT_NE(error.find(file + ":" + std::to_string(line) + ": " + u.id + ": empty transcript"), std::string::npos)
       << error;
 }
@@ -268,7 +268,7 @@ TEST(IemocapReader, UnreadableWavNamesTheLabelLine) {
   EXPECT_EQ(u.origin.substr(0, label_file.size() + 1), label_file + ":");
   u.wav_path = dir.path() + "/not_a_wav.wav";
   WriteStringAtomically(u.wav_path, "RIFF garbage");
-  const std::string error = ExtractError(AudioFeatureStream(AudioOptions{}, MfccOptions{}), u);
+  const std::string error = ExtractError(MakeFeatureStream(StreamKind::kMfcc, AudioOptions{}, MfccOptions{}, TextOptions{}), u);
   EXPECT_NE(error.find(u.origin + ": " + u.id + ": "), std::string::npos) << error;
   EXPECT_NE(error.find("not_a_wav.wav"), std::string::npos) << error;
 }

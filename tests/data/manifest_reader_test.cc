@@ -125,13 +125,13 @@ TEST(ManifestReader, BadJsonlRowsNameTheLine) {
   }
 }
 
-// issue 17 item 6: an empty transcript is found at feature extraction; the error
+// An empty transcript is found at feature extraction; the error
 // names the manifest and the row's line (CSV: where a multi-line record starts).
 TEST(ManifestReader, EmptyTranscriptNamesTheRow) {
   TempDir dir;
   TextOptions text_options;
   text_options.model_dir = "minilm";
-  const FeatureStream tokens = TokenFeatureStream(text_options);
+  const FeatureStream tokens = MakeFeatureStream(StreamKind::kTokenIds, AudioOptions{}, MfccOptions{}, text_options);
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"m.csv", "id,wav,text,label,speaker\nu1,wavs/a.wav,\"two\nlines\",joy,alice\nu2,wavs/a.wav,\" \",joy,bob\n"},
       {"m.jsonl", "\n\n" R"({"id":"u1","wav":"wavs/a.wav","text":"hi","label":"joy","speaker":"alice"})" "\n"

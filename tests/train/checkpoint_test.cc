@@ -78,7 +78,7 @@ TEST(Checkpoint, RoundTripsWeightsBuffersAndMetadata) {
   EXPECT_EQ(files, 1);
 }
 
-// issue 17 item 4: a checkpoint written onto a full disk (a file-size limit: EFBIG)
+// A checkpoint written onto a full disk (a file-size limit: EFBIG)
 // fails with a DataError naming it, leaves the previous checkpoint as it was, and
 // succeeds once there is space.
 TEST(Checkpoint, FullDiskIsADataErrorAndKeepsThePreviousCheckpoint) {

@@ -1,4 +1,4 @@
-// issue 17 item 4: the run report (report.html, and the summaries beside it) written
+// The run report (report.html, and the summaries beside it) written
 // onto a full disk (a file-size limit: EFBIG, test_util.h FileSizeLimit) fails with a
 // DataError naming the file, leaves the previous report as it was, and is written
 // once there is space.

@@ -29,7 +29,7 @@ TEST(AtomicFile, FailedWriteLeavesOldContentAndNoTempFile) {
   EXPECT_EQ(files, 1);
 }
 
-// issue 17 item 4: a full disk (here a file-size limit: EFBIG) is a DataError naming
+// A full disk (here a file-size limit: EFBIG) is a DataError naming
 // the file; the previous content stays, no temp file is left, and with space again
 // the same write succeeds.
 TEST(AtomicFile, FullDiskIsADataErrorNamingThePathAndKeepsThePreviousFile) {
