@@ -63,7 +63,9 @@ float HalfToFloat(uint16_t h) {
 // empty array, whatever the others say.
 std::vector<int64_t> ParseShape(const std::string& dims, size_t element, size_t available, const std::string& path) {
   static const std::regex digits("\\d+");
-  const auto too_large = [&] { return DataError(path + ": .npy shape (" + dims + ") is larger than the file's data"); };
+  const auto too_large = [&] {
+    return DataError(path + ": truncated .npy data: the .npy shape (" + dims + ") needs more data than the file holds");
+  };
   std::vector<int64_t> shape;
   for (std::sregex_iterator it(dims.begin(), dims.end(), digits), end; it != end; ++it) {
     uint64_t x = 0;

@@ -52,10 +52,10 @@ TEST(Npy, EmptyArraysParse) {
 }
 
 TEST(Npy, ShapesLargerThanTheFileAreDataErrors) {
-  ExpectDataError(Npy("<f4", "(4611686018427387904, 4)", std::string(16, '\0')), ".npy shape");
-  ExpectDataError(Npy("<f4", "(99999999999999999999999,)", ""), ".npy shape");
-  ExpectDataError(Npy("<f8", "(3,)", std::string(16, '\0')), ".npy shape");
-  ExpectDataError(Npy("<f4", "(2,)", std::string(4, '\0')), ".npy shape");
+  ExpectDataError(Npy("<f4", "(4611686018427387904, 4)", std::string(16, '\0')), "truncated .npy data: the .npy shape");
+  ExpectDataError(Npy("<f4", "(99999999999999999999999,)", ""), "truncated .npy data: the .npy shape");
+  ExpectDataError(Npy("<f8", "(3,)", std::string(16, '\0')), "truncated .npy data: the .npy shape");
+  ExpectDataError(Npy("<f4", "(2,)", std::string(4, '\0')), "truncated .npy data: the .npy shape");
 }
 
 TEST(Npy, HeadersLongerThanNumPysLimitAreDataErrors) {
