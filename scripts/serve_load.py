@@ -66,7 +66,7 @@ class Run:
                 conn = http.client.HTTPConnection("127.0.0.1", self.args.port, timeout=60)
             elapsed = time.perf_counter() - start
             with self.lock:
-                (self.latencies if ok else self.errors).append(elapsed if ok else payload[:200].decode("replace"))
+                (self.latencies if ok else self.errors).append(elapsed if ok else payload[:200].decode(errors="replace"))
                 if self.args.rss_pid and i % self.args.rss_every == 0:
                     self.rss.append([i, rss_kib(self.args.rss_pid)])
         conn.close()

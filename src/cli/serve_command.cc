@@ -31,7 +31,8 @@ void AddServeCommand(CLI::App& app) {
   cmd->add_option("--max-wait-ms", s.max_wait_ms, "how long the first queued utterance waits for others to batch with");
   cmd->add_option("--max-queue", s.max_queue, "queued utterances before answering 503");
   cmd->add_option("--http-threads", s.http_threads, "connections served at once");
-  cmd->add_option("--threads", s.threads, "intra-op threads of the model; 0 = every core");
+  cmd->add_option("--threads", s.threads, "intra-op threads of each model call (default 1); 0 = every core");
+  cmd->add_option("--workers", s.workers, "batches run at once (default 0: cores / threads on a CPU, 1 on a GPU)");
   cmd->add_option("--max-body-mb", s.max_body_mb, "largest request body, MiB (413 above)");
   cmd->add_option("--max-audio-seconds", s.max_audio_seconds, "longest utterance, seconds (413 above)");
   cmd->add_option("--max-transcript-chars", s.max_transcript_chars, "longest transcript, characters (413 above)");

@@ -73,14 +73,19 @@ ModelServer::ModelServer(LoadedModel& model, const ServeOptions& options)
   std::string tmpl = (fs::temp_directory_path() / "merhan-serve-XXXXXX").string();
   if (!::mkdtemp(tmpl.data())) throw DataError("cannot create a spool directory under " + fs::temp_directory_path().string());
   spool_dir_ = tmpl;
+  const int workers = options_.ResolvedWorkers(model_.device.is_cuda(), ResolveTorchThreads(0));
+  // The model is shared (its forward only reads it); each worker has its own
+  // feature extractors, which keep per-call state.
+  front_ends_.resize(static_cast<size_t>(workers));
   queue_ = std::make_unique<BatchingQueue>(
-      [this](const std::vector<InferenceInput>& inputs) {
-        std::vector<nlohmann::json> out = PredictInputs(model_, inputs);
+      [this](int worker, const std::vector<InferenceInput>& inputs) {
+        std::vector<nlohmann::json> out = PredictInputs(model_, inputs, &front_ends_[static_cast<size_t>(worker)]);
         for (auto& j : out) j.erase("wav");  // the spool file, not the client's
         return out;
       },
       options_.max_batch, std::chrono::milliseconds(options_.max_wait_ms), options_.max_queue,
-      [threads = options_.threads] { ApplyTorchThreads(threads); });
+      [threads = options_.threads] { ApplyTorchThreads(threads); }, workers);
+  log::Info(Cat("serving with ", workers, " worker(s) of ", ResolveTorchThreads(options_.threads), " intra-op thread(s)"));
   AddRoutes();
 }
 
@@ -95,6 +100,9 @@ int ModelServer::Bind() {
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   http_->set_payload_max_length(static_cast<size_t>(options_.max_body_mb) << 20);
   http_->set_keep_alive_timeout(2);  // idle keep-alive connections delay a drain by this much at most
+  // A response goes out in two writes (headers, body): with Nagle on, the second
+  // waits for the client's delayed ACK of the first, up to 40 ms on a keep-alive connection.
+  http_->set_tcp_nodelay(true);
   const int port = options_.port == 0 ? http_->bind_to_any_port(options_.host)
                                       : (http_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
   if (port < 0) {

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
+
 #include "merhan/util/error.h"
 #include "merhan/util/logging.h"
 
@@ -16,7 +18,8 @@ void ServeOptions::Register(ConfigRegistry* r, const std::string& p) {
   r->Register(p + ".max_wait_ms", &max_wait_ms, "how long the first queued utterance waits for others");
   r->Register(p + ".max_queue", &max_queue, "queued utterances before answering 503");
   r->Register(p + ".http_threads", &http_threads, "connections served at once");
-  r->Register(p + ".threads", &threads, "intra-op threads of the model; 0 = every core");
+  r->Register(p + ".threads", &threads, "intra-op threads of each model call; 0 = every core");
+  r->Register(p + ".workers", &workers, "batches run at once; 0 = cores / threads on a CPU, 1 on a GPU");
   r->Register(p + ".max_body_mb", &max_body_mb, "largest request body, MiB");
   r->Register(p + ".max_audio_seconds", &max_audio_seconds, "longest utterance, seconds");
   r->Register(p + ".max_transcript_chars", &max_transcript_chars, "longest transcript, Unicode code points");
@@ -41,6 +44,13 @@ void ServeOptions::Validate() const {
   positive("--max-batch-items", max_batch_items);
   if (max_wait_ms < 0) throw UsageError(Cat("--max-wait-ms: must be >= 0, got ", max_wait_ms));
   if (threads < 0) throw UsageError(Cat("--threads: must be >= 0, got ", threads));
+  if (workers < 0) throw UsageError(Cat("--workers: must be >= 0, got ", workers));
+}
+
+int ServeOptions::ResolvedWorkers(bool on_gpu, int cores) const {
+  if (workers > 0) return workers;
+  if (on_gpu) return 1;  // one stream of kernels; batching, not workers, fills a GPU
+  return std::max(1, cores / std::max(1, threads == 0 ? cores : threads));
 }
 
 bool IsLoopbackHost(const std::string& host) {

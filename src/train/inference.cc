@@ -45,7 +45,9 @@ void BuildLoadedModel(LoadedModel* loaded, const std::string& device, const Mode
 
 torch::Tensor PredictProbabilities(LoadedModel& loaded, const Batch& batch) {
   torch::NoGradGuard no_grad;
-  loaded.model->eval();
+  // Only when needed: serve's workers call this at once on one model, and eval()
+  // writes every module's training flag.
+  if (loaded.model->is_training()) loaded.model->eval();
   torch::Tensor probs;
   {
     AutocastGuard autocast(loaded.device, Bf16Autocast(loaded.config.train, loaded.device));
@@ -131,9 +133,10 @@ nlohmann::json EvaluateLoadedModel(LoadedModel& loaded, const std::string& manif
   return j;
 }
 
-std::vector<nlohmann::json> PredictInputs(LoadedModel& loaded, const std::vector<InferenceInput>& inputs) {
+std::vector<nlohmann::json> PredictInputs(LoadedModel& loaded, const std::vector<InferenceInput>& inputs,
+                                          std::shared_ptr<InferenceFrontEnd>* front_end) {
   for (const auto& input : inputs) ValidateInferenceInput(input);
-  const Batch batch = MakeInferenceBatch(loaded.config, inputs, &loaded.front_end);
+  const Batch batch = MakeInferenceBatch(loaded.config, inputs, front_end ? front_end : &loaded.front_end);
   const torch::Tensor probs = PredictProbabilities(loaded, batch);
   std::vector<nlohmann::json> out;
   for (size_t i = 0; i < inputs.size(); ++i) {

@@ -268,7 +268,9 @@ TEST_F(ServeCli, ServerAnswersLikePredictRefusesBadRequestsAndDrainsOnSigterm) {
   const nlohmann::json want2 = Predict("--model " + Quote(model), wav2_, kText2);
   ASSERT_TRUE(want.contains("probabilities")) << want;
 
-  Server server("--model " + Quote(model) + " --port 0 --max-batch 4 --max-wait-ms 100 --max-body-mb 1 "
+  // --threads 0: every core, as `merhan predict` computes; answers are bit-identical
+  // at the same intra-op thread count (another count may change the last bits of a sum).
+  Server server("--model " + Quote(model) + " --port 0 --threads 0 --max-batch 4 --max-wait-ms 100 --max-body-mb 1 "
                 "--max-audio-seconds 10 --max-transcript-chars 100",
                 dir_->File("serve.log"));
   ASSERT_GT(server.port(), 0) << server.Log();

@@ -1,10 +1,13 @@
 // The batching queue with a stand-in model: batch sizes bounded by max_batch,
 // concurrent submissions batched together, results back to their own callers,
-// one bad utterance failing only its own request, Stop() draining the queue.
+// one bad utterance failing only its own request, Stop() draining the queue,
+// several workers running batches at the same time.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
+#include <set>
 
 #include "merhan/serve/batching_queue.h"
 #include "merhan/util/error.h"
@@ -34,7 +37,7 @@ struct FakeModel {
 };
 
 BatchingQueue::PredictFn Use(FakeModel& model) {
-  return [&model](const std::vector<InferenceInput>& in) { return model(in); };
+  return [&model](int, const std::vector<InferenceInput>& in) { return model(in); };
 }
 
 TEST(BatchingQueue, ConcurrentRequestsShareBatchesOfAtMostMaxBatch) {
@@ -98,7 +101,7 @@ TEST(BatchingQueue, StopRunsWhatIsQueuedThenRefuses) {
 TEST(BatchingQueue, AFullQueueAnswers503) {
   std::atomic<bool> release{false};
   BatchingQueue queue(
-      [&](const std::vector<InferenceInput>& in) {
+      [&](int, const std::vector<InferenceInput>& in) {
         while (!release) std::this_thread::sleep_for(milliseconds(1));
         return std::vector<nlohmann::json>(in.size(), nlohmann::json::object());
       },
@@ -112,6 +115,37 @@ TEST(BatchingQueue, AFullQueueAnswers503) {
   EXPECT_EQ(first.get().status, 200);
   EXPECT_EQ(q1.get().status, 200);
   EXPECT_EQ(q2.get().status, 200);
+}
+
+TEST(BatchingQueue, WorkersRunBatchesAtTheSameTime) {
+  // Each batch waits until both workers hold one: with one worker at a time the
+  // first batch would wait forever (bounded here by the 10 s give-up).
+  std::mutex mutex;
+  std::condition_variable both;
+  std::set<int> running;
+  std::vector<size_t> sizes;
+  BatchingQueue queue(
+      [&](int worker, const std::vector<InferenceInput>& in) {
+        std::unique_lock<std::mutex> lock(mutex);
+        running.insert(worker);
+        sizes.push_back(in.size());
+        both.notify_all();
+        const bool met = both.wait_for(lock, std::chrono::seconds(10), [&] { return running.size() == 2; });
+        std::vector<nlohmann::json> out;
+        for (const auto& x : in) out.push_back({{"id", x.id}, {"met", met}});
+        return out;
+      },
+      3, milliseconds(0), 100, {}, 2);
+  std::vector<std::future<QueuedResult>> futures;
+  for (int i = 0; i < 6; ++i) futures.push_back(queue.Submit({"u" + std::to_string(i), "", "t"}));
+  for (int i = 0; i < 6; ++i) {
+    const QueuedResult r = futures[i].get();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body["id"], "u" + std::to_string(i)) << "each answer goes back to its own caller";
+    EXPECT_TRUE(r.body["met"].get<bool>()) << "batch of u" << i << " never ran beside another";
+  }
+  EXPECT_EQ(running, (std::set<int>{0, 1}));
+  for (size_t n : sizes) EXPECT_LE(n, 3u);
 }
 
 }  // namespace

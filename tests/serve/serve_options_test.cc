@@ -40,7 +40,22 @@ TEST(ServeOptions, BadValuesNameTheirFlag) {
   check([](ServeOptions& o) { o.max_batch = 0; }, "--max-batch");
   check([](ServeOptions& o) { o.max_wait_ms = -1; }, "--max-wait-ms");
   check([](ServeOptions& o) { o.max_audio_seconds = 0; }, "--max-audio-seconds");
+  check([](ServeOptions& o) { o.workers = -1; }, "--workers");
   EXPECT_NE(ServeOptions().ToString().find("\"max_batch\":8"), std::string::npos) << ServeOptions().ToString();
+}
+
+TEST(ServeOptions, WorkersShareTheCoresOnACpuAndAreOneOnAGpu) {
+  ServeOptions o;  // threads 1, workers 0
+  EXPECT_EQ(o.ResolvedWorkers(false, 8), 8);
+  EXPECT_EQ(o.ResolvedWorkers(true, 8), 1);
+  o.threads = 3;
+  EXPECT_EQ(o.ResolvedWorkers(false, 8), 2);
+  o.threads = 0;  // every core for one call
+  EXPECT_EQ(o.ResolvedWorkers(false, 8), 1);
+  o.threads = 16;
+  EXPECT_EQ(o.ResolvedWorkers(false, 8), 1);
+  o.workers = 3;
+  EXPECT_EQ(o.ResolvedWorkers(true, 8), 3) << "an explicit count wins";
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
-// Dynamic batching for `merhan serve`: request threads submit utterances, one
-// worker thread takes up to max_batch of them at a time (waiting at most
-// max_wait for more once the first has arrived) and runs them through one
-// model call. docs/design.md §5b.
+// Dynamic batching for `merhan serve`: request threads submit utterances; each of
+// `workers` worker threads takes up to max_batch of them at a time (waiting at
+// most max_wait for more once the first has arrived) and runs them through one
+// model call, so that on a CPU one batch computes while the next one forms.
+// docs/design.md §5b.
 #pragma once
 
 #include <chrono>
@@ -28,11 +29,12 @@ struct QueuedResult {
 
 class BatchingQueue {
  public:
-  // `predict` turns a batch into one JSON per input, in order (PredictInputs).
-  // `on_worker_start` runs first on the worker thread (thread settings).
-  using PredictFn = std::function<std::vector<nlohmann::json>(const std::vector<InferenceInput>&)>;
+  // `predict` turns a batch into one JSON per input, in order (PredictInputs);
+  // it is called on worker `worker` (0 .. workers-1), from that worker's thread only.
+  // `on_worker_start` runs first on each worker thread (thread settings).
+  using PredictFn = std::function<std::vector<nlohmann::json>(int worker, const std::vector<InferenceInput>&)>;
   BatchingQueue(PredictFn predict, int max_batch, std::chrono::milliseconds max_wait, int max_queue,
-                std::function<void()> on_worker_start = {});
+                std::function<void()> on_worker_start = {}, int workers = 1);
   ~BatchingQueue();
   BatchingQueue(const BatchingQueue&) = delete;
   BatchingQueue& operator=(const BatchingQueue&) = delete;
@@ -40,7 +42,7 @@ class BatchingQueue {
   // Queues `input`; the future is set once its batch ran. Status 503 at once
   // when the queue is full or stopping.
   std::future<QueuedResult> Submit(InferenceInput input);
-  // Runs what is queued, then stops the worker. Later Submits get 503.
+  // Runs what is queued, then stops the workers. Later Submits get 503.
   void Stop();
 
   int64_t batches() const;
@@ -51,9 +53,9 @@ class BatchingQueue {
     InferenceInput input;
     std::promise<QueuedResult> promise;
   };
-  void Work();
+  void Work(int worker);
   std::vector<Item> NextBatch();
-  void Run(std::vector<Item>& batch);
+  void Run(int worker, std::vector<Item>& batch);
 
   PredictFn predict_;
   const size_t max_batch_;
@@ -66,7 +68,7 @@ class BatchingQueue {
   std::deque<std::chrono::steady_clock::time_point> arrivals_;
   bool stopping_ = false;
   int64_t batches_ = 0, utterances_ = 0;
-  std::thread worker_;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace merhan

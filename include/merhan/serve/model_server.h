@@ -6,8 +6,8 @@
 //   GET  /v1/model          classes, config, metrics (DescribeLoadedModel)
 //
 // Request threads (http_threads) parse and check the upload, decode its audio
-// once to refuse what is not audio or too long, and queue it; one worker thread
-// (BatchingQueue) runs queued utterances in batches through PredictInputs, the
+// once to refuse what is not audio or too long, and queue it; worker threads
+// (BatchingQueue) run queued utterances in batches through PredictInputs, the
 // function `merhan predict` uses. docs/design.md §5b.
 #pragma once
 
@@ -16,6 +16,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "merhan/serve/batching_queue.h"
 #include "merhan/serve/serve_options.h"
@@ -31,7 +32,7 @@ namespace merhan {
 
 class ModelServer {
  public:
-  // `model` must outlive the server; only the worker thread uses it.
+  // `model` must outlive the server; only the worker threads use it.
   ModelServer(LoadedModel& model, const ServeOptions& options);
   ~ModelServer();
 
@@ -53,6 +54,7 @@ class ModelServer {
   LoadedModel& model_;
   ServeOptions options_;
   std::unique_ptr<httplib::Server> http_;
+  std::vector<std::shared_ptr<InferenceFrontEnd>> front_ends_;  // one per worker, made on its first batch
   std::unique_ptr<BatchingQueue> queue_;
   std::string spool_dir_;  // uploads, one file each while they are in flight
   std::atomic<int64_t> uploads_{0};

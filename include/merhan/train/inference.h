@@ -119,8 +119,11 @@ nlohmann::json EvaluateCheckpoint(const std::string& checkpoint_path, const std:
 nlohmann::json EvaluateLoadedModel(LoadedModel& loaded, const std::string& manifest,
                                    EvaluationResult* result = nullptr);
 
-// `merhan predict`: one JSON object per input (PredictionJson).
-std::vector<nlohmann::json> PredictInputs(LoadedModel& loaded, const std::vector<InferenceInput>& inputs);
+// `merhan predict`: one JSON object per input (PredictionJson). The feature
+// extractors are `front_end`'s (made on first use) or, when null, `loaded.front_end`:
+// threads that predict at once each pass their own, and share the model.
+std::vector<nlohmann::json> PredictInputs(LoadedModel& loaded, const std::vector<InferenceInput>& inputs,
+                                          std::shared_ptr<InferenceFrontEnd>* front_end = nullptr);
 // `merhan predict --manifest`: calls `emit` with one JSON object per utterance.
 void PredictManifest(LoadedModel& loaded, const std::string& manifest,
                      const std::function<void(const nlohmann::json&)>& emit);
