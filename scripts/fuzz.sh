@@ -6,7 +6,7 @@
 # inputs that add coverage are merged back into fuzz/corpus/<harness>/ (commit them).
 # A crash stops that harness: its input is in <build>/fuzz-artifacts/. The last line per
 # harness (runs, seconds, coverage) goes to <build>/fuzz-summary.txt.
-# Environment: MERHAN_FUZZ_BUILD_DIR (default build-fuzz).
+# Environment: MERHAN_FUZZ_BUILD_DIR (default build-fuzz), MERHAN_FUZZ_NICE (default 19).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 runs=1000000
@@ -21,6 +21,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 dir="${MERHAN_FUZZ_BUILD_DIR:-$MERHAN_ROOT/build-fuzz}"
+niceness="${MERHAN_FUZZ_NICE:-19}"
 if [ ! -f "$dir/build.ninja" ]; then
   mkdir -p "$dir"
   cmake -S "$MERHAN_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMERHAN_PYTHON="$MERHAN_PYTHON" \
@@ -46,7 +47,7 @@ for h in "${harnesses[@]}"; do
   echo "==> $h: $runs runs (at most $seconds s)"
   rc=0
   # New inputs go to the first folder (the work copy); the committed corpus is read only.
-  nice -n 19 "$dir/${h}_fuzzer" -runs="$runs" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
+  nice -n "$niceness" "$dir/${h}_fuzzer" -runs="$runs" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$dir/fuzz-artifacts/$h-" "${dict[@]}" "$work" "$corpus" >"$log" 2>&1 || rc=$?
   done_line="$(grep -E '^Done [0-9]+ runs' "$log" | tail -1 || true)"
   stat_line="$(grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)' "$log" | tail -1 || true)"
@@ -55,5 +56,5 @@ for h in "${harnesses[@]}"; do
     tail -40 "$log" >&2
     continue
   fi
-  nice -n 19 "$dir/${h}_fuzzer" -merge=1 "$corpus" "$work" >"$dir/fuzz-work/$h.merge.log" 2>&1 || true
+  nice -n "$niceness" "$dir/${h}_fuzzer" -merge=1 "$corpus" "$work" >"$dir/fuzz-work/$h.merge.log" 2>&1 || true
 done

@@ -58,6 +58,14 @@ float HalfToFloat(uint16_t h) {
   return f;
 }
 
+// The product of the dimensions, 0 as soon as one is 0: the others may then be any
+// size (ParseShape checks a product only when none is 0), and multiplying them first
+// could overflow.
+int64_t ElementCount(const std::vector<int64_t>& shape) {
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
+  return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<int64_t>());
+}
+
 // The dimensions of "(3, 4)"; DataError when their product (the element count)
 // overflows what `available` bytes of `element` size hold. A zero dimension makes an
 // empty array, whatever the others say.
@@ -75,7 +83,7 @@ std::vector<int64_t> ParseShape(const std::string& dims, size_t element, size_t 
     }
     shape.push_back(static_cast<int64_t>(x));
   }
-  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return shape;
+  if (ElementCount(shape) == 0) return shape;
   const uint64_t limit = available / element;
   uint64_t count = 1;
   for (int64_t d : shape) {
@@ -122,7 +130,7 @@ NpyArray ParseNpyFloat(const std::string& bytes, const std::string& path) {
   if (!std::regex_search(header, m, kShape)) throw DataError(path + ": .npy header has no shape");
   NpyArray a;
   a.shape = ParseShape(m[1], width, bytes.size() - offset - header_len, path);
-  const int64_t count = std::accumulate(a.shape.begin(), a.shape.end(), int64_t{1}, std::multiplies<int64_t>());
+  const int64_t count = ElementCount(a.shape);
   const size_t data_bytes = static_cast<size_t>(count) * width;
   if (offset + header_len + data_bytes > bytes.size()) throw DataError(path + ": truncated .npy data");
   a.data.resize(count);

@@ -49,6 +49,10 @@ TEST(Npy, EmptyArraysParse) {
   const NpyArray a = ParseNpyFloat(Npy("<f4", "(0, 4)", ""), "x.npy");
   EXPECT_EQ(a.shape, (std::vector<int64_t>{0, 4}));
   EXPECT_TRUE(a.data.empty());
+  // Dimensions whose product overflows int64 before the 0 (fuzz/corpus/npy/regression-zero-after-overflow).
+  const NpyArray b = ParseNpyFloat(Npy("<f4", "(4610, 9999999999999998, 1, 0)", ""), "x.npy");
+  EXPECT_EQ(b.shape, (std::vector<int64_t>{4610, 9999999999999998, 1, 0}));
+  EXPECT_TRUE(b.data.empty());
 }
 
 TEST(Npy, ShapesLargerThanTheFileAreDataErrors) {
