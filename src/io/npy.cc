@@ -58,9 +58,9 @@ float HalfToFloat(uint16_t h) {
   return f;
 }
 
-// The product of the dimensions, 0 as soon as one is 0: the others may then be any
-// size (ParseShape checks a product only when none is 0), and multiplying them first
-// could overflow.
+// The product of dimensions that ParseShape accepted: 0 as soon as one is 0 (the
+// others may then be any size, and multiplying them first could overflow);
+// otherwise ParseShape has checked that the product fits.
 int64_t ElementCount(const std::vector<int64_t>& shape) {
   if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<int64_t>());
@@ -83,7 +83,7 @@ std::vector<int64_t> ParseShape(const std::string& dims, size_t element, size_t 
     }
     shape.push_back(static_cast<int64_t>(x));
   }
-  if (ElementCount(shape) == 0) return shape;
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return shape;
   const uint64_t limit = available / element;
   uint64_t count = 1;
   for (int64_t d : shape) {
