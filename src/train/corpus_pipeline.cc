@@ -296,8 +296,8 @@ CrossValidationPlan MakeCrossValidationPlan(const ExperimentConfig& config) {
     // Inside the fold: normalize=speaker reads the training speakers' features only.
     const Standardization standardization = FitStandardization(*data, normalized, fold.train);
     fd.stream_normalization = StandardizationJson(standardization);
-    fd.train = std::make_shared<CorpusBatchSource>(data, fold.train, Options(config, true, static_cast<uint64_t>(seed)),
-                                                   standardization);
+    const BatcherOptions shuffled = Options(config, true, static_cast<uint64_t>(seed));
+    fd.train = std::make_shared<CorpusBatchSource>(data, fold.train, shuffled, standardization);
     fd.val = std::make_shared<CorpusBatchSource>(data, fold.val, Options(config, false, 0), standardization);
     fd.test = std::make_shared<CorpusBatchSource>(data, fold.test, Options(config, false, 0), standardization);
     fd.train_class_counts.assign(config.data.classes.size(), 0);

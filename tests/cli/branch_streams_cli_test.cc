@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "merhan/train/checkpoint.h"
-#include "test_util.h"
+#include "cli_test_util.h"
 
 namespace merhan {
 namespace {
@@ -19,29 +19,13 @@ namespace {
 namespace fs = std::filesystem;
 using testing::RunCommand;
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
-std::string Merhan(const std::string& args) { return Quote(testing::MerhanBinary()) + " " + args; }
-
-nlohmann::json ReadJson(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << path;
-  return nlohmann::json::parse(in);
-}
-
-std::string OnlyRun(const std::string& parent) {
-  std::vector<std::string> dirs;
-  for (const auto& e : fs::directory_iterator(parent)) dirs.push_back(e.path().string());
-  EXPECT_EQ(dirs.size(), 1u) << parent;
-  return dirs.empty() ? "" : dirs.front();
-}
-
 class BranchStreams : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
-    const auto made = RunCommand(Quote(testing::PythonBinary()) + " " +
-                                 Quote(testing::SourceDir() + "/scripts/make_corpus") +
-                                 " --size tiny --seed 5 --streams --out " + Quote(dir_->File("corpus")));
+    const auto made = RunCommand(testing::Quote(testing::PythonBinary()) + " " +
+                                 testing::Quote(testing::SourceDir() + "/scripts/make_corpus") +
+                                 " --size tiny --seed 5 --streams --out " + testing::Quote(dir_->File("corpus")));
     ASSERT_EQ(made.exit_code, 0) << made.output;
     for (const char* normalize : {"none", "speaker", "speaker-transductive"}) {
       const nlohmann::json streams = {
@@ -62,10 +46,11 @@ class BranchStreams : public ::testing::Test {
 
   // Trains fold 0 with data.streams.acoustic.normalize = `normalize`; the run directory.
   static std::string Train(const std::string& normalize, const std::string& extra = "") {
-    const auto r = RunCommand(Merhan("train --config " + Quote(dir_->File(normalize + ".json")) + " " + extra));
+    const std::string config = testing::Quote(dir_->File(normalize + ".json"));
+    const auto r = RunCommand(testing::Merhan("train --config " + config + " " + extra));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     output_ = r.output;
-    return OnlyRun(dir_->File("runs/" + normalize));
+    return testing::OnlyRun(dir_->File("runs/" + normalize));
   }
 
   // eval of the run's fold-0 checkpoint (on its test split, or a manifest) reproduces
@@ -73,11 +58,12 @@ class BranchStreams : public ::testing::Test {
   static void ExpectEvalReproducesTest(const std::string& run, const std::string& manifest = "") {
     const std::string ckpt = run + "/fold-0/seed-1/best.ckpt";
     const std::string out = dir_->File("eval-" + fs::path(run).filename().string() + ".json");
-    const auto ev = RunCommand(Merhan("eval --checkpoint " + Quote(ckpt) + " --output " + Quote(out) +
-                                      (manifest.empty() ? "" : " --manifest " + Quote(manifest))));
+    const std::string on = manifest.empty() ? "" : " --manifest " + testing::Quote(manifest);
+    const auto ev = RunCommand(
+        testing::Merhan("eval --checkpoint " + testing::Quote(ckpt) + " --output " + testing::Quote(out) + on));
     ASSERT_EQ(ev.exit_code, 0) << ev.output;
-    const nlohmann::json test = ReadJson(run + "/fold-0/seed-1/test_metrics.json")["test"];
-    const nlohmann::json evj = ReadJson(out);
+    const nlohmann::json test = testing::ReadJson(run + "/fold-0/seed-1/test_metrics.json")["test"];
+    const nlohmann::json evj = testing::ReadJson(out);
     EXPECT_EQ(evj["count"], test["count"]);
     for (const char* m : {"war", "uar", "macro_f1"}) {
       EXPECT_NEAR(evj[m].get<double>(), test[m].get<double>(), 1e-12) << m << " " << manifest;
@@ -128,15 +114,16 @@ TEST_F(BranchStreams, MerhanAudioBranchReadsAPrecomputedStream) {
   for (const auto& e : fs::recursive_directory_iterator(dir_->File("corpus"))) {
     if (e.path().extension() == ".wav") { wav = e.path().string(); break; }
   }
-  const auto pr = RunCommand(Merhan("predict --checkpoint " + Quote(run + "/fold-0/seed-1/best.ckpt") + " --wav " +
-                                    Quote(wav) + " --text 'I am so happy about this!'"));
+  const std::string ckpt = testing::Quote(run + "/fold-0/seed-1/best.ckpt");
+  const auto pr = RunCommand(testing::Merhan("predict --checkpoint " + ckpt + " --wav " + testing::Quote(wav) +
+                                             " --text 'I am so happy about this!'"));
   EXPECT_EQ(pr.exit_code, 2) << pr.output;
   EXPECT_NE(pr.output.find("stream \"acoustic\" (data.streams.acoustic)"), std::string::npos) << pr.output;
   EXPECT_NE(pr.output.find("--manifest"), std::string::npos) << pr.output;
 }
 
 TEST_F(BranchStreams, PooledStreamInABranchIsAUsageError) {
-  const auto r = RunCommand(Merhan("train --config " + Quote(dir_->File("none.json")) +
+  const auto r = RunCommand(testing::Merhan("train --config " + testing::Quote(dir_->File("none.json")) +
                                    " --set 'model.streams=[\"visual\", \"text\"]' --set run.name=pooled"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("model.streams[0]: MER-HAN's audio branch reads a sequence (frames x dim), but stream "
@@ -168,7 +155,7 @@ TEST_F(BranchStreams, SpeakerNormalizationTrainsEvaluatesAndTravelsInTheCheckpoi
 TEST_F(BranchStreams, TransductiveNormalizationIsWarnedAndRecorded) {
   const std::string run = Train("speaker-transductive");
   EXPECT_NE(output_.find("data.streams.acoustic.normalize=speaker-transductive"), std::string::npos) << output_;
-  const nlohmann::json summary = ReadJson(run + "/summary.json");
+  const nlohmann::json summary = testing::ReadJson(run + "/summary.json");
   ASSERT_TRUE(summary.contains("transductive")) << summary.dump().substr(0, 300);
   EXPECT_EQ(summary["transductive"]["streams"], nlohmann::json::array({"acoustic"}));
   ExpectEvalReproducesTest(run);

@@ -124,9 +124,9 @@ TEST(SpeakerStandardization, MatchesTheNumPyReference) {
       const auto reference = Load(dir.File(c.utterances[i].id + ".ref.npy"));
       const int64_t rows = s.lengths[static_cast<int64_t>(i)].item<int64_t>();
       ASSERT_EQ(reference.size(0), rows);
-      worst = std::max(worst, (s.values[static_cast<int64_t>(i)].narrow(0, 0, rows) - reference).abs().max().item<double>());
-      // Padding stays zero.
-      EXPECT_EQ(s.values[static_cast<int64_t>(i)].narrow(0, rows, s.values.size(1) - rows).abs().sum().item<double>(), 0);
+      const torch::Tensor item = s.values[static_cast<int64_t>(i)];
+      worst = std::max(worst, (item.narrow(0, 0, rows) - reference).abs().max().item<double>());
+      EXPECT_EQ(item.narrow(0, rows, item.size(0) - rows).abs().sum().item<double>(), 0);  // padding stays 0
     }
     std::printf("speaker standardisation %s: max |diff| = %.3g\n", StreamNormalizationName(mode), worst);
     EXPECT_LE(worst, kTolerance) << StreamNormalizationName(mode);
@@ -166,10 +166,9 @@ TEST(SpeakerStandardization, SpeakerModeNeverReadsHeldOutSpeakers) {
 
   // The transductive mode does read them: its statistics of T change (the test can fail).
   Corpus fresh = MakeCorpus();
-  const auto t_before =
-      FitSpeakerStatistics(Spec(StreamNormalization::kSpeakerTransductive), fresh.utterances, fresh.train, fresh.Lookup());
-  const auto t_after =
-      FitSpeakerStatistics(Spec(StreamNormalization::kSpeakerTransductive), c.utterances, c.train, c.Lookup());
+  const PrecomputedStreamSpec transductive = Spec(StreamNormalization::kSpeakerTransductive);
+  const auto t_before = FitSpeakerStatistics(transductive, fresh.utterances, fresh.train, fresh.Lookup());
+  const auto t_after = FitSpeakerStatistics(transductive, c.utterances, c.train, c.Lookup());
   EXPECT_NE(t_before.speakers.at("T").mean, t_after.speakers.at("T").mean);
   EXPECT_EQ(t_after.speakers.size(), 5u);
 }
