@@ -27,7 +27,8 @@ void DataOptions::Register(ConfigRegistry* r, const std::string& p) {
   r->RegisterChoice(p + ".subset", &subset, {"all", "improvised", "scripted"},
                     "IEMOCAP dialogues kept: all, improvised only or scripted only (the dialogue name says which)");
   r->RegisterJson(p + ".streams", &streams, "object",
-                  "precomputed feature streams: {name: {format: npy|safetensors, dir|file, dim}}");
+                  "precomputed feature streams: {name: {format: npy|safetensors, dir|file, dim, "
+                  "normalize: none|speaker|speaker-transductive}}");
 }
 
 void DataOptions::Validate() const {

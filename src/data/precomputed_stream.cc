@@ -20,6 +20,16 @@ constexpr int kPrecomputedReaderVersion = 1;
 
 std::string Key(const std::string& name, const char* field) { return "data.streams." + name + "." + field; }
 
+StreamNormalization ParseNormalization(const std::string& name, const nlohmann::json& j) {
+  if (!j.contains("normalize")) return StreamNormalization::kNone;
+  const nlohmann::json& v = j["normalize"];
+  for (StreamNormalization n : {StreamNormalization::kNone, StreamNormalization::kSpeaker,
+                                StreamNormalization::kSpeakerTransductive}) {
+    if (v.is_string() && v.get<std::string>() == StreamNormalizationName(n)) return n;
+  }
+  throw UsageError(Key(name, "normalize") + ": expected none, speaker or speaker-transductive, got " + v.dump());
+}
+
 PrecomputedStreamSpec ParseOne(const std::string& name, const nlohmann::json& j) {
   if (!std::regex_match(name, std::regex("[A-Za-z0-9_-]+"))) {
     throw UsageError("data.streams." + name + ": a stream name is letters, digits, '_' or '-'");
@@ -27,10 +37,13 @@ PrecomputedStreamSpec ParseOne(const std::string& name, const nlohmann::json& j)
   for (const char* reserved : {"mfcc", "text", "tokens", "audio"}) {
     if (name == reserved) throw UsageError("data.streams." + name + ": the name of a computed stream; choose another");
   }
-  if (!j.is_object()) throw UsageError("data.streams." + name + ": expected an object {format, dir|file, dim}");
+  if (!j.is_object()) {
+    throw UsageError("data.streams." + name + ": expected an object {format, dir|file, dim[, normalize]}");
+  }
   for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.key() != "format" && it.key() != "dir" && it.key() != "file" && it.key() != "dim") {
-      throw UsageError("data.streams." + name + "." + it.key() + ": unknown key (format, dir, file, dim)");
+    const std::string& k = it.key();
+    if (k != "format" && k != "dir" && k != "file" && k != "dim" && k != "normalize") {
+      throw UsageError("data.streams." + name + "." + k + ": unknown key (format, dir, file, dim, normalize)");
     }
   }
   PrecomputedStreamSpec spec;
@@ -47,6 +60,7 @@ PrecomputedStreamSpec ParseOne(const std::string& name, const nlohmann::json& j)
     throw UsageError(Key(name, "dim") + ": required, an integer >= 1 (features per row)");
   }
   spec.dim = j["dim"].get<int64_t>();
+  spec.normalize = ParseNormalization(name, j);
   auto path = [&](const char* field) {
     if (!j.contains(field)) return std::string();
     if (!j[field].is_string()) throw UsageError(Key(name, field) + ": expected a path");
@@ -108,6 +122,15 @@ FeatureMatrix ReadSafetensorsMatrix(const PrecomputedStreamSpec& spec, LazySafet
 }
 
 }  // namespace
+
+const char* StreamNormalizationName(StreamNormalization n) {
+  switch (n) {
+    case StreamNormalization::kNone: return "none";
+    case StreamNormalization::kSpeaker: return "speaker";
+    case StreamNormalization::kSpeakerTransductive: return "speaker-transductive";
+  }
+  throw InternalError("StreamNormalizationName: unknown normalization");
+}
 
 std::vector<PrecomputedStreamSpec> ParsePrecomputedStreams(const nlohmann::json& streams) {
   if (streams.is_null()) return {};

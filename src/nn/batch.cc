@@ -1,5 +1,6 @@
 #include "merhan/nn/batch.h"
 
+#include "merhan/nn/model_options.h"
 #include "merhan/util/error.h"
 
 namespace merhan {
@@ -26,6 +27,12 @@ const PaddedStream& Batch::Stream(const std::string& name) const {
   std::string have;
   for (const auto& [n, s] : streams) have += (have.empty() ? "" : ", ") + n;
   throw InternalError("batch has no stream \"" + name + "\" (it has: " + (have.empty() ? "none" : have) + ")");
+}
+
+PaddedStream Batch::Input(const std::string& name) const {
+  if (name == kAudioInput) return PaddedStream{audio, audio_mask, audio_lengths};
+  if (name == kTextInput) return PaddedStream{text, text_mask, {}};
+  return Stream(name);
 }
 
 }  // namespace merhan

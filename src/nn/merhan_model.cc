@@ -5,23 +5,28 @@
 
 #include "merhan/nn/masked_ops.h"
 #include "merhan/util/error.h"
+#include "merhan/util/logging.h"
 
 namespace merhan {
 
 MerhanModelImpl::MerhanModelImpl(const ModelOptions& options, const ModelDims& dims)
-    : options_(options), dims_(dims) {
+    : options_(options), audio_stream_(options.AudioBranchStream()), text_stream_(options.TextBranchStream()) {
   uses_audio_ = options.UsesAudio();
   uses_text_ = options.UsesText();
-  const bool both = uses_audio_ && uses_text_;
+  const bool has_audio = !audio_stream_.empty(), has_text = !text_stream_.empty();
+  const bool both = has_audio && has_text;
   const bool pool = options.align == "pool";
-  if (uses_text_ && dims.text_dim % options.heads != 0) {
-    throw UsageError("model.heads: must divide the text encoder's hidden size " + std::to_string(dims.text_dim));
+  if (has_audio) audio_dim_ = dims.DimOf(audio_stream_);
+  if (has_text) text_dim_ = dims.DimOf(text_stream_);
+  if (has_text && text_dim_ % options.heads != 0) {
+    throw UsageError(Cat("model.heads: must divide the text branch's feature size ", text_dim_, " (stream ",
+                         text_stream_, ")"));
   }
 
   int64_t stream_dim = 0;  // feature size of each stream entering the MEC
-  if (uses_audio_) {
+  if (has_audio) {
     AudioEncoderOptions audio;
-    audio.input_dim = dims.audio_dim;
+    audio.input_dim = audio_dim_;
     audio.hidden = options.lstm_hidden;
     audio.layers = options.lstm_layers;
     audio.heads = options.heads;
@@ -29,16 +34,16 @@ MerhanModelImpl::MerhanModelImpl(const ModelOptions& options, const ModelDims& d
     audio_encoder_ = register_module("audio_encoder", AudioEncoder(audio));
     stream_dim = audio_encoder_->output_dim();
   }
-  if (uses_text_) {
+  if (has_text) {
     if (options.text_local_attention) {
-      text_local_attention_ = register_module("text_local_attention", ResidualAttention(dims.text_dim, options.heads));
+      text_local_attention_ = register_module("text_local_attention", ResidualAttention(text_dim_, options.heads));
     }
-    stream_dim = dims.text_dim;
+    stream_dim = text_dim_;
   }
   if (both) {
     CrossModalAttentionOptions cma;
     cma.audio_dim = audio_encoder_->output_dim();
-    cma.text_dim = dims.text_dim;
+    cma.text_dim = text_dim_;
     cma.dim = options.cma_dim;
     cma.heads = options.heads;
     cma.kernel = options.conv_kernel;
@@ -49,8 +54,8 @@ MerhanModelImpl::MerhanModelImpl(const ModelOptions& options, const ModelDims& d
   fused_dim_ = both && options.combine == "concat" ? 2 * stream_dim : stream_dim;
 
   if (pool) {
-    if (uses_audio_) audio_pool_ = register_module("audio_pool", AttentionPool(stream_dim));
-    if (uses_text_) text_pool_ = register_module("text_pool", AttentionPool(stream_dim));
+    if (has_audio) audio_pool_ = register_module("audio_pool", AttentionPool(stream_dim));
+    if (has_text) text_pool_ = register_module("text_pool", AttentionPool(stream_dim));
   } else if (options.use_global_attention) {
     global_attention_ = register_module("global_attention", AttentionPool(fused_dim_));
   }
@@ -59,7 +64,10 @@ MerhanModelImpl::MerhanModelImpl(const ModelOptions& options, const ModelDims& d
 }
 
 torch::Tensor MerhanModelImpl::forward(const Batch& batch) {
-  return Logits(batch.audio, batch.audio_lengths, batch.audio_mask, batch.text, batch.text_mask);
+  PaddedStream audio, text;
+  if (!audio_stream_.empty()) audio = batch.Input(audio_stream_);
+  if (!text_stream_.empty()) text = batch.Input(text_stream_);
+  return Logits(audio.values, audio.lengths, audio.mask, text.values, text.mask);
 }
 
 torch::Tensor MerhanModelImpl::Logits(const torch::Tensor& audio, const torch::Tensor& audio_lengths,
@@ -67,13 +75,13 @@ torch::Tensor MerhanModelImpl::Logits(const torch::Tensor& audio, const torch::T
                                       const torch::Tensor& text_mask) {
   // ATE: each branch on its own stream.
   std::vector<torch::Tensor> streams, masks;
-  if (uses_audio_) {
-    CheckStream(audio, audio_mask, dims_.audio_dim, "audio");
+  if (audio_encoder_) {
+    CheckStream(audio, audio_mask, audio_dim_, audio_stream_.c_str());
     streams.push_back(audio_encoder_->forward(audio, audio_lengths, audio_mask));
     masks.push_back(audio_mask);
   }
-  if (uses_text_) {
-    CheckStream(text_hidden, text_mask, dims_.text_dim, "text");
+  if (!text_stream_.empty()) {
+    CheckStream(text_hidden, text_mask, text_dim_, text_stream_.c_str());
     streams.push_back(text_local_attention_ ? text_local_attention_->forward(text_hidden, text_hidden, text_mask)
                                             : text_hidden);
     masks.push_back(text_mask);
@@ -85,8 +93,8 @@ torch::Tensor MerhanModelImpl::Logits(const torch::Tensor& audio, const torch::T
   torch::Tensor z;
   if (options_.align == "pool") {
     std::vector<torch::Tensor> vectors;
-    if (uses_audio_) vectors.push_back(audio_pool_->forward(streams.front(), masks.front()));
-    if (uses_text_) vectors.push_back(text_pool_->forward(streams.back(), masks.back()));
+    if (audio_pool_) vectors.push_back(audio_pool_->forward(streams.front(), masks.front()));
+    if (text_pool_) vectors.push_back(text_pool_->forward(streams.back(), masks.back()));
     z = vectors.size() == 1 ? vectors[0] : concat ? torch::cat(vectors, -1) : vectors[0] + vectors[1];
   } else {
     // Common length: each stream zero beyond its own length; a position is valid

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "merhan/util/error.h"
+#include "merhan/util/logging.h"
 
 namespace merhan {
 
@@ -11,7 +12,8 @@ void ModelOptions::Register(ConfigRegistry* r, const std::string& p) {
   r->RegisterChoice(p + ".type", &type, {"merhan", "audio", "text", "mlp", "early_fusion", "late_fusion"},
                     "model family");
   r->Register(p + ".streams", &streams,
-              "streams of mlp (one), early_fusion and late_fusion (two or more): audio, text or data.streams names");
+              "streams read: mlp one, early_fusion/late_fusion two or more, merhan [audio branch, text branch] "
+              "(audio, text or data.streams names)");
   r->Register(p + ".lstm_hidden", &lstm_hidden, "BiLSTM hidden size per direction");
   r->Register(p + ".lstm_layers", &lstm_layers, "BiLSTM layers");
   r->Register(p + ".heads", &heads, "attention heads (ATE and CMA)");
@@ -35,9 +37,11 @@ std::vector<std::string> ModelOptions::Inputs() const {
   if (type == "audio") return {kAudioInput};
   if (type == "text") return {kTextInput};
   if (type == "merhan") {
-    if (modalities == "audio") return {kAudioInput};
-    if (modalities == "text") return {kTextInput};
-    return {kAudioInput, kTextInput};
+    std::vector<std::string> in;
+    for (std::string s : {AudioBranchStream(), TextBranchStream()}) {
+      if (!s.empty()) in.push_back(std::move(s));
+    }
+    return in;
   }
   if (streams.empty() && type != "mlp") return {kAudioInput, kTextInput};
   return streams;
@@ -53,6 +57,38 @@ bool ModelOptions::UsesText() const {
   return std::find(in.begin(), in.end(), kTextInput) != in.end();
 }
 
+// model.streams lists the branches that model.modalities keeps, audio first.
+std::string ModelOptions::AudioBranchStream() const {
+  if (type != "merhan" || modalities == "text") return "";
+  return streams.empty() ? kAudioInput : streams.front();
+}
+
+std::string ModelOptions::TextBranchStream() const {
+  if (type != "merhan" || modalities == "audio") return "";
+  return streams.empty() ? kTextInput : streams.back();
+}
+
+void ModelOptions::ValidateBranchStreams() const {
+  if (streams.empty()) return;
+  const size_t branches = modalities == "both" ? 2 : 1;
+  if (streams.size() != branches) {
+    throw UsageError(Cat("model.streams: model.type merhan with model.modalities=", modalities, " reads ",
+                         branches == 2 ? "[audio-branch stream, text-branch stream]" : "one stream (its branch's)",
+                         ", got ", streams.size(), " name(s)"));
+  }
+  // A branch reads its own computed stream or a precomputed one: the audio branch's
+  // BiLSTM never gets the text encoder's states, nor the text branch MFCC frames.
+  const std::string audio = AudioBranchStream(), text = TextBranchStream();
+  if (audio == kTextInput) {
+    throw UsageError("model.streams[0]: MER-HAN's audio branch reads \"audio\" (MFCC) or a precomputed stream of "
+                     "data.streams, not \"text\"");
+  }
+  if (text == kAudioInput) {
+    throw UsageError(Cat("model.streams[", branches - 1, "]: MER-HAN's text branch reads \"text\" (the encoder's "
+                         "states) or a precomputed stream of data.streams, not \"audio\""));
+  }
+}
+
 void ModelOptions::ValidateStreams() const {
   if (type == "mlp" && streams.size() != 1) {
     throw UsageError("model.streams: model.type mlp reads exactly one stream, got " + std::to_string(streams.size()));
@@ -60,9 +96,10 @@ void ModelOptions::ValidateStreams() const {
   if ((type == "early_fusion" || type == "late_fusion") && streams.size() == 1) {
     throw UsageError("model.streams: " + type + " fuses two or more streams (use model.type mlp for one)");
   }
-  if ((type == "merhan" || type == "audio" || type == "text") && !streams.empty()) {
-    throw UsageError("model.streams: only for model.type mlp, early_fusion and late_fusion");
+  if ((type == "audio" || type == "text") && !streams.empty()) {
+    throw UsageError("model.streams: only for model.type merhan, mlp, early_fusion and late_fusion");
   }
+  if (type == "merhan") ValidateBranchStreams();
   std::set<std::string> seen;
   for (const std::string& s : streams) {
     if (!seen.insert(s).second) throw UsageError("model.streams: \"" + s + "\" listed twice");

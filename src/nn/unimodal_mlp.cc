@@ -6,15 +6,7 @@
 namespace merhan {
 
 torch::Tensor PooledStream(const Batch& batch, const std::string& modality, int64_t feature_dim) {
-  if (modality == kAudioInput) {
-    CheckStream(batch.audio, batch.audio_mask, feature_dim, "audio");
-    return MaskedMean(batch.audio, batch.audio_mask);
-  }
-  if (modality == kTextInput) {
-    CheckStream(batch.text, batch.text_mask, feature_dim, "text");
-    return MaskedMean(batch.text, batch.text_mask);
-  }
-  const PaddedStream& s = batch.Stream(modality);
+  const PaddedStream s = batch.Input(modality);
   CheckStream(s.values, s.mask, feature_dim, modality.c_str());
   return MaskedMean(s.values, s.mask);
 }

@@ -23,7 +23,7 @@ int GetInt(const nlohmann::json& j, const char* key, const std::string& origin) 
 nlohmann::json CheckpointMeta::ToJson() const {
   nlohmann::json dims_json = {{"num_classes", dims.num_classes}, {"audio_dim", dims.audio_dim}, {"text_dim", dims.text_dim}};
   if (!dims.stream_dims.empty()) dims_json["stream_dims"] = dims.stream_dims;  // precomputed streams only
-  return {{"format", kCheckpointFormat},
+  nlohmann::json j = {{"format", kCheckpointFormat},
           {"version", kCheckpointVersion},
           {"kind", kind},
           {"config", config},
@@ -36,6 +36,8 @@ nlohmann::json CheckpointMeta::ToJson() const {
           {"metrics", metrics},
           {"text_encoder", text_encoder},
           {"calibration", calibration}};
+  if (!stream_normalization.is_null()) j["stream_normalization"] = stream_normalization;
+  return j;
 }
 
 CheckpointMeta CheckpointMeta::FromJson(const nlohmann::json& j, const std::string& origin) {
@@ -69,6 +71,8 @@ CheckpointMeta CheckpointMeta::FromJson(const nlohmann::json& j, const std::stri
     m.text_encoder = j.at("text_encoder");
     // Absent from checkpoints written before calibration existed.
     m.calibration = j.contains("calibration") ? j.at("calibration") : nlohmann::json();
+    // Checked by its reader (SpeakerStatistics::FromJson) when a manifest is evaluated.
+    m.stream_normalization = j.contains("stream_normalization") ? j.at("stream_normalization") : nlohmann::json();
   } catch (const nlohmann::json::exception& e) {
     throw DataError(origin + ": malformed checkpoint metadata: " + e.what());
   }

@@ -146,6 +146,7 @@ RunSummary RunCrossValidation(const ExperimentConfig& config, const CrossValidat
       meta.fold_name = data.name.empty() ? FoldName(plan, fold) : data.name;
       meta.seed = seed;
       meta.text_encoder = text_encoder;
+      meta.stream_normalization = data.stream_normalization;
 
       Trainer trainer(config.train, model, device, SplitParameters(*model), meta, distributed);
       if (config.train.class_weights == "balanced") {

@@ -48,7 +48,8 @@ void ExperimentConfig::Validate() const {
                        "fitted once; late fusion trains its classifiers apart); use 0");
     }
     if (!model.UsesText()) {
-      throw UsageError("text.trainable_layers: model.modalities=" + model.modalities + " reads no text; use 0");
+      throw UsageError("text.trainable_layers: the model reads no text-encoder states (model.modalities=" +
+                       model.modalities + ", model.streams=" + nlohmann::json(model.streams).dump() + "); use 0");
     }
     if (text.dtype != "fp32") {
       throw UsageError("text.trainable_layers: a fine-tuned encoder must be stored in fp32 (text.dtype=fp32); "

@@ -88,7 +88,7 @@ nlohmann::json EvaluateLoadedModel(LoadedModel& loaded, const std::string& manif
   std::shared_ptr<BatchSource> source;
   std::string data;
   if (!manifest.empty()) {
-    source = MakeManifestSource(loaded.config, meta.classes, manifest);
+    source = MakeManifestSource(loaded.config, meta.classes, manifest, meta.stream_normalization);
     data = "manifest " + manifest;
   } else {
     if (meta.fold < 0) {
@@ -147,7 +147,7 @@ std::vector<nlohmann::json> PredictInputs(LoadedModel& loaded, const std::vector
 
 void PredictManifest(LoadedModel& loaded, const std::string& manifest,
                      const std::function<void(const nlohmann::json&)>& emit) {
-  auto source = MakeManifestSource(loaded.config, loaded.meta.classes, manifest);
+  auto source = MakeManifestSource(loaded.config, loaded.meta.classes, manifest, loaded.meta.stream_normalization);
   source->SetShard(0, 1);
   ApplyTorchThreads(loaded.config.run.threads);
   source->ForEachBatch(0, [&](const Batch& batch) {

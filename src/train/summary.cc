@@ -7,6 +7,7 @@
 
 #include "merhan/data/corpus.h"
 #include "merhan/data/folds.h"
+#include "merhan/data/precomputed_stream.h"
 #include "merhan/train/calibration.h"
 #include "merhan/train/metric_bootstrap.h"
 #include "merhan/train/run_predictions.h"
@@ -175,6 +176,10 @@ void RunSummary::Analyse(const std::string& run_dir, const AnalysisOptions& anal
     log::Warn(calibration["note"].get<std::string>());
   }
   AttachCorpusAnalysis(run_dir, data);  // catches its own errors
+  transductive_streams.clear();
+  for (const PrecomputedStreamSpec& spec : ParsePrecomputedStreams(data.streams)) {
+    if (spec.normalize == StreamNormalization::kSpeakerTransductive) transductive_streams.push_back(spec.name);
+  }
 }
 
 namespace {
@@ -212,6 +217,11 @@ nlohmann::json RunSummary::ToJson() const {
     j["intervals"] = iv;
   }
   if (!pending.empty()) j["pending"] = pending;
+  if (!transductive_streams.empty()) {
+    j["transductive"] = {{"streams", transductive_streams},
+                         {"note", "standardised per speaker with every speaker's own statistics, held-out (test) "
+                                  "speakers' unlabelled features included (normalize=speaker-transductive)"}};
+  }
   j["calibration"] = calibration.is_null() ? nlohmann::json{{"note", "no (fold, seed) was calibrated"}} : calibration;
   j["per_speaker"] = has_corpus_analysis ? corpus_analysis.ToJson()
                                          : nlohmann::json{{"note", corpus_analysis_note.empty() ? "not computed"
@@ -266,6 +276,12 @@ std::string RunSummary::ToMarkdown() const {
   if (!pending.empty()) {
     out << "\n**Incomplete run**: " << pending.size() << " planned (fold, seed) not finished yet:\n";
     for (const auto& p : pending) out << "- " << p << "\n";
+  }
+  if (!transductive_streams.empty()) {
+    out << "\n**Transductive**: stream(s)";
+    for (const auto& name : transductive_streams) out << " " << name;
+    out << " standardised per speaker with the test speakers' own (unlabelled) features "
+           "(normalize=speaker-transductive).\n";
   }
   out << CalibrationMarkdown(calibration);
   if (has_corpus_analysis) out << corpus_analysis.ToMarkdown();

@@ -10,24 +10,17 @@
 
 #include <nlohmann/json.hpp>
 
-#include "test_util.h"
+#include "cli_test_util.h"
 
 namespace merhan {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Merhan;
+using testing::Quote;
+using testing::ReadJson;
 using testing::RunCommand;
-
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
-std::string Merhan(const std::string& args) { return Quote(testing::MerhanBinary()) + " " + args; }
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << path;
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-nlohmann::json ReadJson(const std::string& path) { return nlohmann::json::parse(Slurp(path)); }
+using testing::Slurp;
 
 class RunJobs : public ::testing::Test {
  protected:

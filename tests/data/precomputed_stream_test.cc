@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "merhan/data/feature_cache.h"
+#include "merhan/data/feature_streams.h"
 #include "merhan/data/precomputed_stream.h"
 #include "merhan/util/error.h"
 #include "test_util.h"
@@ -172,6 +173,32 @@ TEST(PrecomputedStream, ConfigErrorsNameTheKey) {
   EXPECT_NE(error({{"mfcc", {{"dim", 3}}}}).find("data.streams.mfcc"), std::string::npos);
   EXPECT_NE(error({{"v", {{"dim", 3}, {"dims", 4}}}}).find("data.streams.v.dims"), std::string::npos);
   EXPECT_EQ(error({{"v", {{"dim", 3}, {"dir", "x"}}}}), "");
+  EXPECT_NE(error({{"v", {{"dim", 3}, {"normalize", "global"}}}}).find("data.streams.v.normalize: expected none, speaker "
+                                                                       "or speaker-transductive, got \"global\""),
+            std::string::npos);
+  EXPECT_NE(error({{"v", {{"dim", 3}, {"normalize", true}}}}).find("data.streams.v.normalize"), std::string::npos);
+  for (const char* mode : {"none", "speaker", "speaker-transductive"}) {
+    const auto spec = ParsePrecomputedStreams({{"v", {{"dim", 3}, {"normalize", mode}}}}).at(0);
+    EXPECT_STREQ(StreamNormalizationName(spec.normalize), mode);
+  }
+  EXPECT_EQ(ParsePrecomputedStreams({{"v", {{"dim", 3}}}}).at(0).normalize, StreamNormalization::kNone);
+}
+
+// MER-HAN's branches read the streams model.streams names: a precomputed stream in a
+// branch replaces the computed one (no MFCC extracted, no encoder loaded).
+TEST(PrecomputedStream, MerhanBranchStreamsDecideWhatIsExtracted) {
+  ModelOptions model;
+  TextOptions text;
+  EXPECT_EQ(RequiredStreams(model, text).ToString(), "mfcc+text");
+  model.streams = {"ssl", "text"};
+  EXPECT_EQ(RequiredStreams(model, text).ToString(), "text+ssl");
+  model.streams = {"audio", "states"};
+  EXPECT_EQ(RequiredStreams(model, text).ToString(), "mfcc+states");
+  model.streams = {"ssl", "states"};
+  EXPECT_EQ(RequiredStreams(model, text).ToString(), "ssl+states");
+  model.modalities = "audio";
+  model.streams = {"ssl"};
+  EXPECT_EQ(RequiredStreams(model, text).ToString(), "ssl");
 }
 
 }  // namespace

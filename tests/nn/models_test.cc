@@ -246,6 +246,107 @@ TEST(Models, EveryModelUsesTheStreamsItsOptionsName) {
   EXPECT_EQ(checked, 7);
 }
 
+// Either MER-HAN branch may read a precomputed sequence stream (model.streams =
+// [audio branch, text branch]); it is the same branch code on a different input, so
+// the same tensor given as a precomputed stream or as MFCC (encoder states) gives
+// bit-identical logits, with the same module names (checkpoints load either way).
+ModelOptions SmallMerhan() {
+  ModelOptions o;
+  o.lstm_hidden = 8;
+  o.lstm_layers = 1;
+  o.cma_dim = 8;
+  return o;
+}
+
+void ExpectSameLogits(ModelOptions computed, ModelOptions precomputed, const ModelDims& dims, const Batch& a,
+                      const Batch& b) {
+  torch::manual_seed(7);
+  auto reference = BuildModel(computed, dims);
+  auto model = BuildModel(precomputed, dims);
+  ASSERT_EQ(ParameterNames(reference), ParameterNames(model));
+  {
+    torch::NoGradGuard no_grad;
+    const auto params = reference->named_parameters();
+    for (auto& p : model->named_parameters()) p.value().copy_(params[p.key()]);
+  }
+  reference->eval();
+  model->eval();
+  const auto expected = reference->forward(a);
+  const auto got = model->forward(b);
+  EXPECT_TRUE(torch::equal(expected, got)) << (expected - got).abs().max().item<double>();
+  EXPECT_GT((got[0] - got[1]).abs().max().item<double>(), 1e-6);  // not constant
+}
+
+TEST(MerhanBranches, PrecomputedStreamInTheAudioBranchIsTheMfccPath) {
+  torch::manual_seed(3);
+  const Batch mfcc = Collate(RandomItems({9, 4, 7}, {5, 6, 3}, 12, 16), /*extra_audio=*/2);
+  Batch ssl = mfcc;
+  ssl.streams["ssl"] = PaddedStream{mfcc.audio, mfcc.audio_mask, mfcc.audio_lengths};
+  ssl.audio = ssl.audio_mask = ssl.audio_lengths = torch::Tensor();  // nothing computed reaches the model
+  ModelDims dims{4, 12, 16};  // MFCC and the stream both 12 wide: one set of weights fits both models
+  dims.stream_dims["ssl"] = 12;
+  ModelOptions precomputed = SmallMerhan();
+  precomputed.streams = {"ssl", "text"};
+  EXPECT_EQ(precomputed.Inputs(), (std::vector<std::string>{"ssl", "text"}));
+  EXPECT_FALSE(precomputed.UsesAudio());
+  EXPECT_TRUE(precomputed.UsesText());
+  // The branch's input size is the stream's dim, not the MFCC size.
+  ModelDims wide = dims;
+  wide.audio_dim = 40;
+  EXPECT_EQ(BuildModel(precomputed, wide)->named_parameters()["audio_encoder.lstm.weight_ih_l0"].size(1), 12);
+  ExpectSameLogits(SmallMerhan(), precomputed, dims, mfcc, ssl);
+  for (const std::string align : {"pad", "pool"}) {
+    ModelOptions a = SmallMerhan(), b = precomputed;
+    a.align = b.align = align;
+    a.modalities = b.modalities = "audio";
+    b.streams = {"ssl"};
+    ExpectSameLogits(a, b, dims, mfcc, ssl);
+  }
+}
+
+TEST(MerhanBranches, PrecomputedStreamInTheTextBranchIsTheEncoderPath) {
+  torch::manual_seed(4);
+  const Batch computed = Collate(RandomItems({9, 4, 7}, {5, 6, 3}, 40, 24), 0, /*extra_text=*/3);
+  Batch states = computed;
+  states.streams["states"] = PaddedStream{computed.text, computed.text_mask, computed.text_mask.sum(1)};
+  states.text = states.text_mask = torch::Tensor();
+  ModelDims dims{4, 40, 24};
+  dims.stream_dims["states"] = 24;
+  ModelOptions precomputed = SmallMerhan();
+  precomputed.streams = {"audio", "states"};
+  EXPECT_TRUE(precomputed.UsesAudio());
+  EXPECT_FALSE(precomputed.UsesText());
+  ExpectSameLogits(SmallMerhan(), precomputed, dims, computed, states);
+}
+
+TEST(MerhanBranches, ConfigErrorsNameTheKey) {
+  auto error_of = [](std::vector<std::string> streams, const std::string& modalities = "both", int ssl_dim = 12) {
+    ModelOptions o = SmallMerhan();
+    o.streams = std::move(streams);
+    o.modalities = modalities;
+    ModelDims dims{4, 40, 16};
+    dims.stream_dims["ssl"] = ssl_dim;
+    try {
+      BuildModel(o, dims);
+    } catch (const UsageError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of({"ssl"}).find("model.streams: model.type merhan with model.modalities=both reads [audio"),
+            std::string::npos) << error_of({"ssl"});
+  EXPECT_NE(error_of({"ssl", "text"}, "audio").find("reads one stream"), std::string::npos);
+  EXPECT_NE(error_of({"text", "ssl"}).find("model.streams[0]: MER-HAN's audio branch"), std::string::npos);
+  EXPECT_NE(error_of({"ssl", "audio"}).find("model.streams[1]: MER-HAN's text branch"), std::string::npos);
+  EXPECT_NE(error_of({"audio"}, "text").find("model.streams[0]: MER-HAN's text branch"), std::string::npos);
+  EXPECT_NE(error_of({"ssl", "ssl"}).find("listed twice"), std::string::npos);
+  EXPECT_NE(error_of({"audio", "ssl"}, "both", 10).find("model.heads: must divide the text branch's feature size 10 "
+                                                         "(stream ssl)"),
+            std::string::npos) << error_of({"audio", "ssl"}, "both", 10);
+  EXPECT_NE(error_of({"nowhere", "text"}).find("no features of stream \"nowhere\""), std::string::npos);
+  EXPECT_EQ(error_of({"audio", "ssl"}), "no error");
+}
+
 }  // namespace
 }  // namespace merhan
 

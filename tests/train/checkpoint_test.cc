@@ -114,6 +114,16 @@ TEST(Checkpoint, MetadataIntegersMustFit) {
   EXPECT_EQ(CheckpointMeta::Parse(SampleMeta().ToJson().dump(), "x.ckpt").epoch, 9);
 }
 
+// Per-speaker statistics travel in the metadata only when a stream is standardised,
+// so checkpoints without them keep their metadata as it was.
+TEST(Checkpoint, StreamNormalizationRoundTripsAndIsAbsentByDefault) {
+  EXPECT_FALSE(SampleMeta().ToJson().contains("stream_normalization"));
+  EXPECT_TRUE(CheckpointMeta::Parse(SampleMeta().ToJson().dump(), "x.ckpt").stream_normalization.is_null());
+  CheckpointMeta m = SampleMeta();
+  m.stream_normalization = nlohmann::json::array({{{"stream", "ssl"}, {"normalize", "speaker-transductive"}}});
+  EXPECT_EQ(CheckpointMeta::Parse(m.ToJson().dump(), "x.ckpt").stream_normalization, m.stream_normalization);
+}
+
 TEST(Checkpoint, AnythingElseIsADataErrorNamingTheFile) {
   TempDir dir;
   ExpectDataErrorNaming([&] { CheckpointReader r(dir.File("missing.ckpt")); }, "missing.ckpt");

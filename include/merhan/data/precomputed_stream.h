@@ -12,7 +12,9 @@
 // safetensors: one file per stream, one tensor per utterance id (same shapes and dtypes).
 // Every matrix is checked on read (dtype, rank, dim, NaN/Inf); a missing, truncated or
 // mis-shaped file is a DataError naming the utterance and the file. The matrices go
-// through the feature cache like computed streams.
+// through the feature cache like computed streams, as they are in the files:
+// "normalize" (data/speaker_standardization.h) applies when batches are made, so it
+// never changes the cache.
 #pragma once
 
 #include <cstdint>
@@ -29,12 +31,26 @@ namespace merhan {
 
 enum class PrecomputedFormat { kNpy, kSafetensors };
 
+// data.streams.<name>.normalize: per-speaker standardisation of the stream's features.
+enum class StreamNormalization {
+  kNone,
+  // Each training speaker with its own statistics; every other speaker (validation,
+  // test, new data) with the pooled statistics of the training speakers.
+  kSpeaker,
+  // Every speaker, test speakers included, with its own statistics: uses the test
+  // speakers' (unlabelled) features, so results are transductive.
+  kSpeakerTransductive,
+};
+// "none" | "speaker" | "speaker-transductive"
+const char* StreamNormalizationName(StreamNormalization n);
+
 struct PrecomputedStreamSpec {
   std::string name;  // [A-Za-z0-9_-]+, not one of the computed streams' names
   PrecomputedFormat format = PrecomputedFormat::kNpy;
   std::string dir;   // npy: side folder of <id>.npy files ("" = manifest column only)
   std::string file;  // safetensors: the stream's file
   int64_t dim = 0;   // features per row, checked on every read
+  StreamNormalization normalize = StreamNormalization::kNone;
 };
 
 // Parses data.streams (an object of name -> spec); UsageError naming

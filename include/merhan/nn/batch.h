@@ -35,6 +35,11 @@ struct Batch {
   int64_t size() const { return static_cast<int64_t>(ids.size()); }
   // The precomputed stream `name`; InternalError naming the streams there are.
   const PaddedStream& Stream(const std::string& name) const;
+  // A model input by its model.streams name: "audio" (MFCC: audio, audio_mask,
+  // audio_lengths), "text" (the encoder's states and text_mask; no lengths) or a
+  // precomputed stream. Models read every stream through this, so a stream feeds
+  // the same code whichever it is.
+  PaddedStream Input(const std::string& name) const;
   // Moves every defined tensor to `device`.
   Batch To(const torch::Device& device) const;
 };

@@ -13,6 +13,9 @@
 //         dropout(z) -> linear classifier.
 //   model.modalities=audio|text keeps one ATE branch and feeds it straight to the
 //   MEC (its "combined" sequence is that branch's output).
+//   Either branch may read a precomputed sequence stream (model.streams = [audio
+//   branch, text branch]): the BiLSTM then reads e.g. SSL frames instead of MFCC, the
+//   text attention e.g. another encoder's states; the input size is the stream's dim.
 //
 // Module names (checkpoints use them): audio_encoder.lstm,
 // audio_encoder.local_attention.{attention,norm}, text_local_attention.{attention,norm},
@@ -34,8 +37,8 @@ class MerhanModelImpl : public EmotionModelImpl {
  public:
   MerhanModelImpl(const ModelOptions& options, const ModelDims& dims);
 
-  // Reads batch.audio/audio_lengths/audio_mask and batch.text/text_mask (the
-  // frozen text encoder's cached hidden state).
+  // Reads each branch's stream (Batch::Input): by default batch.audio/audio_lengths/
+  // audio_mask and batch.text/text_mask (the frozen text encoder's cached state).
   torch::Tensor forward(const Batch& batch) override;
   // The network on explicit tensors, so that a trainable text encoder can feed
   // `text_hidden` (B,Tt,H) itself. Unused streams may be undefined.
@@ -50,8 +53,9 @@ class MerhanModelImpl : public EmotionModelImpl {
 
  private:
   ModelOptions options_;
-  ModelDims dims_;
-  bool uses_audio_ = true;
+  std::string audio_stream_, text_stream_;  // the branches' streams; "" = branch off
+  int64_t audio_dim_ = 0, text_dim_ = 0;   // their feature sizes
+  bool uses_audio_ = true;  // reads the computed streams (MFCC, encoder states)
   bool uses_text_ = true;
   int64_t fused_dim_ = 0;
 

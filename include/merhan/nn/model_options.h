@@ -17,9 +17,11 @@ inline constexpr const char* kTextInput = "text";
 struct ModelOptions {
   // merhan | audio | text | mlp | early_fusion | late_fusion
   std::string type = "merhan";
-  // Streams the baselines read (seed 004): mlp reads one, early and late fusion any
-  // K >= 2; empty = audio and text (early/late fusion). Names: audio, text, or
-  // streams declared in data.streams.
+  // The streams the model reads. Names: audio (MFCC), text (the encoder's states) or
+  // streams declared in data.streams. mlp reads one, early and late fusion any K >= 2
+  // (empty = audio and text). merhan: [audio-branch stream, text-branch stream], one
+  // name when model.modalities keeps one branch; empty = audio and text. A branch
+  // reads a sequence (frames x dim): its own computed stream or a 2-D precomputed one.
   std::vector<std::string> streams;
   // MER-HAN (docs/design.md §4)
   int lstm_hidden = 256;        // per direction; BiLSTM output is 2x
@@ -53,6 +55,10 @@ struct ModelOptions {
   std::vector<std::string> Inputs() const;
   bool UsesAudio() const;
   bool UsesText() const;
+  // MER-HAN: the stream each ATE branch reads ("" when model.modalities switches the
+  // branch off). The branches are the same code whichever stream feeds them.
+  std::string AudioBranchStream() const;
+  std::string TextBranchStream() const;
 
   void Register(ConfigRegistry* r, const std::string& prefix = "model");
   void Validate() const;
@@ -60,6 +66,7 @@ struct ModelOptions {
 
  private:
   void ValidateStreams() const;
+  void ValidateBranchStreams() const;
 };
 
 }  // namespace merhan

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "merhan/nn/batch.h"
 #include "merhan/nn/emotion_model.h"
 
@@ -53,6 +55,9 @@ struct FoldData {
   // Called only when the model NeedsInputStatistics(): statistics fitted on the
   // training split of this fold, never on val or test.
   std::function<InputStatistics()> input_statistics;
+  // The fold's per-speaker standardisation of precomputed streams, as the checkpoint
+  // records it (CheckpointMeta::stream_normalization); null when none.
+  nlohmann::json stream_normalization;
 };
 
 using FoldProvider = std::function<FoldData(int fold, int seed)>;

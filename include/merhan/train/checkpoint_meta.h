@@ -28,6 +28,9 @@ struct CheckpointMeta {
   nlohmann::json metrics;      // validation metrics at save time
   nlohmann::json text_encoder; // TextEncoderFingerprint, or null when no encoder dir
   nlohmann::json calibration;  // FoldCalibration::ToJson (train/calibration.h), or null
+  // Per-speaker standardisation of precomputed streams (data/speaker_standardization.h):
+  // an array of SpeakerStatistics::ToJson, one per standardised stream; null when none.
+  nlohmann::json stream_normalization;
 
   nlohmann::json ToJson() const;
   // DataError naming `origin` for anything that is not this format's metadata

@@ -31,10 +31,14 @@ CrossValidationPlan MakeCrossValidationPlan(const ExperimentConfig& config);
 
 // An evaluation source (fixed order) over the utterances of a manifest, with
 // the features `config` describes; labels mapped onto `classes` (-1 when a row
-// has none). DataError naming the manifest (and line) on bad rows.
+// has none). DataError naming the manifest (and line) on bad rows. Streams
+// standardised per speaker use `stream_normalization` (the checkpoint's
+// CheckpointMeta::stream_normalization) for normalize=speaker, and the manifest's
+// own speakers for normalize=speaker-transductive.
 std::shared_ptr<BatchSource> MakeManifestSource(const ExperimentConfig& config,
                                                 const std::vector<std::string>& classes,
-                                                const std::string& manifest);
+                                                const std::string& manifest,
+                                                const nlohmann::json& stream_normalization = nullptr);
 
 // The model `config` describes, for `dims`: BuildModel(config.model, dims), or,
 // with text.trainable_layers > 0, that model behind the pretrained encoder of

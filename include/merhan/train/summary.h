@@ -58,6 +58,10 @@ struct RunSummary {
   // Planned (fold, seed) pairs not finished when this summary was merged
   // (train/run_merge.h), e.g. "fold 1 seed 2: running, 3 epoch(s) done".
   std::vector<std::string> pending;
+  // Streams declared with data.streams.<name>.normalize=speaker-transductive: their
+  // held-out speakers were standardised with their own (unlabelled) features, so the
+  // results are transductive (data/speaker_standardization.h).
+  std::vector<std::string> transductive_streams;
 
   static RunSummary From(const std::vector<FoldOutcome>& outcomes, const std::vector<std::string>& classes);
   // Reads <run_dir>/fold-K/seed-S/predictions.csv of every outcome and
