@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "merhan/data/precomputed_stream.h"
+#include "merhan/data/precomputed_stream_spec.h"
 #include "merhan/util/error.h"
 
 namespace merhan {

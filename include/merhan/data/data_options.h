@@ -33,7 +33,7 @@ struct DataOptions {
   // between folds (docs/statistics.md, "Transcript overlap").
   std::string subset = "all";       // all | improvised | scripted
   // Precomputed feature streams by name: {"visual": {"format": "npy", "dir": ..., "dim": 2048}}
-  // (data/precomputed_stream.h). Paths are relative to the config file.
+  // (data/precomputed_stream_spec.h). Paths are relative to the config file.
   nlohmann::json streams = nlohmann::json::object();
 
   void Register(ConfigRegistry* r, const std::string& prefix = "data");

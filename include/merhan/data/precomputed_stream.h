@@ -25,37 +25,10 @@
 
 #include "merhan/data/feature_cache.h"
 #include "merhan/data/feature_stream.h"
+#include "merhan/data/precomputed_stream_spec.h"
 #include "merhan/data/utterance.h"
 
 namespace merhan {
-
-enum class PrecomputedFormat { kNpy, kSafetensors };
-
-// data.streams.<name>.normalize: per-speaker standardisation of the stream's features.
-enum class StreamNormalization {
-  kNone,
-  // Each training speaker with its own statistics; every other speaker (validation,
-  // test, new data) with the pooled statistics of the training speakers.
-  kSpeaker,
-  // Every speaker, test speakers included, with its own statistics: uses the test
-  // speakers' (unlabelled) features, so results are transductive.
-  kSpeakerTransductive,
-};
-// "none" | "speaker" | "speaker-transductive"
-const char* StreamNormalizationName(StreamNormalization n);
-
-struct PrecomputedStreamSpec {
-  std::string name;  // [A-Za-z0-9_-]+, not one of the computed streams' names
-  PrecomputedFormat format = PrecomputedFormat::kNpy;
-  std::string dir;   // npy: side folder of <id>.npy files ("" = manifest column only)
-  std::string file;  // safetensors: the stream's file
-  int64_t dim = 0;   // features per row, checked on every read
-  StreamNormalization normalize = StreamNormalization::kNone;
-};
-
-// Parses data.streams (an object of name -> spec); UsageError naming
-// data.streams.<name>.<key> and what was expected.
-std::vector<PrecomputedStreamSpec> ParsePrecomputedStreams(const nlohmann::json& streams);
 
 // The file holding `u`'s features of `spec`: Utterance::feature_files (filled by
 // ReadCorpus), DataError naming the utterance and the stream when it has none.
