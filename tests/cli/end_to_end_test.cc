@@ -20,27 +20,11 @@ namespace {
 namespace fs = std::filesystem;
 using testing::RunCommand;
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
+using testing::OnlyRun;
+using testing::Quote;
+using testing::ReadJson;
+using testing::Slurp;
 std::string Merhan(const std::string& args) { return Quote(testing::MerhanBinary()) + " " + args; }
-
-nlohmann::json ReadJson(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << path;
-  return nlohmann::json::parse(in);
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// The single run directory under `parent/name`.
-std::string OnlyRun(const std::string& parent) {
-  std::vector<std::string> dirs;
-  for (const auto& e : fs::directory_iterator(parent)) dirs.push_back(e.path().string());
-  EXPECT_EQ(dirs.size(), 1u) << parent;
-  return dirs.empty() ? "" : dirs.front();
-}
 
 class EndToEnd : public ::testing::Test {
  protected:

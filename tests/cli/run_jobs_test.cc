@@ -18,16 +18,10 @@ namespace {
 namespace fs = std::filesystem;
 using testing::RunCommand;
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
+using testing::Quote;
+using testing::ReadJson;
+using testing::Slurp;
 std::string Merhan(const std::string& args) { return Quote(testing::MerhanBinary()) + " " + args; }
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << path;
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-nlohmann::json ReadJson(const std::string& path) { return nlohmann::json::parse(Slurp(path)); }
 
 class RunJobs : public ::testing::Test {
  protected:
