@@ -3,10 +3,14 @@
 #   scripts/sanitize.sh asan [ctest args]   ASan + UBSan, every test (build-asan/)
 #   scripts/sanitize.sh tsan [gtest filter] TSan over the threaded feature cache and
 #                                          batcher (build-tsan/, data_test only)
+#   MERHAN_SANITIZE_TARGETS="util_test stats_test" scripts/sanitize.sh asan -L 'util|stats'
+#                                          builds only those targets (a full ASan build
+#                                          takes hours on 2 cores), then runs ctest
 # LibTorch, libgomp and the other system libraries are not instrumented: what the
 # sanitizers cannot see there is suppressed in scripts/sanitizers/*.supp, each line
 # with its reason. Slow (a full rebuild, then tests several times slower): not part of
-# the default test command. Environment: MERHAN_SANITIZE_BUILD_DIR, MERHAN_JOBS.
+# the default test command. Environment: MERHAN_SANITIZE_BUILD_DIR, MERHAN_JOBS,
+# MERHAN_SANITIZE_TARGETS (asan: the ninja targets to build; default all).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 kind="${1:-}"
@@ -28,7 +32,8 @@ case "$kind" in
     dir="${MERHAN_SANITIZE_BUILD_DIR:-$MERHAN_ROOT/build-asan}"
     "$MERHAN_ROOT/scripts/setup.sh" >/dev/null  # packages and venv only matter here
     configure "$dir" "address,undefined"
-    ninja -C "$dir" -j "$jobs"
+    # shellcheck disable=SC2086
+    ninja -C "$dir" -j "$jobs" ${MERHAN_SANITIZE_TARGETS:-}
     # detect_leaks=1 with the uninstrumented libraries' own allocations suppressed
     # (lsan.supp): a leak in merhan's code still fails the test. protect_shadow_gap=0
     # lets the CUDA runtime map its memory where ASan's shadow gap would be.

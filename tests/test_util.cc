@@ -1,9 +1,17 @@
 #include "test_util.h"
 
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 
 #include <array>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <thread>
+
+extern char** environ;
 
 namespace merhan::testing {
 
@@ -17,6 +25,76 @@ CommandResult RunCommand(const std::string& command) {
   const int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+std::string OnlyRun(const std::string& parent) {
+  std::vector<std::string> dirs;
+  std::error_code ec;
+  if (std::filesystem::is_directory(parent, ec)) {
+    for (const auto& e : std::filesystem::directory_iterator(parent)) dirs.push_back(e.path().string());
+  }
+  EXPECT_EQ(dirs.size(), 1u) << parent;
+  return dirs.size() == 1 ? dirs.front() : "";
+}
+
+Process::Process(const std::string& command, const std::string& log) : log_(log) {
+  const std::string line = "exec " + command + " > " + Quote(log) + " 2>&1";
+  const char* argv[] = {"sh", "-c", line.c_str(), nullptr};
+  if (::posix_spawnp(&pid_, "sh", nullptr, nullptr, const_cast<char**>(argv), environ) != 0) pid_ = -1;
+  exited_ = pid_ <= 0;
+}
+
+Process::~Process() {
+  if (exited_) return;
+  ::kill(pid_, SIGKILL);
+  Wait();
+}
+
+void Process::Ended(int status) {
+  exited_ = true;
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+bool Process::Running() {
+  int status = 0;
+  if (!exited_ && ::waitpid(pid_, &status, WNOHANG) == pid_) Ended(status);
+  return !exited_;
+}
+
+bool Process::WaitUntilStopped(double seconds) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!exited_ && std::chrono::steady_clock::now() < until) {
+    int status = 0;
+    const pid_t got = ::waitpid(pid_, &status, WNOHANG | WUNTRACED);
+    if (got == pid_ && WIFSTOPPED(status)) return true;
+    if (got == pid_) Ended(status);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+bool Process::WaitForLog(const std::string& text, double seconds) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < until) {
+    if (Log().find(text) != std::string::npos) return true;
+    if (!Running()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+void Process::Signal(int signal) {
+  if (!exited_) ::kill(pid_, signal);
+}
+
+int Process::Wait() {
+  int status = 0;
+  while (!exited_) {
+    const pid_t got = ::waitpid(pid_, &status, 0);
+    if (got == pid_) Ended(status);
+    if (got < 0 && errno != EINTR) break;
+  }
+  return exit_code_;
 }
 
 }  // namespace merhan::testing

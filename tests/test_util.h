@@ -3,13 +3,19 @@
 #pragma once
 
 #include <sys/resource.h>
+#include <sys/types.h>
 
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace merhan::testing {
 
@@ -82,5 +88,58 @@ struct CommandResult {
 
 // Runs a shell command, capturing its output and exit code.
 CommandResult RunCommand(const std::string& command);
+
+// Single-quoted for the shell (the paths tests make hold no quote).
+inline std::string Quote(const std::string& s) { return "'" + s + "'"; }
+
+// A whole file; "" when it cannot be read.
+inline std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A JSON file, parsed; an exception naming the path when it is missing or malformed.
+inline nlohmann::json ReadJson(const std::string& path) {
+  try {
+    return nlohmann::json::parse(Slurp(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
+}
+
+// The single entry of `parent` (a run directory under <out_dir>/<run name>); a test
+// failure and "" when there is none or more than one.
+std::string OnlyRun(const std::string& parent);
+
+// A command running in the background as `sh -c 'exec COMMAND > LOG 2>&1'`: the
+// process is the command itself, so that a test can signal it, see it stopped at a
+// failpoint (MERHAN_FAILPOINT=...=STOP) and collect its exit code. Killed (SIGKILL)
+// and reaped when the object dies while it still runs.
+class Process {
+ public:
+  Process(const std::string& command, const std::string& log);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool Running();
+  // Waits until the process has stopped itself (SIGSTOP); false when it exited
+  // or `seconds` passed first.
+  bool WaitUntilStopped(double seconds = 60);
+  // Waits until its log holds `text`; false when it exited or `seconds` passed first.
+  bool WaitForLog(const std::string& text, double seconds = 60);
+  void Signal(int signal);
+  // Its exit code (128 + the signal that ended it), once it has ended.
+  int Wait();
+  std::string Log() const { return Slurp(log_); }
+
+ private:
+  void Ended(int status);
+  std::string log_;
+  pid_t pid_ = -1;
+  bool exited_ = false;
+  int exit_code_ = -1;
+};
 
 }  // namespace merhan::testing

@@ -14,14 +14,18 @@ void AddExportCommand(CLI::App& app) {
                 "predict, eval and serve load with --model");
   struct Args {
     std::string checkpoint, out, text_model_dir;
+    bool replace = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--checkpoint", args->checkpoint, "checkpoint file (best.ckpt)")->required();
-  cmd->add_option("--out", args->out, "model directory to create (must not exist)")->required();
+  cmd->add_option("--out", args->out, "model directory to create (must not exist unless --replace)")->required();
   cmd->add_option("--text-model-dir", args->text_model_dir,
                   "where the text encoder the checkpoint was trained with is now, if it moved");
+  cmd->add_flag("--replace", args->replace,
+                "replace an existing model directory at --out, in one step once the new one is complete");
   cmd->callback([args] {
-    const nlohmann::json model = ExportModelDirectory(args->checkpoint, args->out, args->text_model_dir);
+    const nlohmann::json model =
+        ExportModelDirectory(args->checkpoint, args->out, args->text_model_dir, args->replace);
     std::cout << "exported " << args->checkpoint << " to " << args->out << " (" << model["files"].size()
               << " files)\n";
   });

@@ -267,7 +267,9 @@ FeatureCacheStats FeatureCache::Ensure(const std::vector<Utterance>& utterances,
   const auto began = std::chrono::steady_clock::now();
   threads = ResolveThreads(threads);
   CreateDirectories(dir_);
-  const FileLock lock = FileLock::Acquire(dir_ + "/.lock");
+  const FileLock lock = FileLock::Acquire(dir_ + "/.lock", [this] {
+    log::Info(Cat("feature cache ", dir_, ": another process is writing it; waiting for its lock"));
+  });
   FeatureCacheStats stats;
   Reload(&stats);
   const Plan plan = CheckEntries(utterances, threads, &stats);
@@ -343,15 +345,27 @@ FeatureCache::Plan FeatureCache::CheckEntries(const std::vector<Utterance>& utte
                                                                                 : Plan::kHit;
   }, OneTorchThread);
   stats->content_hashed = hashed;
+  std::vector<std::string> corrupt;
   for (size_t i = 0; i < plan.wanted.size(); ++i) {
     const Plan::Status s = plan.status[i];
     if (s == Plan::kHit || s == Plan::kStatChanged) ++stats->hits;
     if (s == Plan::kStatChanged) plan.stat_changes = true;
-    if (s == Plan::kCorrupt) ++stats->corrupt;
+    if (s == Plan::kCorrupt) corrupt.push_back(plan.fresh[i].id);
     if (s == Plan::kMiss || s == Plan::kCorrupt) plan.to_compute.push_back(i);
   }
-  if (stats->corrupt > 0) log::Warn(Cat("feature cache ", dir_, ": ", stats->corrupt, " corrupt entries; recomputing them"));
+  stats->corrupt = static_cast<int64_t>(corrupt.size());
+  if (!corrupt.empty()) WarnCorrupt(corrupt);
   return plan;
+}
+
+// Names the stream and the utterances (the first ten) whose checksum failed.
+void FeatureCache::WarnCorrupt(const std::vector<std::string>& ids) const {
+  std::string names;
+  for (size_t i = 0; i < ids.size() && i < 10; ++i) names += (i ? ", " : "") + ids[i];
+  if (ids.size() > 10) names += Cat(" and ", ids.size() - 10, " more");
+  log::Warn(Cat("feature cache ", dir_, ": ", ids.size(), " ", stream_,
+                ids.size() == 1 ? " entry failed its checksum (" : " entries failed their checksums (", names,
+                "); recomputing"));
 }
 
 const std::string& FeatureCache::InputFile(const Utterance& u) const {

@@ -83,10 +83,25 @@ void CopyTextEncoder(const LoadedModel& loaded, const fs::path& dir) {
   }
 }
 
+nlohmann::json ReadModelJson(const fs::path& dir);
+
+// Replacing is for model directories only: never a folder that happens to be at `out_dir`.
+void CheckReplaceable(const std::string& out_dir) {
+  std::error_code ec;
+  if (!fs::exists(out_dir, ec)) return;
+  try {
+    ReadModelJson(out_dir);
+  } catch (const DataError& e) {
+    throw UsageError("--replace: " + out_dir + " is not a merhan model directory, so it is not replaced (" +
+                     e.what() + ")");
+  }
+}
+
 }  // namespace
 
 nlohmann::json ExportModelDirectory(const std::string& checkpoint, const std::string& out_dir,
-                                    const std::string& text_model_dir) {
+                                    const std::string& text_model_dir, bool replace) {
+  if (replace) CheckReplaceable(out_dir);
   LoadedModel loaded = LoadModelForInference(checkpoint, "cpu", nullptr, true, text_model_dir);
   const bool with_encoder = loaded.model->UsesText() && !loaded.config.text.model_dir.empty();
   nlohmann::json model = loaded.meta.ToJson();
@@ -108,7 +123,7 @@ nlohmann::json ExportModelDirectory(const std::string& checkpoint, const std::st
     WriteStringAtomically((dir / "labels.json").string(), nlohmann::json(loaded.meta.classes).dump() + "\n");
     model["files"] = FileChecksums(dir);
     WriteStringAtomically((dir / "model.json").string(), model.dump(2) + "\n");
-  });
+  }, replace);
   return model;
 }
 

@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <sstream>
 #include <unordered_map>
@@ -617,12 +616,6 @@ FitResult Trainer::Fit(BatchSource& train, BatchSource& val, const std::string& 
     OnWriter([&] { WriteMetricsFile(metrics_path, {}); });
   }
 
-  std::ofstream metrics_out;
-  OnWriter([&] {
-    metrics_out.open(metrics_path, std::ios::app);
-    if (!metrics_out) throw DataError("cannot write " + metrics_path);
-  });
-
   StopScope stop_scope;  // SIGTERM/SIGINT from here on: stop at a step boundary
   // A request that came while the previous fold was finishing.
   if (!finished && start_epoch < options_.epochs && StopAgreed()) {
@@ -673,11 +666,12 @@ FitResult Trainer::Fit(BatchSource& train, BatchSource& val, const std::string& 
       });
     }
     // last.ckpt before the metrics line: a crash in between loses only the line,
-    // which resuming rewrites from the checkpoint.
+    // which resuming rewrites from the checkpoint. The file is rewritten whole
+    // (a few hundred bytes an epoch), so a full disk leaves the previous epochs'
+    // lines as they were instead of a torn last line.
     OnWriter([&] {
       SaveLast(dir, epoch, result.history, val_metrics, finished);
-      metrics_out << record.ToJson().dump() << "\n";
-      metrics_out.flush();
+      WriteMetricsFile(metrics_path, result.history);
     });
     log::Info(Cat("fold ", meta_.fold, " seed ", meta_.seed, " epoch ", epoch + 1, "/", options_.epochs,
                   ": train loss ", record.train_loss, ", val loss ", record.val_loss, ", val UAR ",

@@ -26,6 +26,23 @@ namespace {
   throw DataError("cannot write " + path + ": " + why + " (" + path + " was left as it was)");
 }
 
+// Puts the filled `tmp` at `target`: a rename, or when `target` exists an atomic
+// exchange, after which `tmp` names the old directory and is removed.
+void PublishDirectory(const std::string& tmp, const std::string& target, bool exists) {
+  if (!exists) {
+    if (std::rename(tmp.c_str(), target.c_str()) != 0) {
+      throw DataError("cannot rename " + tmp + " to " + target + ": " + std::strerror(errno));
+    }
+    return;
+  }
+  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) != 0) {
+    throw DataError("cannot replace " + target + " with " + tmp + ": " + std::strerror(errno) + " (" + target +
+                    " was left as it was)");
+  }
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+}
+
 }  // namespace
 
 void WriteFileAtomically(const std::string& path,
@@ -72,19 +89,25 @@ void WriteFileAtomically(const std::string& path,
   }
 }
 
-void WriteDirectoryAtomically(const std::string& dir, const std::function<void(const std::string&)>& fill) {
+void WriteDirectoryAtomically(const std::string& dir, const std::function<void(const std::string&)>& fill,
+                              bool replace) {
   std::error_code ec;
-  if (fs::exists(dir, ec)) throw DataError(dir + " already exists; remove it or choose another directory");
+  const bool exists = fs::exists(dir, ec);
+  if (exists && !replace) throw DataError(dir + " already exists; remove it or choose another directory");
+  if (exists && !fs::is_directory(dir, ec)) throw DataError(dir + " exists and is not a directory; not replacing it");
   const fs::path target = fs::absolute(dir, ec);
   if (target.has_parent_path()) CreateDirectories(target.parent_path().string());
   const std::string tmp = target.string() + ".tmp." + std::to_string(::getpid());
   fs::remove_all(tmp, ec);
   try {
     CreateDirectories(tmp);
-    fill(tmp);
-    if (std::rename(tmp.c_str(), target.c_str()) != 0) {
-      throw DataError("cannot rename " + tmp + " to " + target.string() + ": " + std::strerror(errno));
+    try {
+      fill(tmp);
+    } catch (const DataError& e) {
+      throw DataError("cannot write " + target.string() + ": " + e.what() + "; " +
+                      (exists ? target.string() + " was left as it was" : "nothing was created"));
     }
+    PublishDirectory(tmp, target.string(), exists);
   } catch (...) {
     fs::remove_all(tmp, ec);
     throw;

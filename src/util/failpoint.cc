@@ -36,6 +36,7 @@ void Fire(const std::string& action) {
   if (action == "KILL") std::raise(SIGKILL);
   if (action == "TERM") std::raise(SIGTERM);
   if (action == "INT") std::raise(SIGINT);
+  if (action == "STOP") std::raise(SIGSTOP);
   if (action == "INT2") {
     std::raise(SIGINT);
     std::raise(SIGINT);

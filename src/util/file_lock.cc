@@ -34,9 +34,12 @@ bool Lock(int fd, bool block, const std::string& path) {
 
 }  // namespace
 
-FileLock FileLock::Acquire(const std::string& path) {
+FileLock FileLock::Acquire(const std::string& path, const std::function<void()>& before_waiting) {
   const int fd = OpenLockFile(path);
-  Lock(fd, true, path);
+  if (!before_waiting || !Lock(fd, false, path)) {
+    if (before_waiting) before_waiting();
+    Lock(fd, true, path);
+  }
   return FileLock(fd);
 }
 

@@ -18,8 +18,6 @@
 
 namespace merhan::testing {
 
-inline std::string Quote(const std::string& s) { return "'" + s + "'"; }
-
 // Failures of commands run from SetUpTestSuite, where a gtest failure would make
 // gtest (and ctest's SKIP_REGULAR_EXPRESSION) report the suite's tests as skipped
 // instead of failed; the tests assert this is empty.

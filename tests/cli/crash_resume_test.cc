@@ -10,12 +10,22 @@
 // at once). The default is one point of each kind; MERHAN_CRASH_POINTS=N runs all
 // nine and adds timed kills up to N points in all (the long version, whose result
 // is in docs/robustness.md).
+//
+// Also on the same runs: a full disk when metrics.jsonl is written (exit 3, the
+// file as it was, then resumed), and two runs started together on one empty
+// feature cache.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -28,12 +38,8 @@ namespace {
 namespace fs = std::filesystem;
 using testing::RunCommand;
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using testing::Quote;
+using testing::Slurp;
 
 // How a point stops the run: a failpoint spec, or a SIGKILL after `seconds`.
 struct KillPoint {
@@ -65,8 +71,9 @@ class CrashResume : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete dir_; }
 
-  static std::string TrainCommand(const std::string& runs, const std::string& cache, const std::string& env) {
-    return env + " " + Quote(testing::MerhanBinary()) + " --log-level warn train --config " +
+  static std::string TrainCommand(const std::string& runs, const std::string& cache, const std::string& env,
+                                  const std::string& log_level = "warn") {
+    return env + " " + Quote(testing::MerhanBinary()) + " --log-level " + log_level + " train --config " +
            Quote(dir_->File("crash.json")) + " --set run.out_dir=" + Quote(dir_->File(runs)) +
            " --set data.cache_dir=" + Quote(dir_->File(cache));
   }
@@ -101,9 +108,7 @@ class CrashResume : public ::testing::Test {
     }
     for (int attempt = 0; attempt < 2; ++attempt) {
       const std::string run = RunDir(runs);
-      const auto resumed = RunCommand(run.empty() ? TrainCommand(runs, cache, "")
-                                                  : Quote(testing::MerhanBinary()) + " --log-level warn train --resume " +
-                                                        Quote(run));
+      const auto resumed = RunCommand(run.empty() ? TrainCommand(runs, cache, "") : Resume(run));
       if (resumed.exit_code == 0) break;
       ADD_FAILURE() << "resume attempt " << attempt << " exit " << resumed.exit_code << ": " << resumed.output;
     }
@@ -146,6 +151,10 @@ class CrashResume : public ::testing::Test {
       }
       EXPECT_GT(e.file_size(), 0u) << path;
     }
+  }
+
+  static std::string Resume(const std::string& run) {
+    return Quote(testing::MerhanBinary()) + " --log-level warn train --resume " + Quote(run);
   }
 
   static std::vector<KillPoint> Points() {
@@ -204,6 +213,61 @@ TEST_F(CrashResume, ExternalSigtermStopsWithinSeconds) {
   const std::string run = RunDir("runs-term");
   ASSERT_FALSE(run.empty());
   EXPECT_TRUE(fs::exists(run + "/fold-0/seed-1/last.ckpt"));
+}
+
+// A full disk when metrics.jsonl is rewritten after the 2nd epoch: the run is held
+// at a failpoint just before (renaming that epoch's last.ckpt), its file-size limit
+// is lowered below the size of the new metrics.jsonl, and it is let go. It exits
+// with 3 naming the file, which still holds the 1st epoch's line as it was; resumed
+// with space, the run ends with the uninterrupted run's result.
+TEST_F(CrashResume, FullDiskWritingMetricsExitsWithThreeAndResumes) {
+  testing::Process run(TrainCommand("runs-full", "cache", "env MERHAN_FAILPOINT=last.ckpt@2=STOP"),
+                       dir_->File("full-disk.log"));
+  ASSERT_TRUE(run.WaitUntilStopped()) << run.Log();
+  const std::string fold = "/fold-0/seed-1/";
+  const std::string metrics = RunDir("runs-full") + fold + "metrics.jsonl";
+  const std::string before = Slurp(metrics);
+  ASSERT_EQ(std::count(before.begin(), before.end(), '\n'), 1) << before;
+  // Room for 1.5 lines: the 2-line file cannot be written; the error message still fits in the log.
+  struct rlimit limit {};
+  ASSERT_EQ(::prlimit(run.pid(), RLIMIT_FSIZE, nullptr, &limit), 0);
+  limit.rlim_cur = before.size() * 3 / 2;
+  ASSERT_EQ(::prlimit(run.pid(), RLIMIT_FSIZE, &limit, nullptr), 0) << std::strerror(errno);
+  run.Signal(SIGCONT);
+  EXPECT_EQ(run.Wait(), 3) << run.Log();
+  EXPECT_NE(run.Log().find("cannot write " + metrics + ": File too large"), std::string::npos) << run.Log();
+  EXPECT_EQ(Slurp(metrics), before);
+
+  const auto resumed = RunCommand(Resume(RunDir("runs-full")));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(Losses(reference_ + fold + "metrics.jsonl"), Losses(metrics));
+  EXPECT_EQ(Slurp(reference_ + fold + "predictions.csv"), Slurp(RunDir("runs-full") + fold + "predictions.csv"));
+}
+
+// Two training runs started together on one empty feature cache: the first is held
+// at a failpoint while it holds the MFCC cache's lock, the second waits for that
+// lock, reuses the first's MFCCs, and both end with the same predictions.
+TEST_F(CrashResume, TwoRunsOnOneEmptyCacheAtOnce) {
+  const std::string one_epoch = " --set train.epochs=1";
+  testing::Process first(TrainCommand("runs-race", "cache-race", "env MERHAN_FAILPOINT=index.json@1=STOP", "info") +
+                             one_epoch,
+                         dir_->File("race-1.log"));
+  ASSERT_TRUE(first.WaitUntilStopped()) << first.Log();
+  testing::Process second(TrainCommand("runs-race", "cache-race", "", "info") + one_epoch, dir_->File("race-2.log"));
+  ASSERT_TRUE(second.WaitForLog("waiting for its lock")) << second.Log();
+  first.Signal(SIGCONT);
+  ASSERT_EQ(first.Wait(), 0) << first.Log();
+  ASSERT_EQ(second.Wait(), 0) << second.Log();
+  const std::regex reused("features mfcc \\([^)]*\\): ([0-9]+) utterances: \\1 cached, 0 computed");
+  EXPECT_TRUE(std::regex_search(second.Log(), reused)) << second.Log();
+
+  std::vector<std::string> runs;
+  for (const auto& e : fs::directory_iterator(dir_->File("runs-race/crash"))) runs.push_back(e.path().string());
+  ASSERT_EQ(runs.size(), 2u);
+  const std::string predictions = "/fold-0/seed-1/predictions.csv";
+  EXPECT_FALSE(Slurp(runs[0] + predictions).empty());
+  EXPECT_EQ(Slurp(runs[0] + predictions), Slurp(runs[1] + predictions));
+  ExpectReadable(dir_->File("cache-race"));
 }
 
 }  // namespace

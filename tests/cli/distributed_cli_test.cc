@@ -36,14 +36,10 @@ namespace {
 namespace fs = std::filesystem;
 using testing::RunCommand;
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-nlohmann::json ReadJson(const std::string& path) { return nlohmann::json::parse(Slurp(path)); }
+using testing::OnlyRun;
+using testing::Quote;
+using testing::ReadJson;
+using testing::Slurp;
 
 // A TCP port on 127.0.0.1 that nobody listens on, at or above `from`.
 int FreePort(int from) {
@@ -143,16 +139,6 @@ class DistributedTrain : public ::testing::Test {
     const Ranks ranks = Start(launch, n, "--config " + Quote(dir_->File("ddp.json")) + " --set run.name=" + name + " " + extra);
     for (int r = 0; r < n; ++r) EXPECT_EQ(ranks.exit_codes[r], 0) << "rank " << r << ":\n" << ranks.logs[r];
     return OnlyRun(dir_->File("runs/" + name));
-  }
-
-  // The single run directory under `parent` (only rank 0 made one).
-  static std::string OnlyRun(const std::string& parent) {
-    std::vector<std::string> dirs;
-    if (fs::is_directory(parent)) {
-      for (const auto& e : fs::directory_iterator(parent)) dirs.push_back(e.path().string());
-    }
-    EXPECT_EQ(dirs.size(), 1u) << parent;
-    return dirs.empty() ? "" : dirs.front();
   }
 
   // Largest absolute difference between the parameters of two checkpoints.

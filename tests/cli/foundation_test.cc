@@ -3,14 +3,13 @@
 
 #include <fstream>
 
-#include "test_util.h"
+#include "cli_test_util.h"
 
 namespace merhan {
 namespace {
 
+using testing::Merhan;
 using testing::RunCommand;
-
-std::string Merhan(const std::string& args) { return "'" + testing::MerhanBinary() + "' " + args; }
 
 TEST(Cli, VersionShowsLibTorchBlasThreadsAndDevices) {
   const auto r = RunCommand(Merhan("--version"));

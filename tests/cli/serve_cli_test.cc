@@ -2,14 +2,13 @@
 // synthetic corpus: the exported directory, moved elsewhere and with the
 // training-time encoder renamed away, predicts bit-identically to the
 // checkpoint; a moved encoder is accepted by content and refused when a file
-// differs; a changed model file is refused by name. The server, on a free
+// differs; a changed model file is refused by name; an export onto a full disk
+// leaves the model directory it would replace as it was. The server, on a free
 // loopback port and driven with curl, answers what `merhan predict` prints,
 // answers every bad request with its 4xx and keeps serving, batches concurrent
 // requests, and drains and exits 0 on SIGTERM.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <chrono>
 #include <filesystem>
@@ -23,21 +22,15 @@
 #include "merhan/util/sha256.h"
 #include "test_util.h"
 
-extern char** environ;
-
 namespace merhan {
 namespace {
 
 namespace fs = std::filesystem;
 using testing::RunCommand;
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
+using testing::Quote;
+using testing::Slurp;
 std::string Merhan(const std::string& args) { return Quote(testing::MerhanBinary()) + " --log-level warn " + args; }
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 nlohmann::json JsonOf(const std::string& output) {
   const size_t at = output.find('{');
@@ -183,57 +176,75 @@ TEST_F(ServeCli, ExportedModelIsPortableAndPredictsBitIdentically) {
   EXPECT_EQ(RunCommand(Merhan("predict --wav a.wav --text hi")).exit_code, 2);
 }
 
+// Every file model.json lists has its recorded SHA-256 (the directory is whole).
+void ExpectWholeModelDirectory(const std::string& dir) {
+  const nlohmann::json model = testing::ReadJson(dir + "/model.json");
+  ASSERT_TRUE(model.contains("files")) << model;
+  for (const auto& [file, record] : model["files"].items()) {
+    EXPECT_EQ(Sha256File(dir + "/" + file), record["sha256"]) << file;
+  }
+}
+
+// On a full disk (`prlimit --fsize`), `merhan export --replace` onto an existing
+// model directory exits with 3 naming it and leaves it whole, with no temp
+// directory beside it; with space it replaces it. --replace never replaces a
+// directory that is not a model directory.
+TEST_F(ServeCli, ExportOnAFullDiskLeavesTheExistingModelDirectory) {
+  if (RunCommand("prlimit --version").exit_code != 0) GTEST_SKIP() << "prlimit (util-linux) missing";
+  ASSERT_FALSE(checkpoint_.empty());
+  fs::create_directories(dir_->File("replace"));
+  const std::string out = dir_->File("replace/model");
+  const std::string last = fs::path(checkpoint_).parent_path().string() + "/last.ckpt";
+  auto r = RunCommand(Merhan("export --checkpoint " + Quote(last) + " --out " + Quote(out)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string before = Slurp(out + "/model.json");
+
+  const std::string replace = "export --replace --checkpoint " + Quote(checkpoint_) + " --out " + Quote(out);
+  r = RunCommand("prlimit --fsize=65536 " + Merhan(replace));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("cannot write " + out + ": "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("File too large"), std::string::npos) << r.output;
+  EXPECT_EQ(Slurp(out + "/model.json"), before);
+  ExpectWholeModelDirectory(out);
+  EXPECT_EQ(testing::FileNames(dir_->File("replace")), std::vector<std::string>{"model"});
+
+  r = RunCommand(Merhan(replace));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(testing::ReadJson(out + "/model.json")["exported_from"], fs::absolute(checkpoint_).string());
+  ExpectWholeModelDirectory(out);
+  EXPECT_EQ(testing::FileNames(dir_->File("replace")), std::vector<std::string>{"model"});
+
+  const std::string other = dir_->File("replace/not-a-model");
+  fs::create_directories(other);
+  std::ofstream(other + "/keep.txt") << "mine";
+  r = RunCommand(Merhan("export --replace --checkpoint " + Quote(checkpoint_) + " --out " + Quote(other)));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find(other + " is not a merhan model directory"), std::string::npos) << r.output;
+  EXPECT_EQ(Slurp(other + "/keep.txt"), "mine");
+}
+
 // A running `merhan serve`, its log, and curl against it.
 class Server {
  public:
-  Server(const std::string& args, const std::string& log) : log_(log) {
-    const std::string command = "exec " + Quote(testing::MerhanBinary()) + " --log-level debug serve " + args + " > " +
-                                Quote(log) + " 2>&1";
-    const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
-    if (posix_spawnp(&pid_, "sh", nullptr, nullptr, const_cast<char**>(argv), environ) != 0) pid_ = -1;
+  Server(const std::string& args, const std::string& log)
+      : process_(Quote(testing::MerhanBinary()) + " --log-level debug serve " + args, log) {
     const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)");
-    for (int i = 0; i < 1200 && port_ == 0 && Running(); ++i) {  // 60 s at most
+    for (int i = 0; i < 1200 && port_ == 0 && process_.Running(); ++i) {  // 60 s at most
       std::smatch m;
-      const std::string text = Slurp(log_);
+      const std::string text = process_.Log();
       if (std::regex_search(text, m, listening)) port_ = std::stoi(m[1]);
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
-  ~Server() {
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      Wait();
-    }
-  }
   int port() const { return port_; }
-  bool Running() {
-    if (pid_ <= 0 || exited_) return false;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      exited_ = true;
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    return !exited_;
-  }
-  void Signal(int signal) { ::kill(pid_, signal); }
-  int Wait() {
-    if (!exited_) {
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-      exited_ = true;
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    return exit_code_;
-  }
-  std::string Log() const { return Slurp(log_); }
+  void Signal(int signal) { process_.Signal(signal); }
+  int Wait() { return process_.Wait(); }
+  std::string Log() const { return process_.Log(); }
   std::string Url(const std::string& path) const { return Quote("http://127.0.0.1:" + std::to_string(port_) + path); }
 
  private:
-  std::string log_;
-  pid_t pid_ = -1;
+  testing::Process process_;
   int port_ = 0;
-  bool exited_ = false;
-  int exit_code_ = -1;
 };
 
 struct Answer {

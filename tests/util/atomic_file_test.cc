@@ -110,5 +110,36 @@ TEST(AtomicFile, DirectoryIsWrittenWholeOrNotAtAll) {
   EXPECT_EQ(ReadFileToString(out + "/a.txt"), "whole");
 }
 
+// With `replace`, an existing directory is exchanged for the new one only once the
+// new one is complete: a fill that fails on a full disk leaves the old one and no temp
+// directory, with a DataError naming the directory.
+TEST(AtomicFile, DirectoryIsReplacedInOneStepOrNotAtAll) {
+  testing::TempDir dir;
+  const std::string out = dir.File("model");
+  WriteDirectoryAtomically(out, [](const std::string& tmp) { WriteStringAtomically(tmp + "/a.txt", "old"); });
+  {
+    testing::FileSizeLimit limit(4096);
+    try {
+      WriteDirectoryAtomically(
+          out,
+          [](const std::string& tmp) {
+            WriteStringAtomically(tmp + "/a.txt", "new");
+            WriteStringAtomically(tmp + "/big.bin", std::string(64 * 1024, 'x'));
+          },
+          true);
+      ADD_FAILURE() << "a write past the file-size limit succeeded";
+    } catch (const DataError& e) {
+      EXPECT_NE(std::string(e.what()).find("cannot write " + out + ": "), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(out + " was left as it was"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(ReadFileToString(out + "/a.txt"), "old");
+  EXPECT_EQ(testing::FileNames(dir.path()), std::vector<std::string>{"model"});
+
+  WriteDirectoryAtomically(out, [](const std::string& tmp) { WriteStringAtomically(tmp + "/b.txt", "new"); }, true);
+  EXPECT_EQ(testing::FileNames(out), std::vector<std::string>{"b.txt"});
+  EXPECT_EQ(testing::FileNames(dir.path()), std::vector<std::string>{"model"});
+}
+
 }  // namespace
 }  // namespace merhan

@@ -1,6 +1,7 @@
 #include "merhan/util/file_lock.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,6 +48,40 @@ TEST(FileLock, AnotherProcessWaitsAndTheLockDiesWithItsProcess) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   ::close(ready[0]);
   ::close(ready[1]);
+}
+
+// A process that must wait is told so once, before it blocks (here it tells the
+// holder to let go); a free lock is taken without a word.
+TEST(FileLock, WaitingIsAnnouncedOnceBeforeBlocking) {
+  testing::TempDir dir;
+  const std::string path = dir.File("cache.lock");
+  int waits = 0;
+  { FileLock taken = FileLock::Acquire(path, [&] { ++waits; }); }
+  EXPECT_EQ(waits, 0);
+  int ready[2], go[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(go), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {  // holds the lock until told (10 s at most)
+    FileLock lock = FileLock::Acquire(path);
+    char c = 1;
+    if (::write(ready[1], &c, 1) != 1) ::_exit(2);
+    pollfd told{go[0], POLLIN, 0};
+    ::_exit(::poll(&told, 1, 10000) == 1 ? 0 : 3);
+  }
+  char c = 0;
+  ASSERT_EQ(::read(ready[0], &c, 1), 1);
+  FileLock mine = FileLock::Acquire(path, [&] {
+    ++waits;
+    const char go_on = 1;
+    EXPECT_EQ(::write(go[1], &go_on, 1), 1);
+  });
+  EXPECT_EQ(waits, 1);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  for (int fd : {ready[0], ready[1], go[0], go[1]}) ::close(fd);
 }
 
 TEST(FileLock, UnopenablePathIsDataErrorNamingIt) {

@@ -15,7 +15,9 @@
 // replaced atomically (it is the "complete" marker). On load the index is validated
 // (format, key, config, data size, bounds) and every requested entry's checksum is
 // verified; a corrupt index means a rebuild, a corrupt entry is recomputed.
-// Ensure() holds an flock on <dir>/.lock so that two processes do not race.
+// Ensure() holds an flock on <dir>/.lock so that two processes do not race: a
+// second process waits (and logs that it does), then reloads what the first one
+// committed and computes only what is still missing.
 #pragma once
 
 #include <cstdint>
@@ -130,6 +132,7 @@ class FeatureCache {
   // Ensure's steps, in order.
   void Reload(FeatureCacheStats* stats);
   Plan CheckEntries(const std::vector<Utterance>& utterances, int threads, FeatureCacheStats* stats) const;
+  void WarnCorrupt(const std::vector<std::string>& ids) const;
   void RememberMovedInputs(const Plan& plan);
   // The file identifying u's input (kWavFile, kFeatureFile).
   const std::string& InputFile(const Utterance& u) const;

@@ -35,11 +35,14 @@ struct ModelSource {
 };
 
 // Writes `out_dir` from `checkpoint` (all or nothing: temp directory + rename;
-// DataError when `out_dir` exists). The encoder is taken from the checkpoint's
-// recorded directory, or from `text_model_dir` when it has moved (checked file
-// for file either way). Returns the model.json written.
+// DataError when `out_dir` exists, unless `replace`: then an existing model
+// directory, and only that (UsageError otherwise), is exchanged for the new one
+// once it is complete). A failed write, a full disk included, is a DataError
+// naming `out_dir` and leaves it as it was. The encoder is taken from the
+// checkpoint's recorded directory, or from `text_model_dir` when it has moved
+// (checked file for file either way). Returns the model.json written.
 nlohmann::json ExportModelDirectory(const std::string& checkpoint, const std::string& out_dir,
-                                    const std::string& text_model_dir = "");
+                                    const std::string& text_model_dir = "", bool replace = false);
 
 // Checks model.json and every file's size and SHA-256 (DataError naming the
 // first file that is missing, changed or not part of the export), then loads

@@ -113,8 +113,9 @@ class Trainer {
   void SetClassWeights(torch::Tensor weights);
 
   // Trains until train.epochs or early stopping, writing into `dir`:
-  // metrics.jsonl (a line per epoch, flushed), last.ckpt (every epoch) and
-  // best.ckpt (when the monitored validation metric improves), atomically.
+  // metrics.jsonl (a line per epoch), last.ckpt (every epoch) and best.ckpt
+  // (when the monitored validation metric improves), each atomically: a full
+  // disk is a DataError naming the file and leaves its previous version.
   // With `resume` and a last.ckpt in `dir`, continues from it exactly (on the
   // CPU: bit for bit). On return the model holds the best weights.
   // SIGTERM or SIGINT during Fit stops it after the current step: last.ckpt

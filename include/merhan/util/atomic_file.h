@@ -17,10 +17,15 @@ void WriteFileAtomically(const std::string& path,
                          const std::function<void(std::ostream&)>& write);
 
 // Fills a whole directory or nothing: calls `fill` with a fresh sibling
-// directory (`dir + ".tmp.<pid>"`), then renames it to `dir`. `dir` must not
-// exist yet (DataError naming it otherwise: a directory is not replaced
-// silently). On any exception the temp directory is removed.
-void WriteDirectoryAtomically(const std::string& dir, const std::function<void(const std::string& tmp_dir)>& fill);
+// directory (`dir + ".tmp.<pid>"`), then renames it to `dir`. Without `replace`,
+// `dir` must not exist yet (DataError naming it otherwise: a directory is not
+// replaced silently). With `replace`, an existing `dir` is exchanged for the new
+// one in one step (renameat2 RENAME_EXCHANGE) and then removed, so that `dir` is
+// always either the old directory or the new one, never a mix. On any exception
+// the temp directory is removed and `dir` is as it was; a DataError from `fill`
+// (a full disk included) comes back naming `dir`.
+void WriteDirectoryAtomically(const std::string& dir, const std::function<void(const std::string& tmp_dir)>& fill,
+                              bool replace = false);
 
 // Convenience for small text or binary blobs.
 void WriteStringAtomically(const std::string& path, const std::string& content);

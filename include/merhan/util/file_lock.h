@@ -5,6 +5,7 @@
 // (emulated with byte-range locks).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -13,8 +14,10 @@ namespace merhan {
 class FileLock {
  public:
   // Blocks until `path` (created if missing) is locked exclusively. DataError
-  // naming the path when it cannot be opened or locked.
-  static FileLock Acquire(const std::string& path);
+  // naming the path when it cannot be opened or locked. `before_waiting`, when
+  // set, is called once if another open file holds the lock, before blocking
+  // (to say who waits for what).
+  static FileLock Acquire(const std::string& path, const std::function<void()>& before_waiting = {});
   // The lock, or nothing when another open file holds it (this process included).
   static std::optional<FileLock> TryAcquire(const std::string& path);
 
