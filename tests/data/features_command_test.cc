@@ -83,6 +83,11 @@ TEST(FeaturesCommand, CachesAndRecomputesOnlyWhatChanged) {
 // file; the cache of the previous run stays whole; with space the same command succeeds.
 TEST(FeaturesCommand, FullDiskExitsWithThreeAndKeepsTheCache) {
   if (testing::RunCommand("prlimit --version 2>&1").exit_code != 0) GTEST_SKIP() << "prlimit (util-linux) missing";
+#ifdef __SANITIZE_THREAD__
+  // Measured: under a 64 KiB file-size limit the ThreadSanitizer runtime itself dies
+  // with SIGBUS at start-up (even `merhan --version`), before merhan runs.
+  GTEST_SKIP() << "a ThreadSanitizer build cannot start under a file-size limit";
+#endif
   TempDir dir;
   fs::create_directories(dir.File("corpus"));
   fs::copy(testing::TinyCorpusDir() + "/IEMOCAP_full_release", dir.File("corpus/IEMOCAP_full_release"),
