@@ -75,6 +75,20 @@ TEST(LoadTokenizer, ChoosesFromTheDirectoryAndNamesExpectedFiles) {
             std::string::npos);
 }
 
+// A model that libsentencepiece throws on instead of returning a status (a zero-length
+// piece, found by the sentencepiece fuzzer): a DataError naming the file, not a crash.
+TEST(LoadTokenizer, SentencePieceModelTheLibraryThrowsOnIsADataError) {
+  const std::string input =
+      testing::Slurp(testing::SourceDir() + "/fuzz/corpus/sentencepiece/regression-zero-length-piece");
+  const size_t end = input.find("\n=====\n");
+  ASSERT_NE(end, std::string::npos);
+  testing::TempDir dir;
+  Write(dir.File("spiece.model"), input.substr(0, end));
+  const std::string msg = ErrorOf([&] { LoadTokenizer(dir.path()); });
+  EXPECT_NE(msg.find(dir.File("spiece.model") + ": cannot load SentencePiece model: "), std::string::npos) << msg;
+  EXPECT_NE(msg.find("zero-length key"), std::string::npos) << msg;
+}
+
 TEST(WordPiece, BertBehaviourOnMiniLm) {
   const auto t = LoadTokenizer("minilm");
   // HF: tok("unaffable [MASK]") etc.

@@ -2,6 +2,8 @@
 #include <sentencepiece_processor.h>
 
 #include <cstring>
+#include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,24 +23,40 @@ extern "C" {
 
 __attribute__((visibility("default"))) void* merhan_spm_load(const char* model_path, char* err,
                                                              size_t err_len) {
-  auto* sp = new sentencepiece::SentencePieceProcessor();
-  const auto status = sp->Load(model_path);
-  if (!status.ok()) {
-    CopyError(status.ToString(), err, err_len);
-    delete sp;
-    return nullptr;
+  // libsentencepiece reports most bad models through its status, but some throw (its
+  // trie builder on a zero-length piece): no exception may cross this C interface.
+  try {
+    auto sp = std::make_unique<sentencepiece::SentencePieceProcessor>();
+    const auto status = sp->Load(model_path);
+    if (!status.ok()) {
+      CopyError(status.ToString(), err, err_len);
+      return nullptr;
+    }
+    return sp.release();
+  } catch (const std::exception& e) {
+    CopyError(e.what(), err, err_len);
+  } catch (...) {
+    CopyError("libsentencepiece raised an unknown exception", err, err_len);
   }
-  return sp;
+  return nullptr;
 }
 
 __attribute__((visibility("default"))) int merhan_spm_encode(void* handle, const char* text, size_t text_len,
                                                              int* ids, int max_ids, char* err, size_t err_len) {
   auto* sp = static_cast<sentencepiece::SentencePieceProcessor*>(handle);
   std::vector<int> out;
-  // With the length: text may hold NUL characters (the Python package encodes them).
-  const auto status = sp->Encode(std::string(text, text_len), &out);
-  if (!status.ok()) {
-    CopyError(status.ToString(), err, err_len);
+  try {
+    // With the length: text may hold NUL characters (the Python package encodes them).
+    const auto status = sp->Encode(std::string(text, text_len), &out);
+    if (!status.ok()) {
+      CopyError(status.ToString(), err, err_len);
+      return -1;
+    }
+  } catch (const std::exception& e) {
+    CopyError(e.what(), err, err_len);
+    return -1;
+  } catch (...) {
+    CopyError("libsentencepiece raised an unknown exception", err, err_len);
     return -1;
   }
   for (int i = 0; i < static_cast<int>(out.size()) && i < max_ids; ++i) ids[i] = out[i];
