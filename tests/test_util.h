@@ -107,6 +107,16 @@ inline nlohmann::json ReadJson(const std::string& path) {
   }
 }
 
+// A JSON Lines file: one parsed value per non-empty line.
+inline std::vector<nlohmann::json> ReadJsonLines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<nlohmann::json> rows;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) rows.push_back(nlohmann::json::parse(line));
+  }
+  return rows;
+}
+
 // The single entry of `parent` (a run directory under <out_dir>/<run name>); a test
 // failure and "" when there is none or more than one.
 std::string OnlyRun(const std::string& parent);

@@ -23,23 +23,21 @@ class BranchStreams : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
-    const auto made = RunCommand(testing::Quote(testing::PythonBinary()) + " " +
-                                 testing::Quote(testing::SourceDir() + "/scripts/make_corpus") +
-                                 " --size tiny --seed 5 --streams --out " + testing::Quote(dir_->File("corpus")));
+    const auto made = testing::MakeTinyCorpus(*dir_, 5, "--streams");
     ASSERT_EQ(made.exit_code, 0) << made.output;
     for (const char* normalize : {"none", "speaker", "speaker-transductive"}) {
       const nlohmann::json streams = {
           {"acoustic", {{"format", "safetensors"}, {"file", dir_->File("corpus/features/acoustic.safetensors")},
                         {"dim", 128}, {"normalize", normalize}}},
           {"visual", {{"format", "npy"}, {"dir", dir_->File("corpus/features/visual")}, {"dim", 2048}}}};
-      std::ofstream(dir_->File(std::string(normalize) + ".json")) << nlohmann::json{
-          {"extends", testing::SourceDir() + "/configs/demo.json"},
-          {"data", {{"root", dir_->File("corpus/IEMOCAP_full_release")}, {"cache_dir", dir_->File("cache")},
-                    {"streams", streams}}},
-          // The audio branch reads the acoustic frames instead of MFCC.
-          {"model", {{"lstm_hidden", 16}, {"cma_dim", 16}, {"streams", {"acoustic", "text"}}}},
-          {"run", {{"name", normalize}, {"folds", {0}}, {"out_dir", dir_->File("runs")}, {"threads", 1}}},
-          {"train", {{"epochs", 2}, {"patience", 0}, {"batch_size", 16}, {"num_workers", 1}}}}.dump(2);
+      std::ofstream(dir_->File(std::string(normalize) + ".json"))
+          << testing::TinyTrainConfig(
+                 *dir_, {{"data", {{"streams", streams}}},
+                         // The audio branch reads the acoustic frames instead of MFCC.
+                         {"model", {{"streams", {"acoustic", "text"}}}},
+                         {"run", {{"name", normalize}, {"folds", {0}}, {"out_dir", dir_->File("runs")}}},
+                         {"train", {{"epochs", 2}}}})
+                 .dump(2);
     }
   }
   static void TearDownTestSuite() { delete dir_; }

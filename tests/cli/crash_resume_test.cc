@@ -30,7 +30,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "test_util.h"
+#include "cli_test_util.h"
 
 namespace merhan {
 namespace {
@@ -54,15 +54,10 @@ class CrashResume : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
-    const auto made = RunCommand("python3 " + Quote(testing::SourceDir() + "/scripts/make_corpus") +
-                                 " --size tiny --seed 5 --out " + Quote(dir_->File("corpus")));
+    const auto made = testing::MakeTinyCorpus(*dir_, 5);
     ASSERT_EQ(made.exit_code, 0) << made.output;
-    std::ofstream(dir_->File("crash.json")) << nlohmann::json{
-        {"extends", testing::SourceDir() + "/configs/demo.json"},
-        {"data", {{"root", dir_->File("corpus/IEMOCAP_full_release")}, {"cache_dir", dir_->File("cache")}}},
-        {"model", {{"lstm_hidden", 16}, {"cma_dim", 16}}},
-        {"run", {{"name", "crash"}, {"folds", {0}}, {"threads", 1}}},
-        {"train", {{"epochs", 3}, {"patience", 0}, {"batch_size", 16}, {"num_workers", 1}}}}.dump(2);
+    std::ofstream(dir_->File("crash.json"))
+        << testing::TinyTrainConfig(*dir_, {{"run", {{"name", "crash"}, {"folds", {0}}}}}).dump(2);
     const auto t0 = std::chrono::steady_clock::now();
     const auto r = RunCommand(TrainCommand("reference", "cache", ""));
     reference_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -28,7 +28,7 @@
 #include "merhan/train/inference.h"
 #include "merhan/train/process_group.h"
 #include "merhan/util/logging.h"
-#include "test_util.h"
+#include "cli_test_util.h"
 
 namespace merhan {
 namespace {
@@ -70,15 +70,13 @@ class DistributedTrain : public ::testing::Test {
   static void SetUpTestSuite() {
     if (DistributedBackends().empty()) return;
     dir_ = new testing::TempDir();
-    const auto made = RunCommand("python3 " + Quote(testing::SourceDir() + "/scripts/make_corpus") +
-                                 " --size tiny --seed 3 --out " + Quote(dir_->File("corpus")));
+    const auto made = testing::MakeTinyCorpus(*dir_, 3);
     ASSERT_EQ(made.exit_code, 0) << made.output;
-    std::ofstream(dir_->File("ddp.json")) << nlohmann::json{
-        {"extends", testing::SourceDir() + "/configs/demo.json"},
-        {"data", {{"root", dir_->File("corpus/IEMOCAP_full_release")}, {"cache_dir", dir_->File("cache")}}},
-        {"model", {{"lstm_hidden", 8}, {"cma_dim", 8}, {"dropout", 0.0}}},
-        {"run", {{"folds", {0}}, {"out_dir", dir_->File("runs")}, {"threads", 1}}},
-        {"train", {{"epochs", 3}, {"patience", 0}, {"batch_size", 15}, {"num_workers", 1}}}}.dump(2);
+    std::ofstream(dir_->File("ddp.json")) << testing::TinyTrainConfig(
+                                                 *dir_, {{"model", {{"lstm_hidden", 8}, {"cma_dim", 8}, {"dropout", 0.0}}},
+                                                         {"run", {{"folds", {0}}, {"out_dir", dir_->File("runs")}}},
+                                                         {"train", {{"batch_size", 15}}}})
+                                                 .dump(2);
     const auto features = RunCommand(Merhan("features --config " + Quote(dir_->File("ddp.json"))));
     ASSERT_EQ(features.exit_code, 0) << features.output;
   }

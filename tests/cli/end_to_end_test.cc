@@ -29,18 +29,11 @@ class EndToEnd : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
-    const auto made = RunCommand("python3 " + Quote(testing::SourceDir() + "/scripts/make_corpus") +
-                                 " --size tiny --seed 3 --out " + Quote(dir_->File("corpus")));
+    const auto made = testing::MakeTinyCorpus(*dir_, 3);
     ASSERT_EQ(made.exit_code, 0) << made.output;
-    // Small sizes so that two folds train in seconds; everything else is demo.json.
-    std::ofstream(dir_->File("e2e.json")) << nlohmann::json{
-        {"extends", testing::SourceDir() + "/configs/demo.json"},
-        {"data", {{"root", dir_->File("corpus/IEMOCAP_full_release")}, {"cache_dir", dir_->File("cache")}}},
-        {"model", {{"lstm_hidden", 16}, {"cma_dim", 16}}},
-        // One thread each: ctest runs tests side by side, and OpenMP teams that
-        // share cores spin against each other (measured 30x slower).
-        {"run", {{"name", "e2e"}, {"folds", {0, 1}}, {"out_dir", dir_->File("runs")}, {"threads", 1}}},
-        {"train", {{"epochs", 3}, {"patience", 0}, {"batch_size", 16}, {"num_workers", 1}}}}.dump(2);
+    std::ofstream(dir_->File("e2e.json"))
+        << testing::TinyTrainConfig(*dir_, {{"run", {{"name", "e2e"}, {"folds", {0, 1}}, {"out_dir", dir_->File("runs")}}}})
+               .dump(2);
   }
   static void TearDownTestSuite() { delete dir_; }
 

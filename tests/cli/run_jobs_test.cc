@@ -25,15 +25,12 @@ using testing::Slurp;
 class RunJobs : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto made = RunCommand("python3 " + Quote(testing::SourceDir() + "/scripts/make_corpus") +
-                                 " --size tiny --seed 5 --out " + Quote(dir_.File("corpus")));
+    const auto made = testing::MakeTinyCorpus(dir_, 5);
     ASSERT_EQ(made.exit_code, 0) << made.output;
-    std::ofstream(dir_.File("jobs.json")) << nlohmann::json{
-        {"extends", testing::SourceDir() + "/configs/demo.json"},
-        {"data", {{"root", dir_.File("corpus/IEMOCAP_full_release")}, {"cache_dir", dir_.File("cache")}}},
-        {"model", {{"lstm_hidden", 16}, {"cma_dim", 16}}},
-        {"run", {{"name", "seq"}, {"folds", {0, 1}}, {"out_dir", dir_.File("runs")}, {"threads", 1}}},
-        {"train", {{"epochs", 2}, {"patience", 0}, {"batch_size", 16}, {"num_workers", 1}}}}.dump(2);
+    std::ofstream(dir_.File("jobs.json")) << testing::TinyTrainConfig(
+                                                 dir_, {{"run", {{"name", "seq"}, {"folds", {0, 1}}, {"out_dir", dir_.File("runs")}}},
+                                                        {"train", {{"epochs", 2}}}})
+                                                 .dump(2);
   }
   std::string Train(const std::string& extra) {
     return Merhan("train --config " + Quote(dir_.File("jobs.json")) + " " + extra);

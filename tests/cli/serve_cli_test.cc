@@ -20,7 +20,7 @@
 
 #include "merhan/text/tokenizer.h"
 #include "merhan/util/sha256.h"
-#include "test_util.h"
+#include "cli_test_util.h"
 
 namespace merhan {
 namespace {
@@ -30,7 +30,7 @@ using testing::RunCommand;
 
 using testing::Quote;
 using testing::Slurp;
-std::string Merhan(const std::string& args) { return Quote(testing::MerhanBinary()) + " --log-level warn " + args; }
+std::string Merhan(const std::string& args) { return testing::Merhan("--log-level warn " + args); }
 
 nlohmann::json JsonOf(const std::string& output) {
   const size_t at = output.find('{');
@@ -49,19 +49,16 @@ class ServeCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
-    const auto made = RunCommand("python3 " + Quote(testing::SourceDir() + "/scripts/make_corpus") +
-                                 " --size tiny --seed 5 --out " + Quote(dir_->File("corpus")));
+    const auto made = testing::MakeTinyCorpus(*dir_, 5);
     ASSERT_EQ(made.exit_code, 0) << made.output;
     // The encoder in a directory of its own, so that the tests can move it.
     const auto copied = RunCommand("cp -r " + Quote(ResolveModelDir("minilm")) + " " + Quote(Encoder()));
     ASSERT_EQ(copied.exit_code, 0) << copied.output;
-    std::ofstream(dir_->File("serve.json")) << nlohmann::json{
-        {"extends", testing::SourceDir() + "/configs/demo.json"},
-        {"data", {{"root", dir_->File("corpus/IEMOCAP_full_release")}, {"cache_dir", dir_->File("cache")}}},
-        {"text", {{"model_dir", Encoder()}}},
-        {"model", {{"lstm_hidden", 16}, {"cma_dim", 16}}},
-        {"run", {{"name", "serve"}, {"folds", {0}}, {"out_dir", dir_->File("runs")}, {"threads", 1}}},
-        {"train", {{"epochs", 1}, {"patience", 0}, {"batch_size", 16}, {"num_workers", 1}}}}.dump(2);
+    std::ofstream(dir_->File("serve.json"))
+        << testing::TinyTrainConfig(*dir_, {{"text", {{"model_dir", Encoder()}}},
+                                            {"run", {{"name", "serve"}, {"folds", {0}}, {"out_dir", dir_->File("runs")}}},
+                                            {"train", {{"epochs", 1}}}})
+               .dump(2);
     const auto trained = RunCommand(Merhan("train --config " + Quote(dir_->File("serve.json"))));
     ASSERT_EQ(trained.exit_code, 0) << trained.output;
     for (const auto& e : fs::recursive_directory_iterator(dir_->File("runs"))) {

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <string>
+#include <vector>
 
 #include "merhan/util/atomic_file.h"
 #include "test_util.h"
@@ -34,16 +36,30 @@ int Corrupt(const std::string& output, const std::string& stream) {
   return std::regex_search(output, m, re) ? std::stoi(m[1]) : 0;
 }
 
-TEST(FeaturesCommand, CachesAndRecomputesOnlyWhatChanged) {
-  TempDir dir;
-  // A private copy whose wavs we may change (label files copied, wavs copied).
+// A private copy of the tiny corpus in `dir`/corpus, whose wavs a test may change, and a
+// config caching into `dir`/cache: the `merhan features` command for it.
+std::string PrivateCorpusFeatures(const TempDir& dir) {
   fs::create_directories(dir.File("corpus"));
   fs::copy(testing::TinyCorpusDir() + "/IEMOCAP_full_release", dir.File("corpus/IEMOCAP_full_release"),
            fs::copy_options::recursive);
   WriteStringAtomically(dir.File("config.json"),
                         R"({"data": {"root": "corpus", "cache_dir": ")" + dir.File("cache") +
                             R"("}, "text": {"model_dir": "minilm", "max_length": 64}})");
-  const std::string cmd = testing::MerhanBinary() + " features --config " + dir.File("config.json") + " 2>&1";
+  return testing::MerhanBinary() + " features --config " + dir.File("config.json") + " 2>&1";
+}
+
+// The wavs of the private copy's utterances that the default label set keeps (neutral ones).
+std::vector<std::string> KeptWavs(const TempDir& dir) {
+  std::vector<std::string> wavs;
+  for (const auto& t : testing::TinyGroundTruth()) {
+    if (t["label"] == "neu") wavs.push_back(dir.File("corpus/" + t["wav"].get<std::string>()));
+  }
+  return wavs;
+}
+
+TEST(FeaturesCommand, CachesAndRecomputesOnlyWhatChanged) {
+  TempDir dir;
+  const std::string cmd = PrivateCorpusFeatures(dir);
 
   auto r = testing::RunCommand(cmd);
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -59,10 +75,7 @@ TEST(FeaturesCommand, CachesAndRecomputesOnlyWhatChanged) {
   EXPECT_EQ(Stats(r.output, "text"), std::make_pair(n, 0)) << r.output;
 
   // Change one kept utterance's wav (another utterance's audio copied over it).
-  std::vector<std::string> kept_wavs;
-  for (const auto& t : testing::TinyGroundTruth()) {
-    if (t["label"] == "neu") kept_wavs.push_back(dir.File("corpus/" + t["wav"].get<std::string>()));
-  }
+  const std::vector<std::string> kept_wavs = KeptWavs(dir);
   ASSERT_GE(kept_wavs.size(), 2u);
   fs::copy_file(kept_wavs[1], kept_wavs[0], fs::copy_options::overwrite_existing);
   r = testing::RunCommand(cmd);
@@ -89,13 +102,7 @@ TEST(FeaturesCommand, FullDiskExitsWithThreeAndKeepsTheCache) {
   GTEST_SKIP() << "a ThreadSanitizer build cannot start under a file-size limit";
 #endif
   TempDir dir;
-  fs::create_directories(dir.File("corpus"));
-  fs::copy(testing::TinyCorpusDir() + "/IEMOCAP_full_release", dir.File("corpus/IEMOCAP_full_release"),
-           fs::copy_options::recursive);
-  WriteStringAtomically(dir.File("config.json"),
-                        R"({"data": {"root": "corpus", "cache_dir": ")" + dir.File("cache") +
-                            R"("}, "text": {"model_dir": "minilm", "max_length": 64}})");
-  const std::string cmd = testing::MerhanBinary() + " features --config " + dir.File("config.json") + " 2>&1";
+  const std::string cmd = PrivateCorpusFeatures(dir);
   auto r = testing::RunCommand(cmd);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const int n = Stats(r.output, "mfcc").second;
@@ -103,10 +110,7 @@ TEST(FeaturesCommand, FullDiskExitsWithThreeAndKeepsTheCache) {
 
   // One wav changes: its entry is recomputed into a new data file that holds every
   // entry, far more than the 64 KiB the limit lets through.
-  std::vector<std::string> kept_wavs;
-  for (const auto& t : testing::TinyGroundTruth()) {
-    if (t["label"] == "neu") kept_wavs.push_back(dir.File("corpus/" + t["wav"].get<std::string>()));
-  }
+  const std::vector<std::string> kept_wavs = KeptWavs(dir);
   ASSERT_GE(kept_wavs.size(), 2u);
   const std::string original = ReadFileToString(kept_wavs[0]);
   fs::copy_file(kept_wavs[1], kept_wavs[0], fs::copy_options::overwrite_existing);

@@ -24,15 +24,7 @@
 namespace merhan {
 namespace {
 
-std::vector<nlohmann::json> ReadJsonLines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<nlohmann::json> rows;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) rows.push_back(nlohmann::json::parse(line));
-  }
-  return rows;
-}
+using testing::ReadJsonLines;
 
 // The pieces of spm_train's .vocab file ("piece<TAB>score" per line, in id order).
 std::vector<std::string> ReadPieces(const std::string& vocab_path) {

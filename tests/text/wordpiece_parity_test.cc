@@ -27,15 +27,7 @@
 namespace merhan {
 namespace {
 
-std::vector<nlohmann::json> ReadJsonLines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<nlohmann::json> rows;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) rows.push_back(nlohmann::json::parse(line));
-  }
-  return rows;
-}
+using testing::ReadJsonLines;
 
 // HF's backend does not truncate unless asked; our Encode() defaults to model_max_length.
 constexpr int kNoTruncation = 1 << 30;

@@ -60,14 +60,6 @@ std::vector<std::string> FilesIn(const std::string& dir) {
   return names;
 }
 
-std::vector<nlohmann::json> ReadJsonl(const std::string& path) {
-  std::vector<nlohmann::json> out;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line));
-  return out;
-}
-
 TEST(Trainer, LearnsASeparableProblemAndWritesItsFiles) {
   TempDir dir;
   SyntheticSource train(MakeExamples(96, kDim, kClasses, 1), 8, true, 11);
@@ -80,7 +72,7 @@ TEST(Trainer, LearnsASeparableProblemAndWritesItsFiles) {
   EXPECT_FALSE(fit.stopped_early);
   // Exactly these files, no temp leftovers of the atomic writes.
   EXPECT_EQ(FilesIn(dir.path()), (std::vector<std::string>{"best.ckpt", "last.ckpt", "metrics.jsonl"}));
-  const auto lines = ReadJsonl(dir.File("metrics.jsonl"));
+  const auto lines = testing::ReadJsonLines(dir.File("metrics.jsonl"));
   ASSERT_EQ(lines.size(), 8u);
   for (size_t e = 0; e < lines.size(); ++e) {
     EXPECT_EQ(lines[e]["epoch"].get<int>(), static_cast<int>(e));
@@ -198,7 +190,7 @@ TEST(Trainer, ResumeReproducesTheUninterruptedRunBitForBit) {
       SyntheticSource* s_;
     } crashing(src);
     EXPECT_THROW(first.Fit(crashing, val_b, split_dir.path()), std::runtime_error);
-    EXPECT_EQ(ReadJsonl(split_dir.File("metrics.jsonl")).size(), 2u);
+    EXPECT_EQ(testing::ReadJsonLines(split_dir.File("metrics.jsonl")).size(), 2u);
   }
   // A new process: different initial weights and RNG state, restored from last.ckpt.
   SyntheticSource train_c(train_examples, 8, true, 5), val_c(val_examples, 8, false);
@@ -223,7 +215,7 @@ TEST(Trainer, ResumeReproducesTheUninterruptedRunBitForBit) {
   CheckpointReader(split_dir.File("last.ckpt")).LoadModel(*last_b);
   const auto la = last_a->parameters(), lb = last_b->parameters();
   for (size_t i = 0; i < la.size(); ++i) EXPECT_TRUE(torch::equal(la[i], lb[i])) << "parameter " << i;
-  EXPECT_EQ(ReadJsonl(split_dir.File("metrics.jsonl")).size(), 4u);
+  EXPECT_EQ(testing::ReadJsonLines(split_dir.File("metrics.jsonl")).size(), 4u);
 }
 
 TEST(Trainer, ResumingAFinishedFitTrainsNoMore) {
