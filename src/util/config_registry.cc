@@ -87,18 +87,22 @@ std::string ConfigRegistry::NearestKey(const std::string& key) const {
   std::string best;
   size_t best_d = std::string::npos;
   const std::string leaf = key.substr(key.rfind('.') == std::string::npos ? 0 : key.rfind('.') + 1);
+  const size_t limit = std::max<size_t>(2, key.size() / 3);
   for (const auto& kv : fields_) {
-    size_t d = EditDistance(key, kv.first);
-    // A right leaf in the wrong section ("lr" for "train.lr") is also a good hint.
     const std::string& k = kv.first;
     const std::string kleaf = k.substr(k.rfind('.') == std::string::npos ? 0 : k.rfind('.') + 1);
-    if (kleaf == leaf) d = std::min(d, size_t{1});
+    // A right leaf in the wrong section ("lr" for "train.lr") is also a good hint.
+    size_t d = kleaf == leaf ? 1 : std::string::npos;
+    // The length difference bounds the distance from below: a key that cannot come
+    // within the limit or beat the best so far needs no quadratic comparison (a long
+    // pasted value mistaken for a key would otherwise cost length x keys x key length).
+    const size_t at_least = key.size() > k.size() ? key.size() - k.size() : k.size() - key.size();
+    if (at_least < std::min(d, best_d) && at_least <= limit) d = std::min(d, EditDistance(key, k));
     if (d < best_d) {
       best_d = d;
-      best = kv.first;
+      best = k;
     }
   }
-  const size_t limit = std::max<size_t>(2, key.size() / 3);
   return best_d <= limit ? best : "";
 }
 

@@ -56,6 +56,11 @@ TEST(ConfigRegistry, UnknownKeySuggestsNearest) {
   } catch (const UsageError& e) {
     EXPECT_STREQ(e.what(), "cfg.json: train.epoch: unknown config key; did you mean 'train.epochs'?");
   }
+  // The right leaf under a section far longer than any key's still finds its key;
+  // a key nothing comes near gets the list instead.
+  EXPECT_EQ(r.NearestKey(std::string(200, 's') + ".lr"), "train.lr");
+  EXPECT_EQ(r.NearestKey(std::string(100000, 'x')), "");
+  EXPECT_EQ(r.NearestKey("trian.lr"), "train.lr");
 }
 
 TEST(ConfigRegistry, TypeErrorsNameThePathAndExpectedType) {
