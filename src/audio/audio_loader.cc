@@ -117,10 +117,15 @@ AudioSignal LoadAudio(const std::string& path, const AudioOptions& options) {
   // let the vector grow with what is really read (a claim of 2^40 frames must not
   // allocate before the read finds out).
   mono.reserve(static_cast<size_t>(std::min<sf_count_t>(info.frames, sf_count_t{1} << 22)));
-  constexpr sf_count_t kBlock = 1 << 16;
-  std::vector<float> block(static_cast<size_t>(kBlock) * channels);
+  // A block of at most 2^16 samples, whatever the channel count (2^16 frames of a
+  // 1024-channel header would be 256 MiB), and not much larger than the file claims to
+  // be (a header that claims too few frames still has every frame read, block by block).
+  constexpr sf_count_t kBlockSamples = 1 << 16;
+  const sf_count_t block_frames =
+      std::max<sf_count_t>(1, std::min(kBlockSamples / channels, std::max<sf_count_t>(info.frames, 4096)));
+  std::vector<float> block(static_cast<size_t>(block_frames * channels));
   while (true) {
-    const sf_count_t got = sf_readf_float(file.get(), block.data(), kBlock);
+    const sf_count_t got = sf_readf_float(file.get(), block.data(), block_frames);
     if (got <= 0) break;
     for (sf_count_t i = 0; i < got; ++i) {
       const float* frame = block.data() + i * channels;
