@@ -92,6 +92,19 @@ struct Row {
   std::map<std::string, std::string> columns;  // the other columns (e.g. precomputed feature files)
 };
 
+constexpr long kMaxSession = 1000000;
+
+// The session column's value, or -1 when it is not an integer in [0, kMaxSession]. The
+// whole string must be the number: a NUL inside it ends strtol's parse early.
+long ParseSession(const std::string& text) {
+  if (text.empty()) return -1;
+  char* end = nullptr;
+  errno = 0;
+  const long s = std::strtol(text.c_str(), &end, 10);
+  if (errno != 0 || end != text.c_str() + text.size() || s < 0 || s > kMaxSession) return -1;
+  return s;
+}
+
 bool IsStandardColumn(const std::string& name) {
   for (const char* c : {"id", "wav", "text", "label", "speaker", "session"}) {
     if (name == c) return true;
@@ -128,7 +141,7 @@ class Builder {
     u.code = row.label;
     u.label = label;
     u.speaker = row.speaker;
-    u.session = row.has_session ? std::stoi(row.session) : 0;
+    u.session = row.has_session ? static_cast<int>(ParseSession(row.session)) : 0;
     u.columns = row.columns;
     u.origin = u.text_origin = Cat(path_, ":", line);
     corpus_.utterances.push_back(std::move(u));
@@ -159,13 +172,8 @@ class Builder {
     }
     const auto first = ids_.find(row.id);
     if (first != ids_.end()) throw BadRow(Cat("duplicate id '", row.id, "' (first at line ", first->second, ")"));
-    if (row.has_session) {
-      char* end = nullptr;
-      errno = 0;
-      const long s = std::strtol(row.session.c_str(), &end, 10);
-      if (row.session.empty() || errno != 0 || *end != '\0' || s < 0 || s > 1000000) {
-        throw BadRow("session '" + row.session + "' is not a non-negative integer");
-      }
+    if (row.has_session && ParseSession(row.session) < 0) {
+      throw BadRow("session '" + row.session + "' is not a non-negative integer");
     }
     fs::path wav(row.wav);
     const fs::path resolved = wav.is_absolute() ? wav : base_ / wav;

@@ -104,6 +104,10 @@ TEST(ManifestReader, BadCsvRowsNameTheLine) {
   // Session not an integer.
   const std::string s = Write(dir, "session.csv", "id,wav,text,label,speaker,session\nu1,wavs/a.wav,hi,joy,alice,one\n");
   EXPECT_NE(ErrorOf(s, MeldLike()).find("session.csv:2: session 'one'"), std::string::npos);
+  // A NUL before the digits (found by the manifest fuzzer: strtol read an empty number).
+  const std::string n = Write(dir, "nul.csv", std::string("id,wav,text,label,speaker,session\nu1,wavs/a.wav,hi,joy,alice,") +
+                                                  std::string(3, '\0') + "1\n");
+  EXPECT_NE(ErrorOf(n, MeldLike()).find("nul.csv:2: session '"), std::string::npos) << ErrorOf(n, MeldLike());
 }
 
 TEST(ManifestReader, BadJsonlRowsNameTheLine) {
