@@ -58,6 +58,12 @@ unsigned long SoxrRecipe(const std::string& quality) {
   throw UsageError("audio.resample_quality: expected qq, lq, mq, hq or vhq, got \"" + quality + "\"");
 }
 
+// The message for samples too large for float arithmetic: "<what> overflows float at sample N ...".
+std::string Overflow(const std::string& what, size_t at) {
+  return what + " overflows float at sample " + std::to_string(at) +
+         " (amplitudes near 3.4e38; audio samples are expected within [-1, 1])";
+}
+
 }  // namespace
 
 std::vector<float> Resample(const float* samples, size_t n, double in_rate, double out_rate,
@@ -141,6 +147,8 @@ AudioSignal LoadAudio(const std::string& path, const AudioOptions& options) {
       const float v = options.channel >= 0 ? frame[options.channel]
                       : channels == 1      ? frame[0]
                                            : sum / static_cast<float>(channels);
+      // Finite samples near float's limit can still overflow the sum.
+      if (!std::isfinite(v)) throw DataError(path + ": " + Overflow("the downmix", mono.size()));
       mono.push_back(v);
     }
   }
@@ -164,6 +172,13 @@ AudioSignal LoadAudio(const std::string& path, const AudioOptions& options) {
     if (signal.samples.empty()) {
       throw DataError(path + ": audio file too short to resample (" + std::to_string(mono.size()) +
                       " samples at " + std::to_string(info.samplerate) + " Hz)");
+    }
+    // The resampler's filter sums many samples: amplitudes near float's limit (a float
+    // file is nominally within [-1, 1]) overflow to infinity (found by fuzz/audio_fuzzer.cc).
+    const auto bad = std::find_if_not(signal.samples.begin(), signal.samples.end(),
+                                      [](float x) { return std::isfinite(x); });
+    if (bad != signal.samples.end()) {
+      throw DataError(path + ": " + Overflow("resampling", static_cast<size_t>(bad - signal.samples.begin())));
     }
   }
   return signal;

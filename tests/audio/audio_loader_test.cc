@@ -31,14 +31,15 @@ void ExpectDataErrorNaming(const std::string& path, const AudioOptions& o, const
   }
 }
 
-void WriteFloatWav(const std::string& path, const std::vector<float>& x, int rate) {
+// `x` interleaved when `channels` > 1.
+void WriteFloatWav(const std::string& path, const std::vector<float>& x, int rate, int channels = 1) {
   SF_INFO info{};
   info.samplerate = rate;
-  info.channels = 1;
+  info.channels = channels;
   info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
   SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
   ASSERT_NE(f, nullptr);
-  sf_writef_float(f, x.data(), static_cast<sf_count_t>(x.size()));
+  sf_writef_float(f, x.data(), static_cast<sf_count_t>(x.size()) / channels);
   sf_close(f);
 }
 
@@ -153,6 +154,17 @@ TEST(AudioLoader, RejectsBadFilesNamingThem) {
   const std::string inf = dir.File("inf.wav");
   WriteFloatWav(inf, x, 16000);
   ExpectDataErrorNaming(inf, At(16000), "non-finite");
+
+  // Finite samples near float's limit: their downmix overflows; so does resampling them
+  // (the input the audio fuzzer found: 25 frames at 16,024 Hz, up to 3.39e38).
+  const std::string loud = dir.File("loud.wav");
+  WriteFloatWav(loud, std::vector<float>(2000, 3e38f), 16000, 2);
+  ExpectDataErrorNaming(loud, At(16000), "the downmix overflows float at sample 0");
+  const std::string found = testing::Slurp(testing::SourceDir() + "/fuzz/corpus/audio/regression-resampling-overflow");
+  ASSERT_GT(found.size(), 1u);
+  const std::string resampled = dir.File("resampled.wav");
+  WriteStringAtomically(resampled, found.substr(1));  // the harness's first byte picks the options
+  ExpectDataErrorNaming(resampled, At(16000), "resampling overflows float at sample");
 
   // docs/fuzzing.md: a header rate of 1 Hz would size the resampler's output by the
   // ratio (16000x); such rates are refused before any allocation.
