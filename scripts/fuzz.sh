@@ -6,7 +6,9 @@
 # inputs that add coverage are merged back into fuzz/corpus/<harness>/ (commit them).
 # A crash stops that harness: its input is in <build>/fuzz-artifacts/. The last line per
 # harness (runs, seconds, coverage) goes to <build>/fuzz-summary.txt.
-# Environment: MERHAN_FUZZ_BUILD_DIR (default build-fuzz), MERHAN_FUZZ_NICE (default 19).
+# Environment: MERHAN_FUZZ_BUILD_DIR (default build-fuzz), MERHAN_FUZZ_NICE (default 19),
+# MERHAN_FUZZ_TMPDIR (where the harnesses write their scratch files; default /dev/shm
+# when it is writable: the file-based harnesses run 2-3x faster on a tmpfs).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 runs=1000000
@@ -16,12 +18,17 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
     --time) seconds="$2"; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) harnesses+=("$1"); shift ;;
   esac
 done
 dir="${MERHAN_FUZZ_BUILD_DIR:-$MERHAN_ROOT/build-fuzz}"
 niceness="${MERHAN_FUZZ_NICE:-19}"
+scratch="${MERHAN_FUZZ_TMPDIR:-}"
+if [ -z "$scratch" ]; then
+  if [ -d /dev/shm ] && [ -w /dev/shm ]; then scratch=/dev/shm; else scratch="${TMPDIR:-/tmp}"; fi
+fi
+export TMPDIR="$scratch"
 if [ ! -f "$dir/build.ninja" ]; then
   mkdir -p "$dir"
   cmake -S "$MERHAN_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMERHAN_PYTHON="$MERHAN_PYTHON" \

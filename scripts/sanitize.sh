@@ -21,8 +21,11 @@ jobs="${MERHAN_JOBS:-$(nproc)}"
 configure() {  # configure DIR SANITIZERS
   [ -f "$1/build.ninja" ] && return 0
   mkdir -p "$1"
+  # -O1 -g1: the optimisation level the sanitizers' documentation recommends, and line
+  # tables, all a sanitizer's stack trace needs; both compile faster than -O2 -g.
   # shellcheck disable=SC2086
   cmake -S "$MERHAN_ROOT" -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMERHAN_PYTHON="$MERHAN_PYTHON" \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
     -DMERHAN_SANITIZE="$2" -DMERHAN_BUILD_BENCH=OFF ${MERHAN_CMAKE_ARGS:-} >"$1/configure.log" 2>&1 ||
     { cat "$1/configure.log" >&2; return 1; }
 }
