@@ -17,48 +17,46 @@ void CopyError(const std::string& msg, char* err, size_t err_len) {
   err[err_len - 1] = '\0';
 }
 
+// Runs `call` (a libsentencepiece call returning its status) and reports its failure in
+// `err`. libsentencepiece reports most failures through its status, but some throw (its
+// trie builder on a model with a zero-length piece): no exception may cross this C
+// interface, so an exception is reported like a failed status.
+template <class Call>
+bool Guarded(Call&& call, char* err, size_t err_len) {
+  try {
+    const auto status = call();
+    if (status.ok()) return true;
+    CopyError(status.ToString(), err, err_len);
+  } catch (const std::exception& e) {
+    CopyError(e.what(), err, err_len);
+  } catch (...) {
+    CopyError("libsentencepiece raised an unknown exception", err, err_len);
+  }
+  return false;
+}
+
 }  // namespace
 
 extern "C" {
 
 __attribute__((visibility("default"))) void* merhan_spm_load(const char* model_path, char* err,
                                                              size_t err_len) {
-  // libsentencepiece reports most bad models through its status, but some throw (its
-  // trie builder on a zero-length piece): no exception may cross this C interface.
-  try {
-    auto sp = std::make_unique<sentencepiece::SentencePieceProcessor>();
-    const auto status = sp->Load(model_path);
-    if (!status.ok()) {
-      CopyError(status.ToString(), err, err_len);
-      return nullptr;
-    }
-    return sp.release();
-  } catch (const std::exception& e) {
-    CopyError(e.what(), err, err_len);
-  } catch (...) {
-    CopyError("libsentencepiece raised an unknown exception", err, err_len);
-  }
-  return nullptr;
+  std::unique_ptr<sentencepiece::SentencePieceProcessor> sp;
+  const bool ok = Guarded(
+      [&] {
+        sp = std::make_unique<sentencepiece::SentencePieceProcessor>();
+        return sp->Load(model_path);
+      },
+      err, err_len);
+  return ok ? sp.release() : nullptr;
 }
 
 __attribute__((visibility("default"))) int merhan_spm_encode(void* handle, const char* text, size_t text_len,
                                                              int* ids, int max_ids, char* err, size_t err_len) {
   auto* sp = static_cast<sentencepiece::SentencePieceProcessor*>(handle);
   std::vector<int> out;
-  try {
-    // With the length: text may hold NUL characters (the Python package encodes them).
-    const auto status = sp->Encode(std::string(text, text_len), &out);
-    if (!status.ok()) {
-      CopyError(status.ToString(), err, err_len);
-      return -1;
-    }
-  } catch (const std::exception& e) {
-    CopyError(e.what(), err, err_len);
-    return -1;
-  } catch (...) {
-    CopyError("libsentencepiece raised an unknown exception", err, err_len);
-    return -1;
-  }
+  // With the length: text may hold NUL characters (the Python package encodes them).
+  if (!Guarded([&] { return sp->Encode(std::string(text, text_len), &out); }, err, err_len)) return -1;
   for (int i = 0; i < static_cast<int>(out.size()) && i < max_ids; ++i) ids[i] = out[i];
   return static_cast<int>(out.size());
 }
