@@ -12,6 +12,7 @@
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/error.h"
 #include "merhan/util/logging.h"
+#include "merhan/util/printable.h"
 
 namespace merhan {
 namespace fs = std::filesystem;
@@ -171,14 +172,14 @@ class Builder {
       if (value->empty()) throw BadRow(Cat("empty '", name, "'"));
     }
     const auto first = ids_.find(row.id);
-    if (first != ids_.end()) throw BadRow(Cat("duplicate id '", row.id, "' (first at line ", first->second, ")"));
+    if (first != ids_.end()) throw BadRow(Cat("duplicate id '", Printable(row.id), "' (first at line ", first->second, ")"));
     if (row.has_session && ParseSession(row.session) < 0) {
-      throw BadRow("session '" + row.session + "' is not a non-negative integer");
+      throw BadRow("session '" + Printable(row.session) + "' is not a non-negative integer");
     }
     fs::path wav(row.wav);
     const fs::path resolved = wav.is_absolute() ? wav : base_ / wav;
     std::error_code ec;
-    if (!fs::is_regular_file(resolved, ec)) throw BadRow("wav file not found: " + resolved.string());
+    if (!fs::is_regular_file(resolved, ec)) throw BadRow("wav file not found: " + Printable(resolved.string()));
   }
 
   std::string path_;
