@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <future>
 #include <map>
 
@@ -144,9 +145,21 @@ int FreePort() {
   return ntohs(addr.sin_port);
 }
 
+// libtorch keeps one flight recorder per process, and its record() adds each
+// new process group to a map before taking its lock (FlightRecorderDetail.hpp,
+// torch 2.11). Two groups whose first collectives start together in one process
+// can corrupt that map and crash. merhan runs one group per process; only this
+// harness, two ranks in one process, has two. The recorder reads its size once,
+// when it is first used, so it is switched off before any group exists.
+void SwitchOffTheFlightRecorder() {
+  static const bool once = [] { return ::setenv("TORCH_FR_BUFFER_SIZE", "0", /*overwrite=*/1) == 0; }();
+  ASSERT_TRUE(once);
+}
+
 // Runs `body(group)` on ranks 0 and 1 of a Gloo group, each in its own thread.
 template <typename Body>
 void OnTwoRanks(Body body) {
+  SwitchOffTheFlightRecorder();
   const int port = FreePort();
   auto rank = [&](int r) {
     at::set_num_threads(1);
