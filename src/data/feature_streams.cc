@@ -108,7 +108,12 @@ FeatureStream AudioFeatureStream(const AudioOptions& audio, const MfccOptions& m
     try {
       return ExtractMfcc(u.wav_path, audio, *extractor);
     } catch (const DataError& e) {
-      throw DataError(UtteranceLocation(u) + ": " + e.what());
+      // The loader's message starts with the wav's path. Where the utterance came
+      // from goes before it, unless that is the path itself (an utterance given on
+      // the command line, whose id is its wav).
+      const std::string where = UtteranceLocation(u);
+      if (where == u.wav_path) throw;
+      throw DataError(where + ": " + e.what());
     }
   };
   return s;

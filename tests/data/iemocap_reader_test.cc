@@ -271,6 +271,12 @@ TEST(IemocapReader, UnreadableWavNamesTheLabelLine) {
   const std::string error = ExtractError(MakeFeatureStream(StreamKind::kMfcc, AudioOptions{}, MfccOptions{}, TextOptions{}), u);
   EXPECT_NE(error.find(u.origin + ": " + u.id + ": "), std::string::npos) << error;
   EXPECT_NE(error.find("not_a_wav.wav"), std::string::npos) << error;
+  // An utterance from the command line (no corpus line, its id is its wav) is named once.
+  Utterance given;
+  given.id = given.wav_path = u.wav_path;
+  const std::string once = ExtractError(MakeFeatureStream(StreamKind::kMfcc, AudioOptions{}, MfccOptions{}, TextOptions{}), given);
+  EXPECT_EQ(once.rfind(u.wav_path + ": cannot read audio", 0), 0u) << once;
+  EXPECT_EQ(once.find(u.wav_path, 1), std::string::npos) << once;
 }
 
 // Every corpus-level error of the reader names the file, and the line where there is one.
