@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The test suite under sanitizers, each in its own build folder (docs/sanitizers.md).
 #   scripts/sanitize.sh asan [ctest args]   ASan + UBSan, every test (build-asan/)
-#   scripts/sanitize.sh tsan [gtest filter] TSan over the threaded feature cache and
-#                                          batcher (build-tsan/, data_test only)
+#   scripts/sanitize.sh tsan [test [gtest filter]]
+#                                          TSan over the threaded code (build-tsan/):
+#                                          the feature cache and batcher (data_test), the
+#                                          batching queue (serve_test) and `merhan serve`
+#                                          (cli_test); or one binary
 #   MERHAN_SANITIZE_TARGETS="util_test stats_test" scripts/sanitize.sh asan -L 'util|stats'
 #                                          builds only those targets (a full ASan build
 #                                          takes hours on 2 cores), then runs ctest
@@ -49,16 +52,29 @@ case "$kind" in
     dir="${MERHAN_SANITIZE_BUILD_DIR:-$MERHAN_ROOT/build-tsan}"
     "$MERHAN_ROOT/scripts/setup.sh" >/dev/null
     configure "$dir" "thread"
-    ninja -C "$dir" -j "$jobs" data_test merhan
-    filter="${1:-FeatureCache*:Batcher*:*Feature*Command*}"
+    # The threaded code and its tests: the feature cache's extraction pool and two
+    # caches racing on one folder, the batcher's workers, the TSan-built `merhan
+    # features` they start, the server's batching queue with several workers, and the
+    # TSan-built `merhan serve` answering eight clients at once, then draining on SIGTERM.
+    declare -A filters=([data_test]='FeatureCache*:Batcher*:*Feature*Command*' [serve_test]='BatchingQueue*'
+                        [cli_test]='ServeCli.ServerAnswers*')
+    tests=(data_test serve_test cli_test)
+    if [ $# -gt 0 ]; then
+      [ -n "${filters[$1]+x}" ] || { echo "sanitize.sh tsan: unknown test '$1' (${!filters[*]})" >&2; exit 2; }
+      tests=("$1")
+      [ $# -gt 1 ] && filters[$1]="$2"
+    fi
+    ninja -C "$dir" -j "$jobs" "${tests[@]}" merhan
     export TSAN_OPTIONS="suppressions=$supp/tsan.supp:halt_on_error=1:second_deadlock_stack=1"
     # TSan needs its fixed memory layout: run without address-space randomisation.
-    run=("$dir/tests/data_test" --gtest_filter="$filter")
-    if setarch "$(uname -m)" -R true 2>/dev/null; then run=(setarch "$(uname -m)" -R "${run[@]}"); fi
-    "${run[@]}"
+    norandom=()
+    if setarch "$(uname -m)" -R true 2>/dev/null; then norandom=(setarch "$(uname -m)" -R); fi
+    for t in "${tests[@]}"; do
+      "${norandom[@]}" "$dir/tests/$t" --gtest_filter="${filters[$t]}"
+    done
     ;;
   *)
-    echo "usage: scripts/sanitize.sh asan|tsan [ctest args | gtest filter]" >&2
+    echo "usage: scripts/sanitize.sh asan [ctest args] | tsan [data_test|serve_test|cli_test [gtest filter]]" >&2
     exit 2
     ;;
 esac
