@@ -62,7 +62,7 @@ case "$kind" in
     if [ $# -gt 0 ]; then
       [ -n "${filters[$1]+x}" ] || { echo "sanitize.sh tsan: unknown test '$1' (${!filters[*]})" >&2; exit 2; }
       tests=("$1")
-      [ $# -gt 1 ] && filters[$1]="$2"
+      if [ $# -gt 1 ]; then filters[$1]="$2"; fi
     fi
     ninja -C "$dir" -j "$jobs" "${tests[@]}" merhan
     export TSAN_OPTIONS="suppressions=$supp/tsan.supp:halt_on_error=1:second_deadlock_stack=1"
