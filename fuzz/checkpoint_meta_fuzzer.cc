@@ -1,4 +1,4 @@
-// libFuzzer harness: checkpoint metadata (train/checkpoint_meta.cc), the JSON a
+// libFuzzer harness: checkpoint metadata (runtime/checkpoint_meta.cc), the JSON a
 // checkpoint stores about itself, and the resolved config inside it
 // (ExperimentConfig::FromJson, as eval and predict rebuild the run's config). Any
 // outcome but metadata that survives its round trip, or a DataError/UsageError, is a bug.
@@ -7,8 +7,8 @@
 #include <cstdlib>
 
 #include "fuzz_support.h"
-#include "merhan/train/checkpoint_meta.h"
-#include "merhan/train/experiment_config.h"
+#include "merhan/runtime/checkpoint_meta.h"
+#include "merhan/runtime/experiment_config.h"
 #include "merhan/util/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,5 +1,5 @@
 // libFuzzer harness: config files with "extends" (util/config_registry.cc LoadConfigChain,
-// train/experiment_config.cc). The input is up to three files a.json, b.json, c.json
+// runtime/experiment_config.cc). The input is up to three files a.json, b.json, c.json
 // (parts separated by a line "=====") in one scratch folder; a.json is loaded as
 // `merhan train --config a.json` loads it, so "extends" may name b.json, c.json, a.json
 // itself (a cycle), a missing file or a folder. Any outcome but a valid config or a
@@ -8,7 +8,7 @@
 #include <cstdint>
 
 #include "fuzz_support.h"
-#include "merhan/train/experiment_config.h"
+#include "merhan/runtime/experiment_config.h"
 #include "merhan/util/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "fuzz_support.h"
-#include "merhan/train/experiment_config.h"
+#include "merhan/runtime/experiment_config.h"
 #include "merhan/util/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

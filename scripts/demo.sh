@@ -5,7 +5,8 @@
 # Environment: MERHAN_DEMO_DIR (default ./demo), MERHAN_DEMO_SIZE (default small).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-"$MERHAN_ROOT/scripts/setup.sh"
+# The main job builds what it runs: the merhan program (scripts/test.sh builds the rest).
+MERHAN_BUILD_TARGETS="${MERHAN_BUILD_TARGETS:-merhan}" "$MERHAN_ROOT/scripts/setup.sh"
 
 demo_dir="${MERHAN_DEMO_DIR:-$MERHAN_ROOT/demo}"
 size="${MERHAN_DEMO_SIZE:-small}"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference classification metrics from scikit-learn for tests/train/metrics_test.cc.
+"""Reference classification metrics from scikit-learn for tests/runtime/metrics_test.cc.
 
 Writes a JSON fixture: label sets (random and edge cases) with sklearn's accuracy,
 macro recall (UAR), macro precision, macro/weighted F1, per-class

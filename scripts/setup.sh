@@ -4,7 +4,8 @@
 #   Python venv      ($MERHAN_VENV, default ~/.cache/merhan/venv): torch (= LibTorch) and the
 #                    reference packages of scripts/requirements.txt
 #   build            CMake (Release, Ninja, ccache) into $MERHAN_BUILD_DIR (default ./build)
-# Environment: MERHAN_VENV, MERHAN_BUILD_DIR, MERHAN_SKIP_BUILD=1, MERHAN_CMAKE_ARGS.
+# Environment: MERHAN_VENV, MERHAN_BUILD_DIR, MERHAN_SKIP_BUILD=1, MERHAN_CMAKE_ARGS,
+#   MERHAN_BUILD_TARGETS (default: every target; scripts/demo.sh builds `merhan` alone).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 t_start=$SECONDS
@@ -73,12 +74,13 @@ configure_and_build() {
     mv "$log" "$MERHAN_BUILD_DIR/configure.log"
   fi
   # ninja re-runs CMake by itself when a CMakeLists or a globbed folder changed.
-  ninja -C "$MERHAN_BUILD_DIR" -j "$(nproc)"
+  # shellcheck disable=SC2086
+  ninja -C "$MERHAN_BUILD_DIR" -j "$(nproc)" ${MERHAN_BUILD_TARGETS:-}
 }
 
 step "Debian packages" install_debian_packages
 step "Python venv (torch = LibTorch, reference packages)" setup_venv
 if [ "${MERHAN_SKIP_BUILD:-0}" != "1" ]; then
-  step "configure + build ($MERHAN_BUILD_DIR)" configure_and_build
+  step "configure + build ($MERHAN_BUILD_DIR${MERHAN_BUILD_TARGETS:+: $MERHAN_BUILD_TARGETS})" configure_and_build
 fi
 echo "==> setup done in $((SECONDS - t_start)) s"

@@ -6,7 +6,7 @@
 
 #include "merhan/util/error.h"
 #include "merhan/util/logging.h"
-#include "merhan/train/environment.h"
+#include "merhan/runtime/environment.h"
 
 namespace merhan::cli {
 namespace {

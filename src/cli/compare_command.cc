@@ -1,9 +1,9 @@
-// `merhan compare`: paired statistics between trained runs (train/run_comparison.h).
+// `merhan compare`: paired statistics between trained runs (results/run_comparison.h).
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "merhan/cli/cli.h"
-#include "merhan/train/run_comparison.h"
+#include "merhan/results/run_comparison.h"
 
 namespace merhan::cli {
 

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "merhan/cli/cli.h"
-#include "merhan/train/experiment_config.h"
+#include "merhan/runtime/experiment_config.h"
 #include "merhan/util/error.h"
 
 namespace merhan::cli {

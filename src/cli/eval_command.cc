@@ -4,7 +4,7 @@
 
 #include "merhan/cli/cli.h"
 #include "merhan/cli/model_options.h"
-#include "merhan/train/inference.h"
+#include "merhan/runtime/inference.h"
 #include "merhan/util/atomic_file.h"
 
 namespace merhan::cli {
@@ -28,7 +28,8 @@ void AddEvalCommand(CLI::App& app) {
                 "ignore the checkpoint's calibration temperature (raw probabilities and loss)");
   cmd->callback([args] {
     EvaluationResult result;
-    LoadedModel loaded = LoadModelFromSource(args->source, args->device, !args->no_calibration);
+    LoadedModel loaded = LoadModelFromSource(args->source, args->device,
+                                              args->no_calibration ? Calibration::kIgnore : Calibration::kApply);
     const nlohmann::json metrics = EvaluateLoadedModel(loaded, args->manifest, &result);
     const std::string text = metrics.dump(2) + "\n";
     if (!args->output.empty()) WriteStringAtomically(args->output, text);

@@ -1,9 +1,9 @@
-// `merhan export`: a checkpoint as a portable model directory (train/model_directory.h).
+// `merhan export`: a checkpoint as a portable model directory (runtime/model_directory.h).
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "merhan/cli/cli.h"
-#include "merhan/train/model_directory.h"
+#include "merhan/runtime/model_directory.h"
 
 namespace merhan::cli {
 
@@ -25,7 +25,8 @@ void AddExportCommand(CLI::App& app) {
                 "replace an existing model directory at --out, in one step once the new one is complete");
   cmd->callback([args] {
     const nlohmann::json model =
-        ExportModelDirectory(args->checkpoint, args->out, args->text_model_dir, args->replace);
+        ExportModelDirectory(args->checkpoint, args->out, args->text_model_dir,
+                                                      args->replace ? ExistingOutput::kReplace : ExistingOutput::kRefuse);
     std::cout << "exported " << args->checkpoint << " to " << args->out << " (" << model["files"].size()
               << " files)\n";
   });

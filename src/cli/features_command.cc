@@ -6,7 +6,7 @@
 #include "merhan/cli/cli.h"
 #include "merhan/data/corpus.h"
 #include "merhan/data/feature_streams.h"
-#include "merhan/train/experiment_config.h"
+#include "merhan/runtime/experiment_config.h"
 
 namespace merhan::cli {
 

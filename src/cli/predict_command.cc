@@ -5,7 +5,7 @@
 
 #include "merhan/cli/cli.h"
 #include "merhan/cli/model_options.h"
-#include "merhan/train/inference.h"
+#include "merhan/runtime/inference.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/error.h"
 
@@ -41,11 +41,13 @@ void AddPredictCommand(CLI::App& app) {
       InferenceInput input{args->wav, args->wav, args->text};
       if (!args->transcript.empty()) input.text = ReadFileToString(args->transcript);
       ValidateInferenceInput(input);  // before the (slower) checkpoint load
-      LoadedModel loaded = LoadModelFromSource(args->source, args->device, !args->no_calibration);
+      LoadedModel loaded = LoadModelFromSource(args->source, args->device,
+                                              args->no_calibration ? Calibration::kIgnore : Calibration::kApply);
       std::cout << PredictInputs(loaded, {input}).at(0).dump(2) << "\n";
       return;
     }
-    LoadedModel loaded = LoadModelFromSource(args->source, args->device, !args->no_calibration);
+    LoadedModel loaded = LoadModelFromSource(args->source, args->device,
+                                              args->no_calibration ? Calibration::kIgnore : Calibration::kApply);
     PredictManifest(loaded, args->manifest, [](const nlohmann::json& j) { std::cout << j.dump() << "\n"; });
   });
 }

@@ -1,10 +1,10 @@
 // `merhan report`: the summary and HTML report of a run directory from whatever
-// (fold, seed) pairs have finished there (train/run_merge.h).
+// (fold, seed) pairs have finished there (experiment/run_merge.h).
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "merhan/cli/cli.h"
-#include "merhan/train/run_merge.h"
+#include "merhan/experiment/run_merge.h"
 #include "merhan/util/error.h"
 
 namespace merhan::cli {

@@ -43,7 +43,8 @@ void AddServeCommand(CLI::App& app) {
     // Before LibTorch starts threads: they inherit the mask, and the signal
     // reaches only the thread that waits for it.
     const sigset_t signals = BlockTerminationSignals();
-    LoadedModel loaded = LoadModelFromSource(args->source, args->device, !args->no_calibration);
+    LoadedModel loaded = LoadModelFromSource(args->source, args->device,
+                                              args->no_calibration ? Calibration::kIgnore : Calibration::kApply);
     ModelServer server(loaded, args->serve);
     const int port = server.Bind();
     log::Info("serve options: " + args->serve.ToString());

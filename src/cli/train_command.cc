@@ -1,13 +1,24 @@
 // `merhan train`: cross-validate the configured model over the protocol's folds.
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+
 #include "merhan/cli/cli.h"
-#include "merhan/train/cross_validation.h"
-#include "merhan/train/experiment_config.h"
-#include "merhan/train/run_jobs.h"
+#include "merhan/experiment/cross_validation.h"
+#include "merhan/experiment/run_config.h"
+#include "merhan/experiment/run_jobs.h"
+#include "merhan/runtime/experiment_config.h"
 #include "merhan/util/error.h"
 
 namespace merhan::cli {
+namespace {
+
+// The summary table on stdout, from the process that merged it.
+void PrintSummary(const CrossValidationRun& run) {
+  if (run.merged) std::cout << run.summary.ToMarkdown() << std::flush;
+}
+
+}  // namespace
 
 void AddTrainCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("train", "train and test over every fold of the protocol, for each seed");
@@ -38,7 +49,7 @@ void AddTrainCommand(CLI::App& app) {
     if (!args->run_dir.empty()) {
       if (args->config.empty()) throw UsageError("train --run-dir: give --config FILE as well");
       const ExperimentConfig config = ExperimentConfig::Load(args->config, args->sets);
-      RunCrossValidationJobs(config, {args->folds, args->seeds}, CommandLine(), args->run_dir);
+      PrintSummary(RunCrossValidationJobs(config, {args->folds, args->seeds}, CommandLine(), args->run_dir));
       return;
     }
     if (!args->resume.empty() && !args->seeds.empty()) {
@@ -48,7 +59,7 @@ void AddTrainCommand(CLI::App& app) {
                                                    : ExperimentConfig::Load(args->config, args->sets);
     if (!args->folds.empty()) config.run.folds = args->folds;
     if (!args->seeds.empty()) config.run.seeds = args->seeds;
-    RunCrossValidation(config, CommandLine(), args->resume);
+    PrintSummary(RunCrossValidation(config, CommandLine(), args->resume));
   });
 }
 

@@ -46,6 +46,78 @@ fs::path FindRelease(const std::string& root) {
   throw DataError(root + ": not an IEMOCAP release (no Session1..5 folders, no IEMOCAP_full_release/)");
 }
 
+// The labelled utterances of one dialog: its label file, transcript file and wavs.
+void ReadDialog(const fs::path& sdir, int session, const std::string& label_file, LabelCounter* counter,
+                std::set<std::string>* seen_ids, Corpus* corpus) {
+  std::error_code ec;
+  const std::string dialog = fs::path(label_file).stem().string();
+  const fs::path transcript_file = sdir / "dialog" / "transcriptions" / (dialog + ".txt");
+  if (!fs::is_regular_file(transcript_file, ec)) {
+    throw DataError(Cat(label_file, ": no transcript file ", transcript_file.string()));
+  }
+  const auto labels = ParseIemocapLabels(ReadFileToString(label_file), label_file);
+  const auto transcripts = ParseIemocapTranscripts(ReadFileToString(transcript_file.string()),
+                                                   transcript_file.string());
+  for (const auto& l : labels) {
+    int id_session = 0;
+    char gender = 0;
+    std::string id_dialog;
+    SplitIemocapUtteranceId(l.id, &id_session, &gender, &id_dialog);
+    if (id_dialog != dialog) {
+      throw DataError(Cat(label_file, ":", l.line, ": utterance ", l.id, " does not belong to dialog ", dialog));
+    }
+    if (id_session != session) {
+      throw DataError(Cat(label_file, ":", l.line, ": utterance ", l.id, " is in Session", session));
+    }
+    if (!seen_ids->insert(l.id).second) {
+      throw DataError(Cat(label_file, ":", l.line, ": duplicate utterance id ", l.id));
+    }
+    const int label = counter->Apply(l.code);
+    if (label < 0) continue;
+    auto t = transcripts.find(l.id);
+    if (t == transcripts.end()) {
+      throw DataError(Cat(transcript_file.string(), ": no transcript line for ", l.id, " (labelled at ",
+                          label_file, ":", l.line, ")"));
+    }
+    Utterance u;
+    u.id = l.id;
+    u.wav_path = (sdir / "sentences" / "wav" / dialog / (l.id + ".wav")).string();
+    if (!fs::is_regular_file(u.wav_path, ec)) {
+      throw DataError(Cat(u.wav_path, ": missing wav for ", l.id, " (labelled at ", label_file, ":", l.line, ")"));
+    }
+    u.text = t->second.text;
+    u.origin = Cat(label_file, ":", l.line);
+    u.text_origin = Cat(transcript_file.string(), ":", t->second.line);
+    u.code = l.code;
+    u.label = label;
+    u.speaker = Cat(session, gender);
+    u.session = session;
+    u.dialog = dialog;
+    u.improvised = dialog.find("_impro") != std::string::npos;
+    u.start_s = l.start;
+    u.end_s = l.end;
+    corpus->utterances.push_back(std::move(u));
+  }
+}
+
+// Says loudly whether a release that looks complete reproduces IEMOCAP's
+// standard 4-class counts; a mismatch fails when data.expect_full_release asks.
+void CheckStandardCounts(const Corpus& corpus, const LabelPolicy& policy, const DataOptions& options,
+                         int sessions_found) {
+  const bool looks_full = sessions_found == 5 && corpus.utterances.size() > 5000;
+  if (!policy.IsStandardIemocap4() || !(options.expect_full_release || looks_full)) return;
+  const IemocapStandardCheck check = CheckIemocapStandardCounts(corpus);
+  if (check.matches) {
+    log::Info("IEMOCAP standard 4-class counts reproduced (5,531 utterances; docs/design.md §5)\n" + check.table);
+  } else if (options.expect_full_release) {
+    throw DataError(corpus.source + ": data.expect_full_release is set but the counts differ from "
+                    "IEMOCAP's standard 4-class counts (docs/design.md §5):\n" + check.table);
+  } else {
+    log::Warn("!!! " + corpus.source + " looks like the full IEMOCAP release, but its 4-class counts "
+              "DIFFER from the standard ones (docs/design.md §5). The reader or the corpus is wrong:\n" + check.table);
+  }
+}
+
 }  // namespace
 
 Corpus ReadIemocap(const std::string& root, const DataOptions& options) {
@@ -69,74 +141,14 @@ Corpus ReadIemocap(const std::string& root, const DataOptions& options) {
     }
     ++sessions_found;
     for (const auto& label_file : DialogFiles(sdir / "dialog" / "EmoEvaluation")) {
-      const std::string dialog = fs::path(label_file).stem().string();
-      const fs::path transcript_file = sdir / "dialog" / "transcriptions" / (dialog + ".txt");
-      if (!fs::is_regular_file(transcript_file, ec)) {
-        throw DataError(Cat(label_file, ": no transcript file ", transcript_file.string()));
-      }
-      const auto labels = ParseIemocapLabels(ReadFileToString(label_file), label_file);
-      const auto transcripts = ParseIemocapTranscripts(ReadFileToString(transcript_file.string()),
-                                                       transcript_file.string());
-      for (const auto& l : labels) {
-        int id_session = 0;
-        char gender = 0;
-        std::string id_dialog;
-        SplitIemocapUtteranceId(l.id, &id_session, &gender, &id_dialog);
-        if (id_dialog != dialog) {
-          throw DataError(Cat(label_file, ":", l.line, ": utterance ", l.id, " does not belong to dialog ", dialog));
-        }
-        if (id_session != session) {
-          throw DataError(Cat(label_file, ":", l.line, ": utterance ", l.id, " is in Session", session));
-        }
-        if (!seen_ids.insert(l.id).second) {
-          throw DataError(Cat(label_file, ":", l.line, ": duplicate utterance id ", l.id));
-        }
-        const int label = counter.Apply(l.code);
-        if (label < 0) continue;
-        auto t = transcripts.find(l.id);
-        if (t == transcripts.end()) {
-          throw DataError(Cat(transcript_file.string(), ": no transcript line for ", l.id, " (labelled at ",
-                              label_file, ":", l.line, ")"));
-        }
-        Utterance u;
-        u.id = l.id;
-        u.wav_path = (sdir / "sentences" / "wav" / dialog / (l.id + ".wav")).string();
-        if (!fs::is_regular_file(u.wav_path, ec)) {
-          throw DataError(Cat(u.wav_path, ": missing wav for ", l.id, " (labelled at ", label_file, ":", l.line, ")"));
-        }
-        u.text = t->second.text;
-        u.origin = Cat(label_file, ":", l.line);
-        u.text_origin = Cat(transcript_file.string(), ":", t->second.line);
-        u.code = l.code;
-        u.label = label;
-        u.speaker = Cat(session, gender);
-        u.session = session;
-        u.dialog = dialog;
-        u.improvised = dialog.find("_impro") != std::string::npos;
-        u.start_s = l.start;
-        u.end_s = l.end;
-        corpus.utterances.push_back(std::move(u));
-      }
+      ReadDialog(sdir, session, label_file, &counter, &seen_ids, &corpus);
     }
   }
   if (sessions_found == 0) throw DataError(release.string() + ": no Session1..5 folders");
   corpus.counts = counter.counts();
   log::Info(Cat("IEMOCAP ", release.string(), ": ", corpus.utterances.size(), " utterances kept in ",
                 sessions_found, " sessions"));
-
-  const bool looks_full = sessions_found == 5 && corpus.utterances.size() > 5000;
-  if (policy.IsStandardIemocap4() && (options.expect_full_release || looks_full)) {
-    const IemocapStandardCheck check = CheckIemocapStandardCounts(corpus);
-    if (check.matches) {
-      log::Info("IEMOCAP standard 4-class counts reproduced (5,531 utterances; docs/design.md §5)\n" + check.table);
-    } else if (options.expect_full_release) {
-      throw DataError(corpus.source + ": data.expect_full_release is set but the counts differ from "
-                      "IEMOCAP's standard 4-class counts (docs/design.md §5):\n" + check.table);
-    } else {
-      log::Warn("!!! " + corpus.source + " looks like the full IEMOCAP release, but its 4-class counts "
-                "DIFFER from the standard ones (docs/design.md §5). The reader or the corpus is wrong:\n" + check.table);
-    }
-  }
+  CheckStandardCounts(corpus, policy, options, sessions_found);
   return corpus;
 }
 

@@ -12,8 +12,8 @@
 
 #include "merhan/audio/audio_loader.h"
 #include "merhan/serve/prediction_request.h"
-#include "merhan/train/environment.h"
-#include "merhan/train/model_directory.h"
+#include "merhan/runtime/environment.h"
+#include "merhan/runtime/model_directory.h"
 #include "merhan/util/error.h"
 #include "merhan/util/logging.h"
 

@@ -96,4 +96,11 @@ TemperatureFit FitTemperature(const std::vector<double>& logits, const std::vect
   return fit;
 }
 
+std::vector<double> LogitsFromProbabilities(const std::vector<double>& probabilities) {
+  std::vector<double> logits(probabilities.size());
+  const double floor = std::numeric_limits<float>::min();
+  for (size_t i = 0; i < probabilities.size(); ++i) logits[i] = std::log(std::max(probabilities[i], floor));
+  return logits;
+}
+
 }  // namespace merhan::stats

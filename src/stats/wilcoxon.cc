@@ -30,6 +30,68 @@ void AverageRanks(const std::vector<double>& values, std::vector<double>* ranks,
   }
 }
 
+// Sum of pmf[lo..hi], clipped to the support.
+double PmfSum(const std::vector<double>& pmf, int64_t lo, int64_t hi) {
+  double s = 0;
+  for (int64_t i = std::max<int64_t>(lo, 0); i <= hi && i < static_cast<int64_t>(pmf.size()); ++i) s += pmf[i];
+  return s;
+}
+
+// scipy's WilcoxonDistribution: each tail summed directly on its own side of the
+// mean and as a complement on the other. Needs no ties and no zeros.
+double ExactPValue(const WilcoxonResult& r) {
+  const std::vector<double> pmf = WilcoxonNullPmf(r.n);
+  const int64_t last = static_cast<int64_t>(pmf.size()) - 1;
+  const double mean = r.n * (r.n + 1) / 4.0;
+  auto cdf = [&](int64_t k) { return k <= mean ? PmfSum(pmf, 0, k) : 1 - PmfSum(pmf, k + 1, last); };
+  auto sf = [&](int64_t k) { return k <= mean ? PmfSum(pmf, k, last) : 1 - PmfSum(pmf, 0, k - 1); };
+  const double p = 2 * std::min(sf(static_cast<int64_t>(std::floor(r.r_plus))),
+                                cdf(static_cast<int64_t>(std::ceil(r.r_plus))));
+  return std::clamp(p, 0.0, 1.0);
+}
+
+// Every sign flip of every difference (zeros included: 2^n outcomes, as scipy's
+// permutation_test enumerates them); ranks do not change under a flip.
+double PermutationPValue(const std::vector<double>& d, const std::vector<double>& ranks, double observed) {
+  const int n = static_cast<int>(d.size());
+  const double gamma = std::fabs(100 * std::numeric_limits<double>::epsilon() * observed);
+  const uint32_t outcomes = 1u << n;
+  // Rank of each original position (zeros contribute nothing).
+  std::vector<double> rank_at(n, 0.0);
+  for (int i = 0, k = 0; i < n; ++i) {
+    if (d[i] != 0) rank_at[i] = ranks[k++];
+  }
+  uint64_t less = 0, greater = 0;
+  for (uint32_t mask = 0; mask < outcomes; ++mask) {
+    double r = 0;
+    for (int i = 0; i < n; ++i) {
+      const bool flipped = (mask >> i) & 1u;
+      if (d[i] != 0 && ((d[i] > 0) != flipped)) r += rank_at[i];
+    }
+    less += r <= observed + gamma;
+    greater += r >= observed - gamma;
+  }
+  const double p = 2 * std::min(static_cast<double>(less), static_cast<double>(greater)) / outcomes;
+  return std::clamp(p, 0.0, 1.0);
+}
+
+// The normal approximation with the tie correction (zeros dropped): sets z and p.
+void NormalApproximation(size_t nonzero, const std::vector<int>& ties, WilcoxonResult* r) {
+  const double count = static_cast<double>(nonzero);
+  const double mean = count * (count + 1) * 0.25;
+  double tie_correction = 0;
+  for (int t : ties) tie_correction += static_cast<double>(t) * t * t - t;
+  const double se = std::sqrt((count * (count + 1) * (2 * count + 1) - tie_correction / 2) / 24);
+  if (!(se > 0)) {
+    r->z = std::numeric_limits<double>::quiet_NaN();
+    r->pvalue = std::numeric_limits<double>::quiet_NaN();
+    return;
+  }
+  const double z = (r->r_plus - mean) / se;
+  r->z = -std::fabs(z);
+  r->pvalue = std::clamp(2 * NormalSf(std::fabs(z)), 0.0, 1.0);
+}
+
 }  // namespace
 
 WilcoxonResult WilcoxonSignedRank(const std::vector<double>& d) {
@@ -57,86 +119,16 @@ WilcoxonResult WilcoxonSignedRank(const std::vector<double>& d) {
   for (size_t i = 0; i < nonzero.size(); ++i) (nonzero[i] > 0 ? result.r_plus : result.r_minus) += ranks[i];
   for (int t : ties) result.ties = result.ties || t > 1;
   result.statistic = std::min(result.r_plus, result.r_minus);
-
   if (result.n <= 50 && !result.ties && result.n_zero == 0) {
     result.method = "exact";
-    const std::vector<double> pmf = WilcoxonNullPmf(result.n);
-    const double mean = result.n * (result.n + 1) / 4.0;
-    // scipy's WilcoxonDistribution: each tail summed directly on its own side
-    // of the mean and as a complement on the other.
-    auto cdf = [&](int64_t k) {
-      auto direct = [&](int64_t kk) {
-        double s = 0;
-        for (int64_t i = 0; i <= kk && i < static_cast<int64_t>(pmf.size()); ++i) s += pmf[i];
-        return s;
-      };
-      auto upper = [&](int64_t kk) {
-        double s = 0;
-        for (int64_t i = std::max<int64_t>(kk, 0); i < static_cast<int64_t>(pmf.size()); ++i) s += pmf[i];
-        return s;
-      };
-      return k <= mean ? direct(k) : 1 - upper(k + 1);
-    };
-    auto sf = [&](int64_t k) {
-      auto upper = [&](int64_t kk) {
-        double s = 0;
-        for (int64_t i = std::max<int64_t>(kk, 0); i < static_cast<int64_t>(pmf.size()); ++i) s += pmf[i];
-        return s;
-      };
-      auto direct = [&](int64_t kk) {
-        double s = 0;
-        for (int64_t i = 0; i <= kk && i < static_cast<int64_t>(pmf.size()); ++i) s += pmf[i];
-        return s;
-      };
-      return k <= mean ? upper(k) : 1 - direct(k - 1);
-    };
-    const double p = 2 * std::min(sf(static_cast<int64_t>(std::floor(result.r_plus))),
-                                  cdf(static_cast<int64_t>(std::ceil(result.r_plus))));
-    result.pvalue = std::clamp(p, 0.0, 1.0);
-    return result;
-  }
-
-  if (result.n <= 13) {
-    // Every sign flip of every difference (zeros included: 2^n outcomes, as
-    // scipy's permutation_test enumerates them); ranks do not change under a flip.
+    result.pvalue = ExactPValue(result);
+  } else if (result.n <= 13) {
     result.method = "permutation";
-    const double observed = result.r_plus;
-    const double gamma = std::fabs(100 * std::numeric_limits<double>::epsilon() * observed);
-    const uint32_t outcomes = 1u << result.n;
-    // Rank of each original position (zeros contribute nothing).
-    std::vector<double> rank_at(result.n, 0.0);
-    for (int i = 0, k = 0; i < result.n; ++i) {
-      if (d[i] != 0) rank_at[i] = ranks[k++];
-    }
-    uint64_t less = 0, greater = 0;
-    for (uint32_t mask = 0; mask < outcomes; ++mask) {
-      double r = 0;
-      for (int i = 0; i < result.n; ++i) {
-        const bool flipped = (mask >> i) & 1u;
-        if (d[i] != 0 && ((d[i] > 0) != flipped)) r += rank_at[i];
-      }
-      less += r <= observed + gamma;
-      greater += r >= observed - gamma;
-    }
-    const double p = 2 * std::min(static_cast<double>(less), static_cast<double>(greater)) / outcomes;
-    result.pvalue = std::clamp(p, 0.0, 1.0);
-    return result;
+    result.pvalue = PermutationPValue(d, ranks, result.r_plus);
+  } else {
+    result.method = "normal";
+    NormalApproximation(nonzero.size(), ties, &result);
   }
-
-  result.method = "normal";
-  const double count = static_cast<double>(nonzero.size());
-  const double mean = count * (count + 1) * 0.25;
-  double tie_correction = 0;
-  for (int t : ties) tie_correction += static_cast<double>(t) * t * t - t;
-  const double se = std::sqrt((count * (count + 1) * (2 * count + 1) - tie_correction / 2) / 24);
-  if (!(se > 0)) {
-    result.z = std::numeric_limits<double>::quiet_NaN();
-    result.pvalue = std::numeric_limits<double>::quiet_NaN();
-    return result;
-  }
-  const double z = (result.r_plus - mean) / se;
-  result.z = -std::fabs(z);
-  result.pvalue = std::clamp(2 * NormalSf(std::fabs(z)), 0.0, 1.0);
   return result;
 }
 

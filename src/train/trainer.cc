@@ -12,14 +12,14 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "merhan/train/device.h"
+#include "merhan/runtime/device.h"
 #include "merhan/train/op_profile.h"
-#include "merhan/train/progress_log.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/error.h"
 #include "merhan/util/failpoint.h"
 #include "merhan/util/interrupt.h"
 #include "merhan/util/logging.h"
+#include "merhan/util/progress.h"
 
 namespace merhan {
 namespace fs = std::filesystem;
@@ -42,56 +42,6 @@ torch::Tensor BalancedClassWeights(const std::vector<int64_t>& counts) {
     if (counts[c] > 0) w[c] = static_cast<float>(static_cast<double>(total) / (counts.size() * counts[c]));
   }
   return torch::tensor(w, torch::kFloat32);
-}
-
-nlohmann::json StepTimes::ToJson() const {
-  return {{"data", data},           {"forward", forward}, {"backward", backward},
-          {"optimizer", optimizer}, {"train", train},     {"validation", validation}};
-}
-
-StepTimes StepTimes::FromJson(const nlohmann::json& j) {
-  StepTimes t;
-  t.data = j.value("data", 0.0);
-  t.forward = j.value("forward", 0.0);
-  t.backward = j.value("backward", 0.0);
-  t.optimizer = j.value("optimizer", 0.0);
-  t.train = j.value("train", 0.0);
-  t.validation = j.value("validation", 0.0);
-  return t;
-}
-
-nlohmann::json EpochRecord::ToJson() const {
-  return {{"epoch", epoch},       {"train_loss", train_loss},     {"val_loss", val_loss},
-          {"val_war", val_war},   {"val_uar", val_uar},           {"val_macro_f1", val_macro_f1},
-          {"val_weighted_f1", val_weighted_f1}, {"lr", lr}, {"seconds", seconds},
-          {"improved", improved}, {"threads", threads}, {"world_size", world_size}, {"audio_padding", audio_padding},
-          {"text_padding", text_padding}, {"times", times.ToJson()}};
-}
-
-EpochRecord EpochRecord::FromJson(const nlohmann::json& j) {
-  // JSON has no NaN: nlohmann writes it as null (e.g. a loss over no labels).
-  auto number = [&](const char* key) {
-    const auto& v = j.at(key);
-    return v.is_null() ? std::nan("") : v.get<double>();
-  };
-  EpochRecord r;
-  r.epoch = j.at("epoch").get<int>();
-  r.train_loss = number("train_loss");
-  r.val_loss = number("val_loss");
-  r.val_war = number("val_war");
-  r.val_uar = number("val_uar");
-  r.val_macro_f1 = number("val_macro_f1");
-  r.val_weighted_f1 = number("val_weighted_f1");
-  r.lr = number("lr");
-  r.seconds = number("seconds");
-  r.improved = j.at("improved").get<bool>();
-  // Records written before these fields existed resume with zeros.
-  r.threads = j.value("threads", 0);
-  r.world_size = j.value("world_size", 1);
-  r.audio_padding = j.value("audio_padding", 0.0);
-  r.text_padding = j.value("text_padding", 0.0);
-  if (j.contains("times")) r.times = StepTimes::FromJson(j.at("times"));
-  return r;
 }
 
 namespace {
@@ -128,13 +78,6 @@ std::string Percent(double fraction) {
   return out.str();
 }
 
-std::string IdList(const std::vector<std::string>& ids) {
-  std::string out;
-  const size_t n = std::min<size_t>(ids.size(), 8);
-  for (size_t i = 0; i < n; ++i) out += (i ? ", " : "") + ids[i];
-  if (ids.size() > n) out += ", ... (" + std::to_string(ids.size()) + " in all)";
-  return out;
-}
 
 std::vector<torch::Tensor> StateTensors(torch::nn::Module& model) {
   std::vector<torch::Tensor> state = model.parameters(true);
@@ -340,7 +283,11 @@ bool Trainer::TrainEpoch(BatchSource& train, int epoch, EpochProgress* progress,
   EpochProgress& p = *progress;
   // Loss sums are of the global batches: every rank holds the same.
   std::vector<double> sums = {p.loss_sum, p.utterances};
-  ProgressLog log(Cat("epoch ", epoch + 1, "/", options_.epochs), train.NumBatches(epoch), options_.log_every);
+  ProgressOptions shown;
+  shown.lines = options_.log_every > 0 ? ProgressOptions::Lines::kEvery : ProgressOptions::Lines::kNone;
+  shown.log_every = options_.log_every;
+  shown.close = ProgressOptions::Close::kClear;  // the epoch's own line follows
+  ProgressBar log(Cat("epoch ", epoch + 1, "/", options_.epochs), train.NumBatches(epoch), shown);
   StepTimes& times = record->times;
   // Step parts are timed on the CPU only: CUDA kernels run asynchronously.
   const bool timed = device_.is_cpu();
@@ -395,96 +342,6 @@ bool Trainer::TrainEpoch(BatchSource& train, int epoch, EpochProgress* progress,
   record->train_loss = sums[0] / sums[1];
   *progress = EpochProgress{};
   return true;
-}
-
-namespace {
-
-// Each rank's rows (ids as positions in `order`, labels, probabilities) put
-// together on every rank; rows come back in `order`.
-void GatherEvaluation(ProcessGroup& group, const std::vector<std::string>& order, EvaluationResult* result) {
-  if (order.empty()) throw InternalError("data-parallel evaluation needs a source with a result order");
-  std::unordered_map<std::string, int64_t> position;
-  for (size_t i = 0; i < order.size(); ++i) position.emplace(order[i], static_cast<int64_t>(i));
-  std::vector<int64_t> keys;  // (position, label) pairs
-  for (size_t i = 0; i < result->ids.size(); ++i) {
-    const auto it = position.find(result->ids[i]);
-    if (it == position.end()) throw InternalError("evaluation id " + result->ids[i] + " is not in the source's order");
-    keys.push_back(it->second);
-    keys.push_back(result->labels[i]);
-  }
-  const auto local_keys = torch::tensor(keys, torch::kInt64).view({-1, 2});
-  const auto all_keys = group.AllGatherRows(local_keys, "evaluation gather (ids)");
-  const auto all_probs = group.AllGatherRows(result->probabilities.contiguous(), "evaluation gather (probabilities)");
-  const torch::Tensor k = torch::cat(all_keys, 0), p = torch::cat(all_probs, 0);
-  const torch::Tensor rows = k.select(1, 0).argsort();
-  result->probabilities = p.index_select(0, rows).contiguous();
-  const torch::Tensor labels = k.select(1, 1).index_select(0, rows).contiguous();
-  const torch::Tensor sorted = k.select(1, 0).index_select(0, rows).contiguous();
-  result->ids.clear();
-  for (int64_t i = 0; i < sorted.size(0); ++i) result->ids.push_back(order[static_cast<size_t>(sorted[i].item<int64_t>())]);
-  result->labels.assign(labels.data_ptr<int64_t>(), labels.data_ptr<int64_t>() + labels.numel());
-}
-
-// Predictions and the mean cross-entropy from the rows' probabilities, summed in
-// row order so that one process and several give the same number.
-void Score(EvaluationResult* result) {
-  const auto probs64 = result->probabilities.to(torch::kFloat64).contiguous();
-  const auto acc = probs64.accessor<double, 2>();
-  const torch::Tensor predictions = result->probabilities.argmax(1).contiguous();
-  result->predictions.assign(predictions.data_ptr<int64_t>(), predictions.data_ptr<int64_t>() + predictions.numel());
-  double loss_sum = 0;
-  int64_t labelled = 0;
-  for (size_t i = 0; i < result->labels.size(); ++i) {
-    const int64_t l = result->labels[i];
-    if (l < 0) continue;
-    loss_sum += -std::log(std::max(acc[static_cast<int64_t>(i)][l], 1e-12));
-    ++labelled;
-  }
-  result->loss = labelled > 0 ? loss_sum / labelled : std::nan("");
-}
-
-}  // namespace
-
-EvaluationResult EvaluateModel(EmotionModel& model, BatchSource& source, const torch::Device& device, bool bf16,
-                               int num_classes, ProcessGroup* group) {
-  model->eval();
-  torch::NoGradGuard no_grad;
-  EvaluationResult result;
-  std::vector<torch::Tensor> probabilities;
-  int64_t batch_index = 0;
-  source.ForEachBatch(0, [&](const Batch& cpu_batch) {
-    const Batch batch = cpu_batch.To(device);
-    torch::Tensor probs;
-    {
-      AutocastGuard autocast(device, bf16);
-      probs = model->Probabilities(batch);
-    }
-    probs = probs.to(torch::kCPU, torch::kFloat32);
-    if (!torch::isfinite(probs).all().item<bool>()) {
-      throw DataError(Cat("non-finite class probabilities in evaluation batch ", batch_index,
-                          " (0-based); utterances: ", IdList(batch.ids)));
-    }
-    const torch::Tensor labels = cpu_batch.labels.defined() ? cpu_batch.labels.to(torch::kInt64).cpu().contiguous()
-                                                            : torch::full({batch.size()}, -1, torch::kInt64);
-    const auto* l = labels.data_ptr<int64_t>();
-    for (int64_t i = 0; i < batch.size(); ++i) {
-      result.ids.push_back(batch.ids[i]);
-      result.labels.push_back(l[i]);
-    }
-    probabilities.push_back(probs);
-    ++batch_index;
-  });
-  result.probabilities = probabilities.empty() ? torch::zeros({0, num_classes})
-                                               : torch::cat(probabilities, 0);
-  const std::vector<std::string> order = source.ResultOrder();
-  if (group && group->world_size() > 1) {
-    GatherEvaluation(*group, order, &result);
-  } else if (!order.empty()) {
-    result.predictions.assign(result.ids.size(), 0);  // Reorder moves every column
-    result.Reorder(order);
-  }
-  Score(&result);
-  return result;
 }
 
 EvaluationResult Trainer::Evaluate(BatchSource& source) {
@@ -591,31 +448,100 @@ void Trainer::LoadBestSnapshot(const std::string& dir, bool required) {
   SnapshotBest();
 }
 
+int Trainer::StartOrResume(const std::string& dir, bool resume, FitResult* result, bool* finished,
+                           EpochProgress* progress) {
+  const std::string metrics_path = dir + "/" + kMetricsFile;
+  if (!resume || !LoadLast(dir, &result->history, finished, progress)) {
+    OnWriter([&] { WriteMetricsFile(metrics_path, {}); });
+    return 0;
+  }
+  const int start_epoch = result->history.empty() ? 0 : result->history.back().epoch + 1;
+  // Recomputed rather than taken from the checkpoint, so that a finished run
+  // resumed with a larger train.epochs trains on (unless it stopped early).
+  *finished = early_stopping_.ShouldStop() || start_epoch >= options_.epochs;
+  log::Info(Cat("fold ", meta_.fold, " seed ", meta_.seed, ": resuming ",
+                progress->epoch >= 0 ? Cat("in epoch ", progress->epoch + 1, " after ", progress->batches, " batch(es)")
+                                     : Cat("after epoch ", start_epoch),
+                *finished ? " (already finished)" : ""));
+  // metrics.jsonl may hold a line written after the last checkpoint: rewrite it
+  // from the checkpoint's history so the two agree.
+  OnWriter([&] { WriteMetricsFile(metrics_path, result->history); });
+  return start_epoch;
+}
+
+void Trainer::WriteProfileOnce(const std::string& dir) {
+  if (!profile_ || profile_written_) return;
+  OnWriter([&] {
+    WriteStringAtomically(dir + "/profile.md", profile_->ToMarkdown());
+    WriteStringAtomically(dir + "/profile.json", profile_->ToJson().dump(2) + "\n");
+  });
+  log::Info(Cat("op profile of ", profile_->steps, " step(s) written to ", dir, "/profile.md"));
+  profile_written_ = true;
+}
+
+ClassificationReport Trainer::ValidateEpoch(BatchSource& val, EpochRecord* record) {
+  const auto val_start = Clock::now();
+  const EvaluationResult val_result = Evaluate(val);
+  record->times.validation = SecondsSince(val_start);
+  const ClassificationReport val_metrics = val_result.Metrics(meta_.dims.num_classes);
+  record->val_loss = val_result.loss;
+  record->val_war = val_metrics.war;
+  record->val_uar = val_metrics.uar;
+  record->val_macro_f1 = val_metrics.macro_f1;
+  record->val_weighted_f1 = val_metrics.weighted_f1;
+  const double monitored = options_.monitor == "val_uar" ? record->val_uar : record->val_loss;
+  record->improved = early_stopping_.Update(record->epoch, monitored);
+  schedule_.EndEpoch(monitored);
+  return val_metrics;
+}
+
+void Trainer::SaveBest(const std::string& dir, const EpochRecord& record, const ClassificationReport& val_metrics) {
+  SnapshotBest();
+  OnWriter([&] {
+    CheckpointMeta meta = meta_;
+    meta.kind = "best";
+    meta.epoch = record.epoch;
+    meta.metrics = val_metrics.ToJson(meta.classes);
+    meta.metrics["loss"] = record.val_loss;
+    SaveCheckpoint(dir + "/" + kBestCheckpoint, meta, *model_);
+  });
+}
+
+void Trainer::LogEpoch(const EpochRecord& record) const {
+  log::Info(Cat("fold ", meta_.fold, " seed ", meta_.seed, " epoch ", record.epoch + 1, "/", options_.epochs,
+                ": train loss ", record.train_loss, ", val loss ", record.val_loss, ", val UAR ", record.val_uar,
+                ", val WAR ", record.val_war, record.improved ? " (best)" : "", " [",
+                ProgressBar::FormatDuration(record.seconds), ", ", record.threads, " thread(s), padding audio ",
+                Percent(record.audio_padding), " text ", Percent(record.text_padding), "]"));
+  if (early_stopping_.ShouldStop()) {
+    log::Info(Cat("early stopping: ", options_.monitor, " did not improve for ", options_.patience,
+                  " epochs; best epoch ", early_stopping_.best_epoch() + 1));
+  }
+}
+
+// The best weights back in the model, and what the fit selected.
+void Trainer::FinishFit(FitResult* result) {
+  RestoreBest();
+  result->best_epoch = early_stopping_.best_epoch();
+  result->best_value = early_stopping_.best();
+  result->epochs_run = static_cast<int>(result->history.size());
+  result->stopped_early = early_stopping_.ShouldStop();
+  if (result->best_epoch >= 0) {
+    const auto& b = result->history.at(static_cast<size_t>(result->best_epoch));
+    result->best_val_metrics.war = b.val_war;
+    result->best_val_metrics.uar = b.val_uar;
+    result->best_val_metrics.macro_f1 = b.val_macro_f1;
+    result->best_val_metrics.weighted_f1 = b.val_weighted_f1;
+  }
+}
+
 FitResult Trainer::Fit(BatchSource& train, BatchSource& val, const std::string& dir, bool resume) {
   train.SetShard(distributed_.rank(), distributed_.world_size());
   OnWriter([&] { CreateDirectories(dir); });
-  const std::string metrics_path = dir + "/" + kMetricsFile;
-
   FitResult result;
   bool finished = false;
-  int start_epoch = 0;
   EpochProgress progress;
-  if (resume && LoadLast(dir, &result.history, &finished, &progress)) {
-    start_epoch = result.history.empty() ? 0 : result.history.back().epoch + 1;
-    // Recomputed rather than taken from the checkpoint, so that a finished run
-    // resumed with a larger train.epochs trains on (unless it stopped early).
-    finished = early_stopping_.ShouldStop() || start_epoch >= options_.epochs;
-    log::Info(Cat("fold ", meta_.fold, " seed ", meta_.seed, ": resuming ",
-                  progress.epoch >= 0 ? Cat("in epoch ", progress.epoch + 1, " after ", progress.batches, " batch(es)")
-                                      : Cat("after epoch ", start_epoch),
-                  finished ? " (already finished)" : ""));
-    // metrics.jsonl may hold a line written after the last checkpoint: rewrite it
-    // from the checkpoint's history so the two agree.
-    OnWriter([&] { WriteMetricsFile(metrics_path, result.history); });
-  } else {
-    OnWriter([&] { WriteMetricsFile(metrics_path, {}); });
-  }
-
+  const int start_epoch = StartOrResume(dir, resume, &result, &finished, &progress);
   StopScope stop_scope;  // SIGTERM/SIGINT from here on: stop at a step boundary
   // A request that came while the previous fold was finishing.
   if (!finished && start_epoch < options_.epochs && StopAgreed()) {
@@ -629,75 +555,25 @@ FitResult Trainer::Fit(BatchSource& train, BatchSource& val, const std::string& 
     record.epoch = epoch;
     record.lr = base_lrs_[0] * scale;
     if (!TrainEpoch(train, epoch, &progress, &record)) StopMidEpoch(dir, result.history, progress);
-    if (profile_ && !profile_written_) {
-      OnWriter([&] {
-        WriteStringAtomically(dir + "/profile.md", profile_->ToMarkdown());
-        WriteStringAtomically(dir + "/profile.json", profile_->ToJson().dump(2) + "\n");
-      });
-      log::Info(Cat("op profile of ", profile_->steps, " step(s) written to ", dir, "/profile.md"));
-      profile_written_ = true;
-    }
-
-    const auto val_start = Clock::now();
-    const EvaluationResult val_result = Evaluate(val);
-    record.times.validation = SecondsSince(val_start);
-    const ClassificationReport val_metrics = val_result.Metrics(meta_.dims.num_classes);
-    record.val_loss = val_result.loss;
-    record.val_war = val_metrics.war;
-    record.val_uar = val_metrics.uar;
-    record.val_macro_f1 = val_metrics.macro_f1;
-    record.val_weighted_f1 = val_metrics.weighted_f1;
-    const double monitored = options_.monitor == "val_uar" ? record.val_uar : record.val_loss;
-    record.improved = early_stopping_.Update(epoch, monitored);
-    schedule_.EndEpoch(monitored);
+    WriteProfileOnce(dir);
+    const ClassificationReport val_metrics = ValidateEpoch(val, &record);
     record.seconds = SecondsSince(t0);
     result.history.push_back(record);
     finished = early_stopping_.ShouldStop() || epoch + 1 >= options_.epochs;
-
-    if (record.improved) {
-      SnapshotBest();
-      OnWriter([&] {
-        CheckpointMeta meta = meta_;
-        meta.kind = "best";
-        meta.epoch = epoch;
-        meta.metrics = val_metrics.ToJson(meta.classes);
-        meta.metrics["loss"] = record.val_loss;
-        SaveCheckpoint(dir + "/" + kBestCheckpoint, meta, *model_);
-      });
-    }
+    if (record.improved) SaveBest(dir, record, val_metrics);
     // last.ckpt before the metrics line: a crash in between loses only the line,
     // which resuming rewrites from the checkpoint. The file is rewritten whole
     // (a few hundred bytes an epoch), so a full disk leaves the previous epochs'
     // lines as they were instead of a torn last line.
     OnWriter([&] {
       SaveLast(dir, epoch, result.history, val_metrics, finished);
-      WriteMetricsFile(metrics_path, result.history);
+      WriteMetricsFile(dir + "/" + kMetricsFile, result.history);
     });
-    log::Info(Cat("fold ", meta_.fold, " seed ", meta_.seed, " epoch ", epoch + 1, "/", options_.epochs,
-                  ": train loss ", record.train_loss, ", val loss ", record.val_loss, ", val UAR ",
-                  record.val_uar, ", val WAR ", record.val_war, record.improved ? " (best)" : "",
-                  " [", ProgressLog::FormatDuration(record.seconds), ", ", record.threads, " thread(s), padding audio ",
-                  Percent(record.audio_padding), " text ", Percent(record.text_padding), "]"));
-    if (early_stopping_.ShouldStop()) {
-      log::Info(Cat("early stopping: ", options_.monitor, " did not improve for ", options_.patience,
-                    " epochs; best epoch ", early_stopping_.best_epoch() + 1));
-    }
+    LogEpoch(record);
     // A request that came during validation: last.ckpt already holds this epoch.
     if (!finished && StopAgreed()) throw StoppedError(dir, Cat("after epoch ", epoch + 1));
   }
-
-  RestoreBest();
-  result.best_epoch = early_stopping_.best_epoch();
-  result.best_value = early_stopping_.best();
-  result.epochs_run = static_cast<int>(result.history.size());
-  result.stopped_early = early_stopping_.ShouldStop();
-  if (result.best_epoch >= 0) {
-    const auto& b = result.history.at(static_cast<size_t>(result.best_epoch));
-    result.best_val_metrics.war = b.val_war;
-    result.best_val_metrics.uar = b.val_uar;
-    result.best_val_metrics.macro_f1 = b.val_macro_f1;
-    result.best_val_metrics.weighted_f1 = b.val_weighted_f1;
-  }
+  FinishFit(&result);
   return result;
 }
 

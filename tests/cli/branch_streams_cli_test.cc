@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "merhan/train/checkpoint.h"
+#include "merhan/runtime/checkpoint.h"
 #include "cli_test_util.h"
 
 namespace merhan {

@@ -1,7 +1,7 @@
 // Data-parallel `merhan train` in several processes on 127.0.0.1 (Gloo), on the
 // `tiny` synthetic corpus with a tiny MER-HAN and dropout off
 // (docs/design.md "Data-parallel training"). The gradients equal the
-// one-process gradients to float rounding (tests/train/distributed_test.cc,
+// one-process gradients to float rounding (tests/dist/distributed_test.cc,
 // 1e-6), so every epoch's losses agree within 1e-6 and the metrics exactly. With
 // plain SGD the parameters agree within 1e-6 too; with Adam only within 1e-3,
 // because Adam turns rounding-level differences of near-zero gradients
@@ -25,8 +25,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "merhan/train/inference.h"
-#include "merhan/train/process_group.h"
+#include "merhan/runtime/inference.h"
+#include "merhan/dist/process_group.h"
 #include "merhan/util/logging.h"
 #include "cli_test_util.h"
 
@@ -141,8 +141,8 @@ class DistributedTrain : public ::testing::Test {
 
   // Largest absolute difference between the parameters of two checkpoints.
   static double ParameterDistance(const std::string& a, const std::string& b) {
-    const auto pa = LoadModelForInference(a, "cpu").model->named_parameters();
-    const auto pb = LoadModelForInference(b, "cpu").model->named_parameters();
+    const auto pa = LoadModelForInference(a, LoadOptions{"cpu"}).model->named_parameters();
+    const auto pb = LoadModelForInference(b, LoadOptions{"cpu"}).model->named_parameters();
     EXPECT_EQ(pa.size(), pb.size());
     double worst = 0;
     for (const auto& p : pa) worst = std::max(worst, (p.value() - pb[p.key()]).abs().max().item<double>());

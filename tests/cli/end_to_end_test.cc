@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "merhan/nn/bert.h"
-#include "merhan/train/inference.h"
+#include "merhan/runtime/inference.h"
 #include "cli_test_util.h"
 
 namespace merhan {
@@ -171,7 +171,7 @@ TEST_F(EndToEnd, FineTuningMovesOnlyTheTopTextLayer) {
                                             "--set train.epochs=2 --set train.text_lr=1e-3");
   const std::string ckpt = run + "/fold-0/seed-1/best.ckpt";
   ASSERT_TRUE(fs::exists(ckpt));
-  LoadedModel loaded = LoadModelForInference(ckpt, "cpu");
+  LoadedModel loaded = LoadModelForInference(ckpt, LoadOptions{"cpu"});
   const auto tuned = loaded.model->named_parameters();
   TextOptions text;
   text.model_dir = "minilm";

@@ -90,17 +90,18 @@ TEST(StatsParity, McNemarMatchesStatsmodels) {
   for (const auto& c : cases) {
     const int64_t b = c["b"], k = c["c"];
     SCOPED_TRACE(::testing::Message() << "b=" << b << " c=" << k);
-    const auto exact = McNemar(b, k, true);
+    const auto exact = McNemar(b, k, McNemarForm::kExact);
     EXPECT_TRUE(Close(exact.statistic, OrNan(c["exact"]["statistic"]), 1e-12));
     EXPECT_TRUE(Close(exact.pvalue, OrNan(c["exact"]["pvalue"]), 1e-12, 1e-9));
     worst = std::max(worst, std::fabs(exact.pvalue - OrNan(c["exact"]["pvalue"])));
     if (b + k == 0) {
       // Documented difference: statsmodels divides by zero here; we say NaN.
-      EXPECT_TRUE(std::isnan(McNemar(b, k, false, true).pvalue));
+      EXPECT_TRUE(std::isnan(McNemar(b, k, McNemarForm::kChiSquareCorrected).pvalue));
       continue;
     }
-    for (const auto& [key, correction] : {std::pair<std::string, bool>{"chi2_corrected", true}, {"chi2_uncorrected", false}}) {
-      const auto r = McNemar(b, k, false, correction);
+    for (const auto& [key, form] : {std::pair<std::string, McNemarForm>{"chi2_corrected", McNemarForm::kChiSquareCorrected},
+                                    {"chi2_uncorrected", McNemarForm::kChiSquare}}) {
+      const auto r = McNemar(b, k, form);
       EXPECT_TRUE(Close(r.statistic, OrNan(c[key]["statistic"]), 1e-12, 1e-12)) << key;
       EXPECT_TRUE(Close(r.pvalue, OrNan(c[key]["pvalue"]), 1e-12, 1e-9)) << key;
       worst = std::max(worst, std::fabs(r.pvalue - OrNan(c[key]["pvalue"])));

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "merhan/train/device.h"
+#include "merhan/runtime/device.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/error.h"
 #include "test_util.h"

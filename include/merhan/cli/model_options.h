@@ -2,7 +2,7 @@
 // eval and serve: --checkpoint FILE [--text-model-dir D] or --model DIR.
 #pragma once
 
-#include "merhan/train/model_directory.h"
+#include "merhan/runtime/model_directory.h"
 
 namespace CLI {
 class App;

@@ -2,7 +2,7 @@
 // Training batches (Batcher, from the feature caches) and inference batches
 // (`merhan eval`/`predict`, from freshly extracted matrices) both go through
 // Collate, so a model sees the same tensors for the same utterances either way
-// (tests/train/collate_paths_test.cc).
+// (tests/runtime/collate_paths_test.cc).
 #pragma once
 
 #include <cstdint>

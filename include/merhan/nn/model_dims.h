@@ -1,5 +1,5 @@
 // The input and output sizes a model is built for: what a checkpoint records so that
-// eval and predict rebuild the same model (train/checkpoint_meta.h). Plain C++, so that
+// eval and predict rebuild the same model (runtime/checkpoint_meta.h). Plain C++, so that
 // checkpoint metadata parses without LibTorch.
 #pragma once
 

@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "merhan/train/inference.h"
+#include "merhan/runtime/inference.h"
 
 namespace merhan {
 

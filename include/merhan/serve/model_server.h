@@ -20,7 +20,7 @@
 
 #include "merhan/serve/batching_queue.h"
 #include "merhan/serve/serve_options.h"
-#include "merhan/train/inference.h"
+#include "merhan/runtime/inference.h"
 
 namespace httplib {
 class Server;

@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace merhan::stats {
 
 struct ReliabilityBin {
@@ -30,6 +32,9 @@ struct CalibrationMetrics {
   double brier = 0;
   int64_t count = 0;
   std::vector<ReliabilityBin> bins;  // for a reliability diagram
+
+  // {"ece", "nll", "brier"}, as calibration.json and summary.json store them.
+  nlohmann::json ToJson() const { return {{"ece", ece}, {"nll", nll}, {"brier", brier}}; }
 };
 
 // Throws InternalError when sizes disagree or a label is outside 0..C-1.

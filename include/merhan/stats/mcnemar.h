@@ -3,9 +3,9 @@
 // [[both right, only A right], [only B right, both wrong]]; only the
 // discordant counts b (only A right) and c (only B right) matter.
 //
-//   exact=true:  statistic = min(b, c), p = min(1, 2 * Binomial(b + c, 1/2).cdf(min(b, c)))
-//   exact=false: statistic = (|b - c| - 1)^2 / (b + c) with continuity correction
-//                (|b - c|^2 / (b + c) without), p = chi2(1).sf(statistic)
+//   kExact:              statistic = min(b, c), p = min(1, 2 * Binomial(b + c, 1/2).cdf(min(b, c)))
+//   kChiSquareCorrected: statistic = (|b - c| - 1)^2 / (b + c) (continuity correction),
+//   kChiSquare:          statistic = |b - c|^2 / (b + c); both p = chi2(1).sf(statistic)
 //
 // One deliberate difference: with no discordant pair (b + c = 0) statsmodels'
 // chi-square form divides by zero (statistic inf with the correction, so p = 0,
@@ -26,11 +26,14 @@ struct McNemarResult {
   int64_t c = 0;  // only the second classifier right
 };
 
-McNemarResult McNemar(int64_t b, int64_t c, bool exact = true, bool correction = true);
+// statsmodels' exact=True, exact=False with correction=True, and without.
+enum class McNemarForm { kExact, kChiSquareCorrected, kChiSquare };
+
+McNemarResult McNemar(int64_t b, int64_t c, McNemarForm form = McNemarForm::kExact);
 
 // From per-item correctness of two classifiers on the same items. Throws
 // InternalError if the sizes differ.
 McNemarResult McNemar(const std::vector<bool>& first_correct, const std::vector<bool>& second_correct,
-                      bool exact = true, bool correction = true);
+                      McNemarForm form = McNemarForm::kExact);
 
 }  // namespace merhan::stats

@@ -32,6 +32,11 @@ inline constexpr double kMaxTemperature = 100.0;
 // non-finite logits; an empty set returns T = 1.
 TemperatureFit FitTemperature(const std::vector<double>& logits, const std::vector<int64_t>& labels, int num_classes);
 
+// log p, with p clamped to the smallest normal float so that a probability
+// that underflowed to 0 in float32 gives a finite logit. The logits of a model
+// that outputs probabilities (every merhan model does; late fusion only does).
+std::vector<double> LogitsFromProbabilities(const std::vector<double>& probabilities);
+
 // Mean NLL of softmax(logits / T) (exposed for tests and reports).
 double TemperatureNll(const std::vector<double>& logits, const std::vector<int64_t>& labels, int num_classes,
                       double temperature);

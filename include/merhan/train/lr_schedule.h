@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "merhan/train/train_options.h"
+#include "merhan/runtime/train_options.h"
 
 namespace merhan {
 

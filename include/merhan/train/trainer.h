@@ -13,15 +13,17 @@
 #include <nlohmann/json.hpp>
 
 #include "merhan/nn/emotion_model.h"
-#include "merhan/train/batch_source.h"
-#include "merhan/train/checkpoint.h"
+#include "merhan/runtime/batch_source.h"
+#include "merhan/runtime/checkpoint.h"
 #include "merhan/train/early_stopping.h"
-#include "merhan/train/evaluation.h"
-#include "merhan/train/gradient_reducer.h"
+#include "merhan/runtime/evaluate_model.h"
+#include "merhan/runtime/evaluation.h"
+#include "merhan/train/epoch_record.h"
+#include "merhan/dist/gradient_reducer.h"
 #include "merhan/train/lr_schedule.h"
 #include "merhan/train/op_profile.h"
-#include "merhan/train/process_group.h"
-#include "merhan/train/train_options.h"
+#include "merhan/dist/process_group.h"
+#include "merhan/runtime/train_options.h"
 #include "merhan/util/interrupt.h"
 
 namespace merhan {
@@ -37,39 +39,6 @@ ParameterGroups SplitParameters(torch::nn::Module& model, const std::string& tex
 
 // sklearn's "balanced": n_samples / (n_classes * count_c); 0 for an empty class.
 torch::Tensor BalancedClassWeights(const std::vector<int64_t>& counts);
-
-// Where an epoch's wall time went, in seconds. On CUDA the step parts are not
-// measured (the device runs asynchronously) and stay 0.
-struct StepTimes {
-  double data = 0;       // waiting for the next batch and copying it to the device
-  double forward = 0;    // forward pass and loss
-  double backward = 0;
-  double optimizer = 0;  // gradient all-reduce, clipping, optimiser step
-  double train = 0;      // the whole training pass
-  double validation = 0;
-  nlohmann::json ToJson() const;
-  static StepTimes FromJson(const nlohmann::json& j);
-};
-
-// One line of metrics.jsonl.
-struct EpochRecord {
-  int epoch = 0;
-  double train_loss = 0;
-  double val_loss = 0;
-  double val_war = 0, val_uar = 0, val_macro_f1 = 0, val_weighted_f1 = 0;
-  double lr = 0;       // main group learning rate during the epoch
-  bool improved = false;
-  // How the epoch ran; wall times are not reproducible, unlike everything above.
-  double seconds = 0;        // the whole epoch: training, validation, checkpoints
-  int threads = 0;           // intra-op threads inside the training steps (per rank)
-  int world_size = 1;        // data-parallel processes
-  double audio_padding = 0;  // padded share of the training batches' audio frames
-  double text_padding = 0;   // ... and of their text positions
-  StepTimes times;
-
-  nlohmann::json ToJson() const;
-  static EpochRecord FromJson(const nlohmann::json& j);
-};
 
 // A training epoch in progress: what a stop request (SIGTERM, SIGINT) saves in
 // last.ckpt so that resuming goes on with the next batch, bit for bit on the CPU.
@@ -91,15 +60,6 @@ struct FitResult {
   ClassificationReport best_val_metrics;
   std::vector<EpochRecord> history;
 };
-
-// Probabilities, predictions and cross-entropy of `model` over `source` (eval
-// mode, no gradients, bf16 autocast on CUDA when `bf16`), in the source's
-// ResultOrder. DataError naming the batch and its utterances when a probability
-// is not finite. With a `group`, `source` is sharded (each rank evaluates whole
-// batches) and the ranks' rows are gathered: every rank gets the result one
-// process would compute.
-EvaluationResult EvaluateModel(EmotionModel& model, BatchSource& source, const torch::Device& device, bool bf16,
-                               int num_classes, ProcessGroup* group = nullptr);
 
 class Trainer {
  public:
@@ -137,6 +97,15 @@ class Trainer {
   static constexpr const char* kBestCheckpoint = "best.ckpt";
 
  private:
+  // Fit's steps. StartOrResume returns the first epoch to train (0, or the one
+  // after last.ckpt's) and rewrites metrics.jsonl to match.
+  int StartOrResume(const std::string& dir, bool resume, FitResult* result, bool* finished, EpochProgress* progress);
+  void WriteProfileOnce(const std::string& dir);
+  // Validation loss and metrics into `record`; early stopping and the schedule see them.
+  ClassificationReport ValidateEpoch(BatchSource& val, EpochRecord* record);
+  void SaveBest(const std::string& dir, const EpochRecord& record, const ClassificationReport& val_metrics);
+  void LogEpoch(const EpochRecord& record) const;
+  void FinishFit(FitResult* result);
   // Trains one epoch from `progress` (batches already done when resuming) and
   // fills record's training loss, threads, padding and step times. Returns false
   // when a stop request ended it early; `progress` then says where.
