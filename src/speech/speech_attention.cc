@@ -1,5 +1,7 @@
 #include "merhan/speech/speech_attention.h"
 
+#include <optional>
+
 #include "merhan/speech/relative_position_bias.h"
 
 namespace merhan {
@@ -33,7 +35,9 @@ torch::Tensor SpeechAttentionImpl::forward(const torch::Tensor& x, const torch::
     mask = mask.defined() ? gated + mask : gated;
   }
   // softmax(q k^T / sqrt(d) + mask) v: the bias is added to the scaled scores.
-  auto ctx = at::scaled_dot_product_attention(split(q_proj(x)), split(k_proj(x)), split(v_proj(x)), mask, 0.0, false);
+  const std::optional<at::Tensor> attn_mask = mask.defined() ? std::optional<at::Tensor>(mask) : std::nullopt;
+  auto ctx = at::scaled_dot_product_attention(split(q_proj(x)), split(k_proj(x)), split(v_proj(x)), attn_mask, 0.0,
+                                              false);
   return out_proj(ctx.transpose(1, 2).reshape({b, t, h}));
 }
 

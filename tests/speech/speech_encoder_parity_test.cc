@@ -2,7 +2,7 @@
 // small variant of scripts/make_speech_encoder_fixtures.py (seven hub shapes plus
 // HuBERT's batch-norm positional branch; both weight-norm key flavours; bare and
 // task-prefixed checkpoints; safetensors and .bin) and every clip (odd lengths, one
-// of 20.5 s = 1025 frames, past WavLM's max_bucket_distance of 800), every entry of
+// of 20.5 s = 1024 frames, past WavLM's max_bucket_distance of 800), every entry of
 // hidden_states and last_hidden_state within 1e-4 absolute of transformers'.
 // MERHAN_REAL_SHAPES=1 runs the same at the real sizes (slow).
 #include <gtest/gtest.h>
