@@ -86,19 +86,18 @@ SpeechModelType ParseModelType(const ConfigReader& r) {
   r.Fail("model_type", "\"" + Printable(t) + "\" is not a supported speech encoder (supported: " + kSupportedTypes + ")");
 }
 
-// Fields that would add modules merhan does not compute: refused, not ignored.
-void RejectUnsupported(const ConfigReader& r) {
+// Fields that would add modules merhan does not compute: refused, not ignored
+// (where transformers reads them for this model type).
+void RejectUnsupported(const ConfigReader& r, const SpeechEncoderConfig& c) {
   std::string act;
   r.Require("hidden_act", {"gelu"}, "gelu", &act);
   r.Require("feat_extract_activation", {"gelu"}, "gelu", &act);
   bool adapter = false;
-  r.Flag("add_adapter", &adapter);
+  if (c.model_type != SpeechModelType::kHubert) r.Flag("add_adapter", &adapter);
   if (adapter) r.Fail("add_adapter", "true is not supported (an adapter after the encoder; only false)");
-  if (r.Has("adapter_attn_dim")) {
+  const bool has_attn_adapters = c.model_type == SpeechModelType::kWav2Vec2 || c.model_type == SpeechModelType::kHubert;
+  if (has_attn_adapters && c.layer_norm_placement == LayerNormPlacement::kPre && r.Has("adapter_attn_dim")) {
     r.Fail("adapter_attn_dim", "is not supported (attention adapters in the layers; only null)");
-  }
-  if (r.Has("position_embeddings_type")) {
-    r.Fail("position_embeddings_type", "is not supported (a Conformer field; only the convolutional positions)");
   }
 }
 
@@ -173,9 +172,9 @@ SpeechEncoderConfig SpeechEncoderConfig::FromJson(const std::string& path) {
   const ConfigReader r(j, path);
   SpeechEncoderConfig c;
   c.model_type = ParseModelType(r);
-  RejectUnsupported(r);
   ReadFrontEnd(r, &c);
   ReadEncoder(r, &c);
+  RejectUnsupported(r, c);
   if (r.Has("architectures") && r.At("architectures").is_array()) {
     for (const auto& a : r.At("architectures")) {
       if (a.is_string()) c.architectures.push_back(a.get<std::string>());
