@@ -23,8 +23,9 @@ void WriteTensor(const std::string& path, const torch::Tensor& x) {
 }  // namespace
 
 void AddEmbedSpeechCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("embed-speech", "run a wav2vec2/HuBERT/WavLM/data2vec-audio encoder of a model "
-                                                 "directory on an audio file and write its hidden states as float32 .npy");
+  auto* cmd = app.add_subcommand("embed-speech",
+                                 "run a wav2vec2/HuBERT/WavLM/data2vec-audio encoder of a model "
+                                 "directory on an audio file and write its hidden states as float32 .npy");
   struct Args {
     SpeechEncoderOptions encoder;
     std::string wav, out, last_out;

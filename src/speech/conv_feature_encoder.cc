@@ -5,9 +5,9 @@ namespace merhan {
 SpeechConvLayerImpl::SpeechConvLayerImpl(const SpeechEncoderConfig& c, size_t i, ConvLayerNorm n) : norm(n) {
   const int64_t in = i == 0 ? 1 : c.conv_dim[i - 1];
   const int64_t out = c.conv_dim[i];
-  conv = register_module("conv", torch::nn::Conv1d(torch::nn::Conv1dOptions(in, out, c.conv_kernel[i])
-                                                       .stride(c.conv_stride[i])
-                                                       .bias(c.conv_bias)));
+  conv = register_module(
+      "conv", torch::nn::Conv1d(
+                  torch::nn::Conv1dOptions(in, out, c.conv_kernel[i]).stride(c.conv_stride[i]).bias(c.conv_bias)));
   // torch's defaults (eps 1e-5, affine), as transformers builds them: not layer_norm_eps.
   if (norm == ConvLayerNorm::kGroupNorm) {
     group_norm = register_module("layer_norm", torch::nn::GroupNorm(torch::nn::GroupNormOptions(out, out)));

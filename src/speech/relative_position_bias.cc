@@ -31,7 +31,7 @@ torch::Tensor GatePositionBias(const torch::Tensor& hidden, torch::nn::Linear& g
                                const torch::Tensor& gate_const, const torch::Tensor& position_bias) {
   const int64_t b = hidden.size(0), t = hidden.size(1), heads = gate_const.size(1);
   const auto per_head = hidden.view({b, t, heads, -1}).permute({0, 2, 1, 3});  // (B, heads, T, d)
-  const auto proj = gate_linear(per_head).view({b, heads, t, 2, 4}).sum(-1);  // (B, heads, T, 2)
+  const auto proj = gate_linear(per_head).view({b, heads, t, 2, 4}).sum(-1);   // (B, heads, T, 2)
   const auto gates = torch::sigmoid(proj);
   const auto a = gates.slice(-1, 0, 1), g = gates.slice(-1, 1, 2);
   const auto gate = a * (g * gate_const - 1.0) + 2.0;  // (B, heads, T, 1)

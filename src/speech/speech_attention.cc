@@ -36,8 +36,8 @@ torch::Tensor SpeechAttentionImpl::forward(const torch::Tensor& x, const torch::
   }
   // softmax(q k^T / sqrt(d) + mask) v: the bias is added to the scaled scores.
   const std::optional<at::Tensor> attn_mask = mask.defined() ? std::optional<at::Tensor>(mask) : std::nullopt;
-  auto ctx = at::scaled_dot_product_attention(split(q_proj(x)), split(k_proj(x)), split(v_proj(x)), attn_mask, 0.0,
-                                              false);
+  auto ctx =
+      at::scaled_dot_product_attention(split(q_proj(x)), split(k_proj(x)), split(v_proj(x)), attn_mask, 0.0, false);
   return out_proj(ctx.transpose(1, 2).reshape({b, t, h}));
 }
 

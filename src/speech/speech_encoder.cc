@@ -10,8 +10,8 @@ namespace merhan {
 FeatureProjectionImpl::FeatureProjectionImpl(const SpeechEncoderConfig& c) {
   const int64_t channels = c.conv_dim.back();
   if (c.feat_proj_layer_norm) {
-    layer_norm = register_module(
-        "layer_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({channels}).eps(c.layer_norm_eps)));
+    layer_norm = register_module("layer_norm",
+                                 torch::nn::LayerNorm(torch::nn::LayerNormOptions({channels}).eps(c.layer_norm_eps)));
   }
   projection = register_module("projection", torch::nn::Linear(channels, c.hidden_size));
 }
@@ -61,9 +61,9 @@ SpeechEncoderOutput SpeechEncoderImpl::forward(const torch::Tensor& waveforms, c
   torch::Tensor key_mask;
   if (out.frame_mask.defined()) {
     h = h * out.frame_mask.unsqueeze(-1).to(h.scalar_type());
-    key_mask = torch::zeros({b, 1, 1, t}, h.options())
-                   .masked_fill(out.frame_mask.logical_not().view({b, 1, 1, t}),
-                                -std::numeric_limits<float>::infinity());
+    key_mask =
+        torch::zeros({b, 1, 1, t}, h.options())
+            .masked_fill(out.frame_mask.logical_not().view({b, 1, 1, t}), -std::numeric_limits<float>::infinity());
   } else {
     out.frame_lengths = torch::full({b}, t, torch::TensorOptions().dtype(torch::kLong).device(h.device()));
     out.frame_mask = torch::ones({b, t}, torch::TensorOptions().dtype(torch::kBool).device(h.device()));

@@ -83,7 +83,8 @@ SpeechModelType ParseModelType(const ConfigReader& r) {
   if (t == "hubert") return SpeechModelType::kHubert;
   if (t == "wavlm") return SpeechModelType::kWavLM;
   if (t == "data2vec-audio") return SpeechModelType::kData2VecAudio;
-  r.Fail("model_type", "\"" + Printable(t) + "\" is not a supported speech encoder (supported: " + kSupportedTypes + ")");
+  r.Fail("model_type",
+         "\"" + Printable(t) + "\" is not a supported speech encoder (supported: " + kSupportedTypes + ")");
 }
 
 // Fields that would add modules merhan does not compute: refused, not ignored
@@ -149,20 +150,28 @@ void ReadEncoder(const ConfigReader& r, SpeechEncoderConfig* c) {
 
 const char* ToString(SpeechModelType type) {
   switch (type) {
-    case SpeechModelType::kWav2Vec2: return "wav2vec2";
-    case SpeechModelType::kHubert: return "hubert";
-    case SpeechModelType::kWavLM: return "wavlm";
-    case SpeechModelType::kData2VecAudio: return "data2vec-audio";
+    case SpeechModelType::kWav2Vec2:
+      return "wav2vec2";
+    case SpeechModelType::kHubert:
+      return "hubert";
+    case SpeechModelType::kWavLM:
+      return "wavlm";
+    case SpeechModelType::kData2VecAudio:
+      return "data2vec-audio";
   }
   return "?";
 }
 
 const char* TaskPrefix(SpeechModelType type) {
   switch (type) {
-    case SpeechModelType::kWav2Vec2: return "wav2vec2";
-    case SpeechModelType::kHubert: return "hubert";
-    case SpeechModelType::kWavLM: return "wavlm";
-    case SpeechModelType::kData2VecAudio: return "data2vec_audio";
+    case SpeechModelType::kWav2Vec2:
+      return "wav2vec2";
+    case SpeechModelType::kHubert:
+      return "hubert";
+    case SpeechModelType::kWavLM:
+      return "wavlm";
+    case SpeechModelType::kData2VecAudio:
+      return "data2vec_audio";
   }
   return "?";
 }
@@ -199,7 +208,9 @@ void SpeechEncoderConfig::Validate(const std::string& origin) const {
   }
   if (HasRelativePositionBias()) {
     // The bucket function halves num_buckets twice and takes log(max_distance / max_exact).
-    if (num_buckets < 4 || num_buckets % 2 != 0) fail(Cat("num_buckets must be an even number >= 4, got ", num_buckets));
+    if (num_buckets < 4 || num_buckets % 2 != 0) {
+      fail(Cat("num_buckets must be an even number >= 4, got ", num_buckets));
+    }
     if (max_bucket_distance <= num_buckets / 4) {
       fail(Cat("max_bucket_distance ", max_bucket_distance, " must exceed num_buckets / 4 = ", num_buckets / 4));
     }
@@ -216,8 +227,8 @@ std::string SpeechEncoderConfig::ToString() const {
           : positional_conv == PositionalConv::kBatchNorm ? "batch-norm conv"
                                                           : "stacked convs")
       << " k=" << (positional_conv == PositionalConv::kStacked ? conv_pos_kernel_size : num_conv_pos_embeddings)
-      << " groups=" << num_conv_pos_embedding_groups
-      << ", " << (layer_norm_placement == LayerNormPlacement::kPre ? "pre-LN (stable)" : "post-LN")
+      << " groups=" << num_conv_pos_embedding_groups << ", "
+      << (layer_norm_placement == LayerNormPlacement::kPre ? "pre-LN (stable)" : "post-LN")
       << ", eps=" << layer_norm_eps;
   if (!feat_proj_layer_norm) out << ", no projection LayerNorm";
   if (HasRelativePositionBias()) out << ", buckets=" << num_buckets << "/" << max_bucket_distance;

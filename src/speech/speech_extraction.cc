@@ -33,9 +33,7 @@ std::pair<torch::Tensor, torch::Tensor> PadBatch(const LoadedSpeechEncoder& enc,
 SpeechEncoderOutput Stack(const std::vector<SpeechEncoderOutput>& outs) {
   int64_t t_max = 0;
   for (const auto& o : outs) t_max = std::max(t_max, o.last_hidden_state.size(1));
-  auto pad = [&](const torch::Tensor& x) {
-    return torch::constant_pad_nd(x, {0, 0, 0, t_max - x.size(1)}, 0.0);
-  };
+  auto pad = [&](const torch::Tensor& x) { return torch::constant_pad_nd(x, {0, 0, 0, t_max - x.size(1)}, 0.0); };
   SpeechEncoderOutput r;
   std::vector<torch::Tensor> parts, lengths;
   for (size_t layer = 0; layer < outs.front().hidden_states.size(); ++layer) {

@@ -27,8 +27,8 @@ SpeechPreprocessorConfig SpeechPreprocessorConfig::FromModelDir(const std::strin
     if (!j["do_normalize"].is_boolean()) {
       throw DataError(path + ": do_normalize must be true or false, got " + Printable(j["do_normalize"].dump()));
     }
-    c.normalization = j["do_normalize"].get<bool>() ? WaveformNormalization::kZeroMeanUnitVariance
-                                                    : WaveformNormalization::kNone;
+    c.normalization =
+        j["do_normalize"].get<bool>() ? WaveformNormalization::kZeroMeanUnitVariance : WaveformNormalization::kNone;
   }
   if (j.contains("feature_size") && j["feature_size"] != 1) {
     throw DataError(path + ": feature_size " + Printable(j["feature_size"].dump()) +
@@ -46,8 +46,9 @@ void SpeechPreprocessorConfig::Validate() const {
 }
 
 std::string SpeechPreprocessorConfig::ToString() const {
-  return "SpeechPreprocessorConfig(sampling_rate=" + std::to_string(sampling_rate) + ", do_normalize=" +
-         (normalization == WaveformNormalization::kNone ? "false" : "true") + ", from " + source + ")";
+  return "SpeechPreprocessorConfig(sampling_rate=" + std::to_string(sampling_rate) +
+         ", do_normalize=" + (normalization == WaveformNormalization::kNone ? "false" : "true") + ", from " + source +
+         ")";
 }
 
 std::vector<float> NormalizeWaveform(const std::vector<float>& samples, WaveformNormalization normalization) {

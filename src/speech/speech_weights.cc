@@ -42,7 +42,8 @@ void FoldWeightNorm(StateDict* sd) {
       if (g) present.push_back(&f);
     }
     if (present.size() != 1 || sd->Has(base + "weight")) {
-      throw DataError(sd->source() + ": '" + base + "weight' is stored more than once (weight_g/weight_v, "
+      throw DataError(sd->source() + ": '" + base +
+                      "weight' is stored more than once (weight_g/weight_v, "
                       "parametrizations.weight.original0/1 or weight): keep one");
     }
     const auto g = sd->Get(base + present[0]->g), v = sd->Get(base + present[0]->v);

@@ -15,10 +15,10 @@ TEST(EmbedSpeechCli, WritesTransformersHiddenStates) {
   ASSERT_FALSE(root.empty());
   testing::TempDir tmp;
   const std::string model = root + "/wavlm-large", wav = root + "/clips/odd.wav";
-  const std::string base = "OMP_NUM_THREADS=1 " + testing::MerhanBinary() + " embed-speech --model-dir " + testing::Quote(model) +
-                           " --wav " + testing::Quote(wav);
-  auto r = testing::RunCommand(base + " --out " + tmp.File("all.npy") + " --last-hidden-state-out " +
-                               tmp.File("last.npy"));
+  const std::string base = "OMP_NUM_THREADS=1 " + testing::MerhanBinary() + " embed-speech --model-dir " +
+                           testing::Quote(model) + " --wav " + testing::Quote(wav);
+  auto r =
+      testing::RunCommand(base + " --out " + tmp.File("all.npy") + " --last-hidden-state-out " + tmp.File("last.npy"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto ref = testing::LoadNpyTensor(model + "/reference/odd.hidden_states.npy");
   const auto all = testing::LoadNpyTensor(tmp.File("all.npy"));

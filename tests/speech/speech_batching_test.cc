@@ -25,8 +25,8 @@ std::vector<std::vector<float>> Clips(const std::string& root, const nlohmann::j
     clips.push_back(std::move(samples));
   }
   // A fourth, cut from the longest: every other row is padded somewhere.
-  const auto longest = *std::max_element(clips.begin(), clips.end(),
-                                         [](const auto& a, const auto& b) { return a.size() < b.size(); });
+  const auto longest =
+      *std::max_element(clips.begin(), clips.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
   clips.push_back(std::vector<float>(longest.begin(), longest.begin() + 12345));
   return clips;
 }
@@ -82,8 +82,8 @@ TEST(SpeechBatching, GroupNormModelsRunOneUtteranceAtATime) {
   torch::InferenceMode inference;
   const auto x = torch::from_blob(padded.data(), {1, static_cast<int64_t>(padded.size())}).clone();
   const auto padded_out = enc.model->forward(x, torch::tensor({length}));
-  const float drift = testing::MaxAbsDiff(padded_out.last_hidden_state[0].slice(0, 0, n),
-                                          a.last_hidden_state[last].slice(0, 0, n));
+  const float drift =
+      testing::MaxAbsDiff(padded_out.last_hidden_state[0].slice(0, 0, n), a.last_hidden_state[last].slice(0, 0, n));
   std::cout << "[batching] wav2vec2-base (group norm) padded vs alone: " << drift << "\n";
   EXPECT_GT(drift, 1e-3f);
 }

@@ -88,7 +88,8 @@ TEST_F(BrokenDir, MissingFilesNameTheDirectoryAndTheFilesExpected) {
   fs::remove(dir_ + "/config.json");
   EXPECT_THAT(LoadError(), HasSubstr("missing config.json; model.safetensors or pytorch_model.bin"));
   fs::remove_all(dir_);
-  EXPECT_THAT(LoadError(), AllOf(HasSubstr(dir_), HasSubstr("not found"), HasSubstr("config.json and model.safetensors")));
+  EXPECT_THAT(LoadError(),
+              AllOf(HasSubstr(dir_), HasSubstr("not found"), HasSubstr("config.json and model.safetensors")));
 }
 
 TEST_F(BrokenDir, ASampleRateOtherThan16kHzIsRefusedNamingIt) {

@@ -54,8 +54,6 @@ inline std::vector<float> LoadClip(const std::string& path) {
   return LoadAudio(path, options).samples;
 }
 
-inline float MaxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a - b).abs().max().item<float>();
-}
+inline float MaxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<float>(); }
 
 }  // namespace merhan::testing

@@ -62,9 +62,9 @@ class SpeechEncoderImpl : public torch::nn::Module {
 
   ConvFeatureEncoder feature_extractor{nullptr};
   FeatureProjection feature_projection{nullptr};
-  PositionalConvEmbedding pos_conv_embed{nullptr};  // "encoder.pos_conv_embed"
+  PositionalConvEmbedding pos_conv_embed{nullptr};   // "encoder.pos_conv_embed"
   torch::nn::LayerNorm encoder_layer_norm{nullptr};  // "encoder.layer_norm"
-  torch::nn::ModuleList layers{nullptr};            // "encoder.layers"
+  torch::nn::ModuleList layers{nullptr};             // "encoder.layers"
 
  private:
   // Frame lengths and the (B, T) validity mask for `frames` frames; undefined mask

@@ -23,7 +23,8 @@ enum class SpeechBatching {
 // mode. Returns the padded outputs: every hidden state (B, T_max, H) with the frame
 // lengths and mask; frames past an utterance's length hold no meaning. DataError
 // for an utterance shorter than the encoder's receptive field (MinSamples()).
-SpeechEncoderOutput EncodeWaveforms(const LoadedSpeechEncoder& encoder, const std::vector<std::vector<float>>& waveforms,
+SpeechEncoderOutput EncodeWaveforms(const LoadedSpeechEncoder& encoder,
+                                    const std::vector<std::vector<float>>& waveforms,
                                     SpeechBatching batching = SpeechBatching::kAuto);
 
 }  // namespace merhan

@@ -15,10 +15,10 @@ namespace merhan {
 
 struct SpeechLoadReport {
   std::string weights_path;
-  std::string task_prefix;               // "wavlm" when the keys were "wavlm.…", else ""
-  std::vector<std::string> missing;      // model tensors the checkpoint lacked (only optional ones get this far)
-  std::vector<std::string> unexpected;   // encoder-side checkpoint tensors with no place in the model
-  std::vector<std::string> ignored;      // training-only tensors (masked_spec_embed)
+  std::string task_prefix;              // "wavlm" when the keys were "wavlm.…", else ""
+  std::vector<std::string> missing;     // model tensors the checkpoint lacked (only optional ones get this far)
+  std::vector<std::string> unexpected;  // encoder-side checkpoint tensors with no place in the model
+  std::vector<std::string> ignored;     // training-only tensors (masked_spec_embed)
   // Tensors outside the encoder, under their names in the file (classifier.*,
   // projector.*, layer_weights, lm_head.*, quantizer.*, ...): for a task-head loader.
   StateDict head;
