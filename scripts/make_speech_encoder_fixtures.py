@@ -36,7 +36,7 @@ import sys
 import tempfile
 
 import numpy as np
-import soundfile
+import scipy.io.wavfile
 import torch
 import transformers
 from safetensors.torch import save_file
@@ -133,7 +133,7 @@ def randomize(model, gen):
         for name, p in model.named_parameters():
             if name.endswith("parametrizations.weight.original0"):  # weight-norm magnitude g (init = |v|)
                 p.mul_(torch.rand(p.shape, generator=gen) + 0.5)
-            elif name.endswith("pos_conv_embed.conv.bias") or ".pos_conv_embed.layers." in name and name.endswith("bias"):
+            elif ".pos_conv_embed." in name and name.endswith("bias"):
                 p.copy_(rand(p.shape, 0.1))
 
 
@@ -175,7 +175,7 @@ def make_clips(out, real):
         x = 0.3 * np.sin(2 * np.pi * np.cumsum(f0) / RATE) * (0.6 + 0.4 * np.sin(2 * np.pi * 3.1 * t))
         x = (x + 0.05 * gen.standard_normal(n) + 0.02).astype(np.float32)
         path = os.path.join(out, "clips", name + ".wav")
-        soundfile.write(path, x, RATE, subtype="FLOAT")
+        scipy.io.wavfile.write(path, RATE, x)  # 32-bit float WAV: the samples exactly
         clips[name] = dict(wav=os.path.relpath(path, out), samples=n)
     return clips
 
@@ -210,13 +210,16 @@ def make_variant(out, name, spec, real, clips, seed):
     extractor = Wav2Vec2FeatureExtractor.from_pretrained(path) if spec["preprocessor"] else Wav2Vec2FeatureExtractor()
     os.makedirs(os.path.join(path, "reference"), exist_ok=True)
     for clip, info in clips.items():
-        wave, _ = soundfile.read(os.path.join(out, info["wav"]), dtype="float32")
+        rate, wave = scipy.io.wavfile.read(os.path.join(out, info["wav"]))
+        assert rate == RATE and wave.dtype == np.float32
         states, last = reference_outputs(encoder, extractor, wave)
-        mine, _ = reference_outputs(bare_model(model), extractor, wave)
-        # A failed load would differ by O(1); the in-memory model may run another
-        # attention kernel (sdpa), which rounds differently (1e-5 at the real sizes).
-        if not np.allclose(states, mine, rtol=0, atol=1e-3):
-            sys.exit(f"{name}: transformers did not read back what it saved (max diff {np.abs(states - mine).max()})")
+        if clip == "odd":
+            # A failed load would differ by O(1); the in-memory model may run another
+            # attention kernel (sdpa), which rounds differently (1e-5 at the real sizes).
+            mine, _ = reference_outputs(bare_model(model), extractor, wave)
+            if not np.allclose(states, mine, rtol=0, atol=1e-3):
+                sys.exit(f"{name}: transformers did not read back what it saved (max diff "
+                         f"{np.abs(states - mine).max()})")
         np.save(os.path.join(path, "reference", clip + ".hidden_states.npy"), states)
         np.save(os.path.join(path, "reference", clip + ".last_hidden_state.npy"), last)
     return dict(name=name, shape=spec["shape"], model_type=config.model_type, weights=spec["file"],
