@@ -38,6 +38,10 @@ float CheckVariant(const std::string& root, const nlohmann::json& manifest, cons
   const bool task = variant["task_class"].get<std::string>().find("For") != std::string::npos;
   EXPECT_EQ(enc.report.task_prefix.empty(), !task) << enc.report.ToString();
   EXPECT_EQ(enc.report.head.size() > 0, task) << "head tensors kept aside: " << enc.report.ToString();
+  if (task) {  // the classifier or CTC head, under its name in the file, for a later head loader
+    EXPECT_TRUE(enc.report.head.Has("classifier.weight") || enc.report.head.Has("lm_head.weight"))
+        << enc.report.ToString();
+  }
   EXPECT_EQ(enc.config.num_hidden_layers, variant["num_hidden_layers"].get<int64_t>());
   float worst = 0;
   for (const auto& [clip, info] : manifest["clips"].items()) {
