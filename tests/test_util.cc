@@ -11,6 +11,11 @@
 #include <cstdio>
 #include <thread>
 
+#include <filesystem>
+
+#include "merhan/util/file_lock.h"
+#include "merhan/util/hash.h"
+
 extern char** environ;
 
 namespace merhan::testing {
@@ -95,6 +100,35 @@ int Process::Wait() {
     if (got < 0 && errno != EINTR) break;
   }
   return exit_code_;
+}
+
+std::string SharedTestCorpus(const std::string& size, int seed, const std::string& flags) {
+  namespace fs = std::filesystem;
+  const std::string script = SourceDir() + "/scripts/make_corpus";
+  const uint64_t key = Hash64(Slurp(script) + "\n" + flags);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(key));
+  const fs::path root = fs::path(BuildDir()) / "test-corpora";
+  const fs::path final_dir = root / (size + "-" + std::to_string(seed) + "-" + hex);
+  fs::create_directories(root);
+  const FileLock lock = FileLock::Acquire((root / (final_dir.filename().string() + ".lock")).string());
+  if (fs::exists(final_dir / "ground_truth.jsonl")) return final_dir.string();
+  const fs::path partial = final_dir.string() + ".partial";
+  fs::remove_all(partial);
+  const CommandResult r = RunCommand(Quote(PythonBinary()) + " " + Quote(script) + " --size " + size + " --seed " +
+                                     std::to_string(seed) + " " + flags + " --out " + Quote(partial.string()));
+  if (r.exit_code != 0) {
+    ADD_FAILURE() << "make_corpus failed:\n" << r.output;
+    return "";
+  }
+  fs::rename(partial, final_dir);
+  return final_dir.string();
+}
+
+CommandResult CopyTestCorpus(const std::string& size, int seed, const std::string& flags, const std::string& dest) {
+  const std::string shared = SharedTestCorpus(size, seed, flags);
+  if (shared.empty()) return {1, "make_corpus failed"};
+  return RunCommand("mkdir -p " + Quote(dest) + " && cp -R " + Quote(shared) + "/. " + Quote(dest));
 }
 
 }  // namespace merhan::testing

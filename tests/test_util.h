@@ -121,6 +121,17 @@ inline std::vector<nlohmann::json> ReadJsonLines(const std::string& path) {
 // failure and "" when there is none or more than one.
 std::string OnlyRun(const std::string& parent);
 
+// A synthetic corpus of scripts/make_corpus (`--size SIZE --seed SEED FLAGS`),
+// generated once for every test process of the build: into
+// <build>/test-corpora/<size>-<seed>-<hash of the script and flags>, under a file
+// lock, renamed into place when complete. make_corpus is deterministic by seed, so
+// every test sees the files a fresh generation would write; tests must treat the
+// folder as read-only (CopyTinyCorpus / CopyTestCorpus for a private copy). Fails
+// the test (and returns "") when make_corpus fails.
+std::string SharedTestCorpus(const std::string& size, int seed, const std::string& flags = "");
+// A private copy of SharedTestCorpus in `dest` (created), for tests that change files.
+CommandResult CopyTestCorpus(const std::string& size, int seed, const std::string& flags, const std::string& dest);
+
 // A command running in the background as `sh -c 'exec COMMAND > LOG 2>&1'`: the
 // process is the command itself, so that a test can signal it, see it stopped at a
 // failpoint (MERHAN_FAILPOINT=...=STOP) and collect its exit code. Killed (SIGKILL)

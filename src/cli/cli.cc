@@ -45,6 +45,7 @@ int Run(int argc, char** argv) {
   AddConfigCommand(app);
   AddTokenizeCommand(app);
   AddEmbedTextCommand(app);
+  AddEmbedSpeechCommand(app);
   AddFeaturesCommand(app);
   AddEvalCommand(app);
   AddPredictCommand(app);

@@ -14,10 +14,10 @@ namespace merhan::testing {
 // The built merhan with `args` (already quoted where needed), for RunCommand.
 inline std::string Merhan(const std::string& args) { return Quote(MerhanBinary()) + " " + args; }
 
-// scripts/make_corpus --size tiny into `dir`/corpus; `flags` are further make_corpus flags.
+// scripts/make_corpus --size tiny into `dir`/corpus (a copy of the build's shared
+// generation, SharedTestCorpus); `flags` are further make_corpus flags.
 inline CommandResult MakeTinyCorpus(const TempDir& dir, int seed, const std::string& flags = "") {
-  return RunCommand(Quote(PythonBinary()) + " " + Quote(SourceDir() + "/scripts/make_corpus") + " --size tiny --seed " +
-                    std::to_string(seed) + " " + flags + " --out " + Quote(dir.File("corpus")));
+  return CopyTestCorpus("tiny", seed, flags, dir.File("corpus"));
 }
 
 // configs/demo.json on the corpus of MakeTinyCorpus, its cache in `dir`/cache, with small

@@ -1,5 +1,5 @@
 // The `tiny` synthetic corpus (scripts/make_corpus --size tiny --seed 1), generated
-// once per test binary into a temp dir, and its ground truth. Header-only: the test
+// once per build for every test process (SharedTestCorpus), and its ground truth. Header-only: the test
 // CMake globs only *_test.cc.
 #pragma once
 
@@ -17,19 +17,11 @@
 
 namespace merhan::testing {
 
-// The folder holding IEMOCAP_full_release/ and ground_truth.jsonl. Generates it on
-// first use (a few seconds); fails the test if make_corpus fails.
+// The folder holding IEMOCAP_full_release/ and ground_truth.jsonl (read-only).
+// Generated on first use in the build (a few seconds); fails the test if
+// make_corpus fails.
 inline const std::string& TinyCorpusDir() {
-  static std::unique_ptr<TempDir> dir;
-  static std::string path;
-  if (path.empty()) {
-    dir = std::make_unique<TempDir>();
-    const std::string command = PythonBinary() + " " + SourceDir() + "/scripts/make_corpus --size tiny --seed 1 --out " +
-                                dir->path() + " 2>&1";
-    const CommandResult r = RunCommand(command);
-    if (r.exit_code != 0) ADD_FAILURE() << command << " failed:\n" << r.output;
-    path = dir->path();
-  }
+  static const std::string path = SharedTestCorpus("tiny", 1);
   return path;
 }
 

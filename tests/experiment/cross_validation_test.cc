@@ -6,6 +6,8 @@
 #include <regex>
 
 #include "merhan/results/report.h"
+#include "merhan/results/run_layout.h"
+#include "merhan/runtime/checkpoint.h"
 #include "merhan/results/summary.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/config_registry.h"

@@ -4,6 +4,7 @@
 // checkpoint and calibration.json, it never changes a predicted label, and
 // summaries report test ECE/NLL/Brier before and after it.
 #include "merhan/results/calibration_summary.h"
+#include "merhan/runtime/checkpoint.h"
 #include "merhan/runtime/temperature.h"
 #include "merhan/train/fold_calibration.h"
 

@@ -19,6 +19,7 @@ void AddConfigCommand(CLI::App& app);
 void AddTrainCommand(CLI::App& app);
 void AddTokenizeCommand(CLI::App& app);
 void AddEmbedTextCommand(CLI::App& app);
+void AddEmbedSpeechCommand(CLI::App& app);
 void AddFeaturesCommand(CLI::App& app);
 void AddEvalCommand(CLI::App& app);
 void AddPredictCommand(CLI::App& app);
