@@ -95,6 +95,8 @@ OpenStream Open(const std::string& path) {
   }
   if (stream->duration > 0 && stream->time_base.den > 0) {
     s.info.frames = av_rescale_q(stream->duration, stream->time_base, AVRational{1, s.info.sample_rate});
+  } else if (raw->duration > 0) {  // webm: only the container says
+    s.info.frames = av_rescale_q(raw->duration, AVRational{1, AV_TIME_BASE}, AVRational{1, s.info.sample_rate});
   }
   return s;
 }
