@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "merhan/audio/audio_loader.h"
@@ -133,6 +134,22 @@ TEST_F(ContainerTest, DecodesLikeTheFfmpegTool) {
     EXPECT_LE(MaxAbsDiff(mean.samples, expected), tolerance)
         << mean.format << " / " << mean.subtype << (by_ffmpeg ? " (FFmpeg)" : " (libsndfile)");
     EXPECT_LE(MaxAbsDiff(right.samples, ref.Channel(1)), tolerance);
+  }
+}
+
+// `merhan serve` spools uploads as "<n>.audio": the container is found by its content.
+TEST_F(ContainerTest, ContainersAreFoundByContentNotName) {
+  for (const Case& c : {Case{"e.mp4", "-c:a aac", 44100}, Case{"e.webm", "-c:a libopus -ar 48000", 48000},
+                        Case{"e.mp3", "-c:a libmp3lame", 44100}, Case{"e.ogg", "-c:a libvorbis", 44100}}) {
+    SCOPED_TRACE(c.name);
+    const std::string path = Encode(c.name, c.codec_args);
+    const std::string spooled = dir_->File(std::string(c.name) + ".audio");
+    std::filesystem::copy_file(path, spooled, std::filesystem::copy_options::overwrite_existing);
+    const AudioSignal named = LoadAudio(path, At(16000)), unnamed = LoadAudio(spooled, At(16000));
+    EXPECT_EQ(unnamed.original_sample_rate, c.rate);
+    // The same decoder, or libsndfile's and FFmpeg's for mp3/ogg (the tolerances above).
+    EXPECT_NEAR(double(unnamed.samples.size()), double(named.samples.size()), 1e-3 * named.samples.size());
+    EXPECT_LE(MaxAbsDiff(unnamed.samples, named.samples), 2e-3);
   }
 }
 
