@@ -1,206 +1,115 @@
 #include "merhan/audio/ffmpeg_decoder.h"
 
-extern "C" {
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
-#include <libavutil/channel_layout.h>
-#include <libavutil/error.h>
-#include <libavutil/log.h>
-#include <libavutil/opt.h>
-#include <libswresample/swresample.h>
-}
+#include <dlfcn.h>
 
-#include <memory>
+#include <cstdlib>
+#include <filesystem>
 #include <mutex>
 #include <vector>
 
+#include "merhan/audio/ffmpeg_plugin_abi.h"
 #include "merhan/util/error.h"
 
+#ifndef MERHAN_FFMPEG_PLUGIN_DEFAULT
+#define MERHAN_FFMPEG_PLUGIN_DEFAULT ""
+#endif
+
 namespace merhan {
+namespace fs = std::filesystem;
 namespace {
 
-constexpr int kMinSampleRate = 1000;  // the same bounds as libsndfile's path (audio_loader.cc)
-constexpr int kMaxSampleRate = 768000;
-constexpr int kMaxChannels = 64;
+constexpr const char* kPluginName = "merhan_ffmpeg_plugin.so";
 
-std::string AvError(int code) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
-  av_strerror(code, buf, sizeof(buf));
-  return buf;
+std::vector<std::string> PluginCandidates() {
+  std::vector<std::string> c;
+  if (const char* env = std::getenv("MERHAN_FFMPEG_PLUGIN")) c.push_back(env);
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    c.push_back((exe.parent_path() / kPluginName).string());
+    c.push_back((exe.parent_path() / "../lib" / kPluginName).string());
+  }
+  if (*MERHAN_FFMPEG_PLUGIN_DEFAULT) c.push_back(MERHAN_FFMPEG_PLUGIN_DEFAULT);
+  return c;
 }
 
-// FFmpeg logs to stderr by default; merhan reports through its own errors instead.
-void QuietFfmpegLogs() {
+// The plugin's entry point, or a message saying why there is none (a host without
+// FFmpeg, e.g. the GPU bundle: containers are then a DataError, wav and flac still work).
+struct Plugin {
+  merhan_ffmpeg_decode_fn decode = nullptr;
+  std::string failure;
+};
+
+const Plugin& LoadPlugin() {
+  static Plugin plugin;
   static std::once_flag once;
-  std::call_once(once, [] { av_log_set_level(AV_LOG_QUIET); });
+  std::call_once(once, [] {
+    std::string tried;
+    for (const auto& path : PluginCandidates()) {
+      std::error_code ec;
+      if (!fs::exists(path, ec)) {
+        tried += " " + path;
+        continue;
+      }
+      void* lib = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+      void* sym = lib ? ::dlsym(lib, "merhan_ffmpeg_decode") : nullptr;
+      if (!sym) {
+        tried += " " + path + " (" + ::dlerror() + ")";
+        continue;
+      }
+      plugin.decode = reinterpret_cast<merhan_ffmpeg_decode_fn>(sym);
+      return;
+    }
+    plugin.failure = std::string("FFmpeg support (") + kPluginName + ") is not available; tried:" + tried +
+                     ". Set MERHAN_FFMPEG_PLUGIN to its path";
+  });
+  return plugin;
 }
 
-struct FormatCloser {
-  void operator()(AVFormatContext* f) const { avformat_close_input(&f); }
-};
-struct CodecCloser {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct SwrCloser {
-  void operator()(SwrContext* s) const { swr_free(&s); }
-};
-struct PacketCloser {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct FrameCloser {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-
-// The open container, its audio stream and that stream's decoder.
-struct OpenStream {
-  std::unique_ptr<AVFormatContext, FormatCloser> format;
-  std::unique_ptr<AVCodecContext, CodecCloser> codec;
-  int stream_index = -1;
-  FfmpegStreamInfo info;
-};
-
-OpenStream Open(const std::string& path) {
-  QuietFfmpegLogs();
-  OpenStream s;
-  AVFormatContext* raw = nullptr;
-  int rc = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
-  if (rc < 0) throw DataError(path + ": FFmpeg cannot open it as an audio container (" + AvError(rc) + ")");
-  s.format.reset(raw);
-  rc = avformat_find_stream_info(raw, nullptr);
-  if (rc < 0) throw DataError(path + ": FFmpeg cannot read its streams (" + AvError(rc) + ")");
-  const AVCodec* decoder = nullptr;
-  s.stream_index = av_find_best_stream(raw, AVMEDIA_TYPE_AUDIO, -1, -1, &decoder, 0);
-  if (s.stream_index == AVERROR_DECODER_NOT_FOUND) {
-    throw DataError(path + ": its audio codec has no decoder in this FFmpeg build");
-  }
-  if (s.stream_index < 0) throw DataError(path + ": no audio stream (" + raw->iformat->name + " container)");
-  const AVStream* stream = raw->streams[s.stream_index];
-  s.codec.reset(avcodec_alloc_context3(decoder));
-  if (!s.codec) throw InternalError("FFmpeg: out of memory allocating a decoder");
-  rc = avcodec_parameters_to_context(s.codec.get(), stream->codecpar);
-  if (rc >= 0) rc = avcodec_open2(s.codec.get(), decoder, nullptr);
-  if (rc < 0) throw DataError(path + ": FFmpeg cannot open the " + decoder->name + " decoder (" + AvError(rc) + ")");
-  AVCodecContext* c = s.codec.get();
-  s.info.sample_rate = c->sample_rate;
-  s.info.channels = c->ch_layout.nb_channels;
-  s.info.container = raw->iformat->long_name ? raw->iformat->long_name : raw->iformat->name;
-  s.info.codec = decoder->long_name ? decoder->long_name : decoder->name;
-  if (s.info.channels < 1 || s.info.channels > kMaxChannels) {
-    throw DataError(path + ": the audio stream declares " + std::to_string(s.info.channels) + " channels (expected 1-" +
-                    std::to_string(kMaxChannels) + ")");
-  }
-  if (s.info.sample_rate < kMinSampleRate || s.info.sample_rate > kMaxSampleRate) {
-    throw DataError(path + ": sample rate " + std::to_string(s.info.sample_rate) + " Hz is outside " +
-                    std::to_string(kMinSampleRate) + "-" + std::to_string(kMaxSampleRate) + " Hz");
-  }
-  if (stream->duration > 0 && stream->time_base.den > 0) {
-    s.info.frames = av_rescale_q(stream->duration, stream->time_base, AVRational{1, s.info.sample_rate});
-  } else if (raw->duration > 0) {  // webm: only the container says
-    s.info.frames = av_rescale_q(raw->duration, AVRational{1, AV_TIME_BASE}, AVRational{1, s.info.sample_rate});
-  }
-  return s;
+FfmpegStreamInfo InfoOf(const merhan_ffmpeg_info& i) {
+  FfmpegStreamInfo out;
+  out.sample_rate = i.sample_rate;
+  out.channels = i.channels;
+  out.frames = i.frames;
+  out.container = i.container;
+  out.codec = i.codec;
+  return out;
 }
 
-// Converts each decoded frame to interleaved float at the stream's own rate and
-// channel count (no resampling, no remixing: LoadAudio does both for every format).
-class Converter {
- public:
-  Converter(const std::string& path, const AVCodecContext* c) : path_(path), rate_(c->sample_rate) {
-    if (c->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) {
-      av_channel_layout_default(&layout_, c->ch_layout.nb_channels);
-    } else if (av_channel_layout_copy(&layout_, &c->ch_layout) < 0) {
-      throw InternalError("FFmpeg: out of memory copying a channel layout");
-    }
-  }
-  ~Converter() { av_channel_layout_uninit(&layout_); }
-  Converter(const Converter&) = delete;
-  Converter& operator=(const Converter&) = delete;
-
-  int64_t Push(const AVFrame* frame, const FfmpegFrameSink& sink) {
-    if (frame->sample_rate != rate_ || frame->ch_layout.nb_channels != layout_.nb_channels) {
-      throw DataError(path_ + ": the audio stream changes from " + std::to_string(layout_.nb_channels) + " channels at " +
-                      std::to_string(rate_) + " Hz to " + std::to_string(frame->ch_layout.nb_channels) + " at " +
-                      std::to_string(frame->sample_rate) + " Hz mid-stream");
-    }
-    if (!swr_) Init(static_cast<AVSampleFormat>(frame->format));
-    return Convert(const_cast<const uint8_t**>(frame->extended_data), frame->nb_samples, sink);
-  }
-
-  int64_t Flush(const FfmpegFrameSink& sink) { return swr_ ? Convert(nullptr, 0, sink) : 0; }
-
- private:
-  void Init(AVSampleFormat in_format) {
-    SwrContext* raw = nullptr;
-    int rc = swr_alloc_set_opts2(&raw, &layout_, AV_SAMPLE_FMT_FLT, rate_, &layout_, in_format, rate_, 0, nullptr);
-    swr_.reset(raw);
-    if (rc >= 0) rc = swr_init(raw);
-    if (rc < 0) throw DataError(path_ + ": FFmpeg cannot convert its samples to float (" + AvError(rc) + ")");
-  }
-
-  int64_t Convert(const uint8_t** in, int in_frames, const FfmpegFrameSink& sink) {
-    const int room = swr_get_out_samples(swr_.get(), in_frames);
-    if (room <= 0) return 0;
-    buffer_.resize(static_cast<size_t>(room) * static_cast<size_t>(layout_.nb_channels));
-    uint8_t* out = reinterpret_cast<uint8_t*>(buffer_.data());
-    const int got = swr_convert(swr_.get(), &out, room, in, in_frames);
-    if (got < 0) throw DataError(path_ + ": FFmpeg failed converting samples (" + AvError(got) + ")");
-    if (got > 0) sink(buffer_.data(), got, layout_.nb_channels);
-    return got;
-  }
-
-  std::string path_;
-  int rate_;
-  AVChannelLayout layout_{};
-  std::unique_ptr<SwrContext, SwrCloser> swr_;
-  std::vector<float> buffer_;
+struct Callbacks {
+  const FfmpegFrameSink* sink;
+  const std::function<void(const FfmpegStreamInfo&)>* on_open;
 };
 
-// Receives every frame the decoder has ready; returns the frames passed to the sink.
-int64_t Drain(const std::string& path, AVCodecContext* codec, AVFrame* frame, Converter* converter,
-              const FfmpegFrameSink& sink) {
-  int64_t frames = 0;
-  while (true) {
-    const int rc = avcodec_receive_frame(codec, frame);
-    if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return frames;
-    if (rc < 0) throw DataError(path + ": corrupt audio data (" + AvError(rc) + ")");
-    frames += converter->Push(frame, sink);
-    av_frame_unref(frame);
-  }
+void OnOpen(void* user, const merhan_ffmpeg_info* info) {
+  const auto* c = static_cast<const Callbacks*>(user);
+  if (*c->on_open) (*c->on_open)(InfoOf(*info));
+}
+
+void OnBlock(void* user, const float* interleaved, int64_t frames, int channels) {
+  (*static_cast<const Callbacks*>(user)->sink)(interleaved, frames, channels);
+}
+
+FfmpegStreamInfo Call(const std::string& path, bool decode, const FfmpegFrameSink& sink,
+                      const std::function<void(const FfmpegStreamInfo&)>& on_open) {
+  const Plugin& plugin = LoadPlugin();
+  if (!plugin.decode) throw DataError(path + ": " + plugin.failure);
+  merhan_ffmpeg_info info{};
+  Callbacks callbacks{&sink, &on_open};
+  char err[1024] = {0};
+  const int status = plugin.decode(path.c_str(), decode ? 1 : 0, &info, &callbacks, &OnOpen, &OnBlock, err, sizeof(err));
+  if (status == MERHAN_FFMPEG_INTERNAL) throw InternalError(err);
+  if (status != MERHAN_FFMPEG_OK) throw DataError(err);
+  return InfoOf(info);
 }
 
 }  // namespace
 
-FfmpegStreamInfo ProbeWithFfmpeg(const std::string& path) { return Open(path).info; }
+FfmpegStreamInfo ProbeWithFfmpeg(const std::string& path) { return Call(path, false, {}, {}); }
 
 FfmpegStreamInfo DecodeWithFfmpeg(const std::string& path, const FfmpegFrameSink& sink,
                                   const std::function<void(const FfmpegStreamInfo&)>& on_open) {
-  OpenStream s = Open(path);
-  if (on_open) on_open(s.info);
-  std::unique_ptr<AVPacket, PacketCloser> packet(av_packet_alloc());
-  std::unique_ptr<AVFrame, FrameCloser> frame(av_frame_alloc());
-  if (!packet || !frame) throw InternalError("FFmpeg: out of memory allocating a packet");
-  Converter converter(path, s.codec.get());
-  int64_t frames = 0;
-  while (true) {
-    const int rc = av_read_frame(s.format.get(), packet.get());
-    if (rc == AVERROR_EOF) break;
-    if (rc < 0) throw DataError(path + ": FFmpeg failed reading the container (" + AvError(rc) + ")");
-    if (packet->stream_index == s.stream_index) {
-      const int sent = avcodec_send_packet(s.codec.get(), packet.get());
-      if (sent < 0 && sent != AVERROR(EAGAIN)) {
-        throw DataError(path + ": corrupt audio packet at byte " + std::to_string(packet->pos) + " (" +
-                        AvError(sent) + ")");
-      }
-      frames += Drain(path, s.codec.get(), frame.get(), &converter, sink);
-    }
-    av_packet_unref(packet.get());
-  }
-  avcodec_send_packet(s.codec.get(), nullptr);  // flush the decoder's delayed frames
-  frames += Drain(path, s.codec.get(), frame.get(), &converter, sink);
-  frames += converter.Flush(sink);
-  if (frames <= 0) throw DataError(path + ": audio stream has zero samples");
-  s.info.frames = frames;
-  return s.info;
+  return Call(path, true, sink, on_open);
 }
 
 }  // namespace merhan

@@ -3,6 +3,9 @@
 // libavcodec decodes the best audio stream, libswresample converts its samples to
 // interleaved float at the stream's own rate and channel count. Downmixing and
 // resampling are LoadAudio's (audio/audio_loader.h), the same as for wav and flac.
+// FFmpeg lives in merhan_ffmpeg_plugin.so, opened on first use (audio/ffmpeg_plugin_abi.h;
+// MERHAN_FFMPEG_PLUGIN names it, else it is looked for beside the program and in the
+// build directory); without it every call is a DataError naming the file and saying so.
 #pragma once
 
 #include <cstdint>
