@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <functional>
 #include <memory>
+#include <unistd.h>
 #include <set>
 #include <string>
 #include <vector>
@@ -23,18 +25,33 @@
 
 namespace merhan::testing {
 
-// The folder make_corpus wrote `layout` into (holding ground_truth.jsonl).
-inline const std::string& LayoutDir(const std::string& layout) {
-  static std::map<std::string, std::unique_ptr<TempDir>> dirs;
+// The folder make_corpus wrote `layout` into (holding ground_truth.jsonl). Generated once
+// per build directory and generator version: <build>/test-layouts/<layout>-<hash of
+// scripts/make_corpus and scripts/corpus_layouts.py>, written to a temp folder and
+// renamed into place, so that ctest's one process per test and parallel runs share it
+// (MELD's mp4s take seconds to make). Tests copy it before changing anything.
+inline std::string LayoutDir(const std::string& layout) {
+  namespace fs = std::filesystem;
+  static std::map<std::string, std::string> dirs;
   auto& dir = dirs[layout];
-  if (!dir) {
-    dir = std::make_unique<TempDir>();
+  if (!dir.empty()) return dir;
+  const std::string scripts = Slurp(SourceDir() + "/scripts/make_corpus") + Slurp(SourceDir() + "/scripts/corpus_layouts.py");
+  const fs::path parent = fs::path(BuildDir()) / "test-layouts";
+  const fs::path final_dir = parent / (layout + "-" + std::to_string(std::hash<std::string>{}(scripts)));
+  std::error_code ec;
+  if (!fs::is_regular_file(final_dir / "ground_truth.jsonl", ec)) {
+    fs::create_directories(parent);
+    const fs::path tmp = parent / (layout + ".tmp." + std::to_string(::getpid()));
+    fs::remove_all(tmp, ec);
     const std::string command = PythonBinary() + " " + SourceDir() + "/scripts/make_corpus --layout " + layout +
-                                " --size tiny --seed 1 --out " + dir->path();
+                                " --size tiny --seed 1 --out " + tmp.string();
     const CommandResult r = RunCommand(command);
     if (r.exit_code != 0) ADD_FAILURE() << command << " failed:\n" << r.output;
+    fs::rename(tmp, final_dir, ec);  // another process may have won: its copy is the same
+    fs::remove_all(tmp, ec);
   }
-  return dir->path();
+  dir = final_dir.string();
+  return dir;
 }
 
 inline std::vector<nlohmann::json> LayoutTruth(const std::string& layout) {
