@@ -4,6 +4,7 @@
 // hours. Every audio file's header is opened (data/corpus_audit.h), so missing or
 // unreadable media are named here (exit 3), before any training.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -61,15 +62,17 @@ std::string Table(const std::string& title, const std::vector<std::string>& clas
 
 void PrintText(const nlohmann::json& j, const Corpus& corpus, const std::string& folds) {
   std::cout << "# " << j["format"].get<std::string>() << " " << corpus.source << "\n\n"
-            << corpus.utterances.size() << " utterances, " << j["audio"]["hours"].get<double>() << " h of audio\n\n"
-            << CountTable(corpus.utterances, corpus.counts.classes) << "\n"
-            << Table("split", corpus.counts.classes, j["splits"].get<std::map<std::string, std::vector<int>>>()) << "\n"
+            << corpus.utterances.size() << " utterances, " << j["audio"]["hours"].get<double>() << " h of audio\n\n";
+  const bool sessions = std::any_of(corpus.utterances.begin(), corpus.utterances.end(),
+                                    [](const Utterance& u) { return u.session != 0; });
+  if (sessions) std::cout << CountTable(corpus.utterances, corpus.counts.classes) << "\n";
+  std::cout << Table("split", corpus.counts.classes, j["splits"].get<std::map<std::string, std::vector<int>>>()) << "\n"
             << Table("speaker", corpus.counts.classes, j["speakers"].get<std::map<std::string, std::vector<int>>>())
             << "\n";
   std::cout << "dropped by the label map (data.classes, data.merge):";
   for (const auto& [code, n] : corpus.counts.dropped) std::cout << " " << code << "=" << n;
   std::cout << (corpus.counts.dropped.empty() ? " none\n" : "\n");
-  std::cout << "left out: " << (corpus.left_out.empty() ? "none\n" : "\n");
+  std::cout << "left out:" << (corpus.left_out.empty() ? " none\n" : "\n");
   for (const auto& l : corpus.left_out) std::cout << "  " << l << "\n";
   std::cout << "\nfolds (" << j["protocol"].get<std::string>() << "):\n" << folds;
 }
