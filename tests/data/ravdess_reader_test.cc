@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "merhan/data/corpus_audit.h"
 #include "merhan/data/ravdess_reader.h"
 #include "release_layout.h"
 
@@ -66,6 +67,11 @@ TEST(RavdessReader, ErrorsNameTheFile) {
     ExpectDataError([&] { ReadRavdess(root, o); }, {path, why});
     fs::remove(path);
   }
+  // An unreadable container is found by the audit (merhan corpus), naming the file.
+  const Corpus corpus = ReadRavdess(root, o);
+  const std::string broken = corpus.utterances.front().wav_path;
+  Rewrite(broken, "RIFF but not really");
+  ExpectDataError([&] { AuditAudio(ReadRavdess(root, o)); }, {broken, "cannot read audio"});
 }
 
 }  // namespace
