@@ -80,6 +80,10 @@ pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)  # stable hashes fo
 # pkg-config Cflags carry the matching CPPHTTPLIB_*_SUPPORT defines (the header must
 # see the same ones as the library).
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+# Audio in containers libsndfile cannot read (mp4/m4a/mp3/ogg/webm: MELD's mp4),
+# decoded by audio/ffmpeg_decoder (Debian libavformat-dev libavcodec-dev
+# libswresample-dev libavutil-dev).
+pkg_check_modules(FFMPEG REQUIRED IMPORTED_TARGET libavformat libavcodec libswresample libavutil)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)  # SHA-256 of exported model files
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(nlohmann_json 3.10 REQUIRED)

@@ -4,7 +4,7 @@
 Seeds are small valid inputs plus the malformed cases the unit tests know, so that each
 harness starts deep in its parser. Inputs are built from the repository's own configs
 and fixtures and from a `tiny` corpus of scripts/make_corpus (--corpus), with sox and
-spm_train (Debian) for audio and SentencePiece seeds. Existing seeds are kept: the
+spm_train (Debian) for audio and SentencePiece seeds, and the ffmpeg tool for containers. Existing seeds are kept: the
 corpora also hold what libFuzzer found and `-merge=1` kept.
 
     python3 scripts/make_fuzz_seeds.py --corpus /tmp/merhan-tiny
@@ -187,6 +187,20 @@ def audio(corpus):
     put("audio", b"\x00not audio at all")
 
 
+def ffmpeg(corpus):
+    """Containers for the FFmpeg path (fuzz/ffmpeg_fuzzer.cc), made with the ffmpeg tool."""
+    wavs = sorted(glob.glob(os.path.join(corpus, "IEMOCAP_full_release", "Session1", "sentences", "wav", "*", "*.wav")))
+    variants = [("seed.mp4", ["-c:a", "aac", "-b:a", "32k"]), ("seed.m4a", ["-ac", "1", "-c:a", "aac", "-b:a", "24k"]),
+                ("seed.mp3", ["-c:a", "libmp3lame", "-b:a", "32k"]), ("seed.ogg", ["-c:a", "libvorbis", "-q:a", "0"]),
+                ("seed.webm", ["-c:a", "libopus", "-b:a", "16k"])]
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, args in variants:
+            out = os.path.join(tmp, name)
+            subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-t", "0.3", "-i", wavs[0]] + args + [out], check=True)
+            put("ffmpeg", read(out), name)
+        put("ffmpeg", read(os.path.join(tmp, "seed.mp4"))[:300], "truncated.mp4")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--corpus", required=True, help="a scripts/make_corpus --size tiny output folder")
@@ -200,6 +214,7 @@ def main():
     npy()
     checkpoint_meta()
     audio(a.corpus)
+    ffmpeg(a.corpus)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ DEBIAN_PACKAGES=(
   libsndfile1-dev libsoxr-dev libsentencepiece-dev sentencepiece libeigen3-dev
   libutf8proc-dev libkissfft-dev libcli11-dev nlohmann-json3-dev libspdlog-dev
   libgtest-dev libgmock-dev libxxhash-dev libgloo-dev libssl-dev libcpp-httplib-dev espeak-ng sox curl
+  libavformat-dev libavcodec-dev libswresample-dev libavutil-dev ffmpeg
 )
 
 install_debian_packages() {

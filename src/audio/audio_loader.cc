@@ -10,6 +10,7 @@
 #include <memory>
 #include <regex>
 
+#include "merhan/audio/ffmpeg_decoder.h"
 #include "merhan/util/error.h"
 #include "merhan/util/logging.h"
 
@@ -81,22 +82,53 @@ std::vector<float> Resample(const float* samples, size_t n, double in_rate, doub
   return out;
 }
 
-AudioSignal LoadAudio(const std::string& path, const AudioOptions& options) {
-  options.Validate();
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw DataError(path + ": audio file not found");
-  if (std::filesystem::is_directory(path, ec)) throw DataError(path + ": is a directory, not an audio file");
+namespace {
 
-  SF_INFO info{};
-  SndfilePtr file(sf_open(path.c_str(), SFM_READ, &info));
-  if (!file) {
-    throw DataError(path + ": cannot read audio (" + sf_strerror(nullptr) + ")");
+// Downmixes interleaved blocks to mono as they arrive (mean of the channels, or
+// options.channel), so that a long multichannel file never sits in memory interleaved.
+class MonoDownmix {
+ public:
+  MonoDownmix(const std::string& path, int channel) : path_(path), channel_(channel) {}
+
+  void Add(const float* block, int64_t frames, int channels) {
+    for (int64_t i = 0; i < frames; ++i) {
+      const float* frame = block + i * channels;
+      float sum = 0.0f;
+      for (int c = 0; c < channels; ++c) {
+        if (!std::isfinite(frame[c])) {
+          throw DataError(path_ + ": non-finite sample (NaN or Inf) at frame " +
+                          std::to_string(static_cast<int64_t>(mono.size())) + ", channel " + std::to_string(c));
+        }
+        sum += frame[c];
+      }
+      const float v = channel_ >= 0 ? frame[channel_] : channels == 1 ? frame[0] : sum / static_cast<float>(channels);
+      // Finite samples near float's limit can still overflow the sum.
+      if (!std::isfinite(v)) throw DataError(path_ + ": " + Overflow("the downmix", mono.size()));
+      mono.push_back(v);
+    }
   }
-  AudioSignal signal;
-  signal.original_sample_rate = info.samplerate;
-  signal.original_channels = info.channels;
-  signal.format = FormatName(info.format & SF_FORMAT_TYPEMASK);
-  signal.subtype = FormatName(info.format & SF_FORMAT_SUBMASK);
+
+  std::vector<float> mono;
+
+ private:
+  std::string path_;
+  int channel_;
+};
+
+void CheckChannel(const std::string& path, const AudioOptions& options, int channels) {
+  if (options.channel >= channels) {
+    throw DataError(path + ": audio.channel=" + std::to_string(options.channel) + " but the file has " +
+                    std::to_string(channels) + " channel(s)");
+  }
+}
+
+// libsndfile's read of an open file into signal's header fields and mono samples.
+std::vector<float> ReadSndfile(const std::string& path, SNDFILE* file, const SF_INFO& info,
+                               const AudioOptions& options, AudioSignal* signal) {
+  signal->original_sample_rate = info.samplerate;
+  signal->original_channels = info.channels;
+  signal->format = FormatName(info.format & SF_FORMAT_TYPEMASK);
+  signal->subtype = FormatName(info.format & SF_FORMAT_SUBMASK);
   if (info.channels < 1 || info.samplerate < 1) {
     throw DataError(path + ": invalid header (" + std::to_string(info.channels) + " channels, " +
                     std::to_string(info.samplerate) + " Hz)");
@@ -108,21 +140,15 @@ AudioSignal LoadAudio(const std::string& path, const AudioOptions& options) {
                     std::to_string(kMinSampleRate) + "-" + std::to_string(kMaxSampleRate) + " Hz");
   }
   std::string detail;
-  if (DataChunkTruncated(file.get(), &detail)) throw DataError(path + ": truncated audio file: " + detail);
+  if (DataChunkTruncated(file, &detail)) throw DataError(path + ": truncated audio file: " + detail);
   if (info.frames <= 0) throw DataError(path + ": audio file has zero samples");
-  if (options.channel >= info.channels) {
-    throw DataError(path + ": audio.channel=" + std::to_string(options.channel) +
-                    " but the file has " + std::to_string(info.channels) + " channel(s)");
-  }
-
-  // Read in blocks and downmix as we go, so a long multichannel file never sits
-  // in memory interleaved.
+  CheckChannel(path, options, info.channels);
   const int channels = info.channels;
-  std::vector<float> mono;
+  MonoDownmix downmix(path, options.channel);
   // The header's frame count is a claim, not a promise: reserve a bounded amount and
   // let the vector grow with what is really read (a claim of 2^40 frames must not
   // allocate before the read finds out).
-  mono.reserve(static_cast<size_t>(std::min<sf_count_t>(info.frames, sf_count_t{1} << 22)));
+  downmix.mono.reserve(static_cast<size_t>(std::min<sf_count_t>(info.frames, sf_count_t{1} << 22)));
   // A block of at most 2^16 samples, whatever the channel count (2^16 frames of a
   // 1024-channel header would be 256 MiB), and not much larger than the file claims to
   // be (a header that claims too few frames still has every frame read, block by block).
@@ -131,47 +157,76 @@ AudioSignal LoadAudio(const std::string& path, const AudioOptions& options) {
       std::max<sf_count_t>(1, std::min(kBlockSamples / channels, std::max<sf_count_t>(info.frames, 4096)));
   std::vector<float> block(static_cast<size_t>(block_frames * channels));
   while (true) {
-    const sf_count_t got = sf_readf_float(file.get(), block.data(), block_frames);
+    const sf_count_t got = sf_readf_float(file, block.data(), block_frames);
     if (got <= 0) break;
-    for (sf_count_t i = 0; i < got; ++i) {
-      const float* frame = block.data() + i * channels;
-      float sum = 0.0f;
-      for (int c = 0; c < channels; ++c) {
-        if (!std::isfinite(frame[c])) {
-          throw DataError(path + ": non-finite sample (NaN or Inf) at frame " +
-                          std::to_string(static_cast<int64_t>(mono.size())) + ", channel " +
-                          std::to_string(c));
-        }
-        sum += frame[c];
-      }
-      const float v = options.channel >= 0 ? frame[options.channel]
-                      : channels == 1      ? frame[0]
-                                           : sum / static_cast<float>(channels);
-      // Finite samples near float's limit can still overflow the sum.
-      if (!std::isfinite(v)) throw DataError(path + ": " + Overflow("the downmix", mono.size()));
-      mono.push_back(v);
-    }
+    downmix.Add(block.data(), got, channels);
   }
-  if (sf_error(file.get()) != SF_ERR_NO_ERROR) {
-    throw DataError(path + ": corrupt audio data after frame " + std::to_string(mono.size()) + " (" +
-                    sf_strerror(file.get()) + ")");
+  if (sf_error(file) != SF_ERR_NO_ERROR) {
+    throw DataError(path + ": corrupt audio data after frame " + std::to_string(downmix.mono.size()) + " (" +
+                    sf_strerror(file) + ")");
   }
-  if (static_cast<sf_count_t>(mono.size()) < info.frames) {
+  if (static_cast<sf_count_t>(downmix.mono.size()) < info.frames) {
     throw DataError(path + ": truncated audio file: the header declares " + std::to_string(info.frames) +
-                    " frames but only " + std::to_string(mono.size()) + " could be read");
+                    " frames but only " + std::to_string(downmix.mono.size()) + " could be read");
+  }
+  return std::move(downmix.mono);
+}
+
+// FFmpeg's read of a file libsndfile could not open (audio/ffmpeg_decoder.h). A file
+// FFmpeg cannot open either is "cannot read audio" with both libraries' reasons.
+std::vector<float> ReadFfmpeg(const std::string& path, const std::string& sndfile_error, const AudioOptions& options,
+                              AudioSignal* signal) {
+  MonoDownmix downmix(path, options.channel);
+  bool opened = false;
+  try {
+    DecodeWithFfmpeg(
+        path, [&](const float* block, int64_t frames, int channels) { downmix.Add(block, frames, channels); },
+        [&](const FfmpegStreamInfo& header) {
+          opened = true;
+          CheckChannel(path, options, header.channels);
+          signal->original_sample_rate = header.sample_rate;
+          signal->original_channels = header.channels;
+          signal->format = header.container;
+          signal->subtype = header.codec;
+        });
+  } catch (const DataError& e) {
+    if (opened) throw;
+    std::string why = e.what();
+    if (why.compare(0, path.size() + 2, path + ": ") == 0) why = why.substr(path.size() + 2);
+    throw DataError(path + ": cannot read audio (libsndfile: " + sndfile_error + "; FFmpeg: " + why + ")");
+  }
+  return std::move(downmix.mono);
+}
+
+}  // namespace
+
+AudioSignal LoadAudio(const std::string& path, const AudioOptions& options) {
+  options.Validate();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw DataError(path + ": audio file not found");
+  if (std::filesystem::is_directory(path, ec)) throw DataError(path + ": is a directory, not an audio file");
+
+  AudioSignal signal;
+  std::vector<float> mono;
+  SF_INFO info{};
+  SndfilePtr file(sf_open(path.c_str(), SFM_READ, &info));
+  if (file) {
+    mono = ReadSndfile(path, file.get(), info, options, &signal);
+  } else {
+    mono = ReadFfmpeg(path, sf_strerror(nullptr), options, &signal);
   }
   if (mono.empty()) throw DataError(path + ": audio file has zero samples");
   signal.original_frames = static_cast<int64_t>(mono.size());
 
   signal.sample_rate = options.sample_rate;
-  if (info.samplerate == options.sample_rate) {
+  if (signal.original_sample_rate == options.sample_rate) {
     signal.samples = std::move(mono);
   } else {
-    signal.samples = Resample(mono.data(), mono.size(), info.samplerate, options.sample_rate,
+    signal.samples = Resample(mono.data(), mono.size(), signal.original_sample_rate, options.sample_rate,
                               options.resample_quality);
     if (signal.samples.empty()) {
       throw DataError(path + ": audio file too short to resample (" + std::to_string(mono.size()) +
-                      " samples at " + std::to_string(info.samplerate) + " Hz)");
+                      " samples at " + std::to_string(signal.original_sample_rate) + " Hz)");
     }
     // The resampler's filter sums many samples: amplitudes near float's limit (a float
     // file is nominally within [-1, 1]) overflow to infinity (found by fuzz/audio_fuzzer.cc).

@@ -12,6 +12,7 @@ namespace merhan::cli {
 namespace {
 std::vector<std::string> g_command_line;
 }
+void AddCorpusCommand(CLI::App& app);  // cli/corpus_command.cc
 
 const std::vector<std::string>& CommandLine() { return g_command_line; }
 
@@ -47,6 +48,7 @@ int Run(int argc, char** argv) {
   AddEmbedTextCommand(app);
   AddEmbedSpeechCommand(app);
   AddFeaturesCommand(app);
+  AddCorpusCommand(app);
   AddEvalCommand(app);
   AddPredictCommand(app);
   AddMfccCommand(app);

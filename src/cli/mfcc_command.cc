@@ -26,7 +26,7 @@ void AddMfccCommand(CLI::App& app) {
     std::vector<std::string> sets;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("--wav", args->wav, "audio file (any format libsndfile reads)")->required();
+  cmd->add_option("--wav", args->wav, "audio file (wav, flac, ... through libsndfile; mp4, m4a, mp3, ogg, webm, ... through FFmpeg)")->required();
   cmd->add_option("--preset", args->preset, "torchaudio | kaldi | librosa")->capture_default_str();
   cmd->add_option("--set", args->sets, "override an mfcc.* or audio.* key, e.g. --set mfcc.n_mfcc=13 (repeatable)")
       ->allow_extra_args(false);

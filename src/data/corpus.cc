@@ -5,8 +5,13 @@
 #include <map>
 #include <sstream>
 
+#include "merhan/data/corpus_format.h"
+#include "merhan/data/crema_d_reader.h"
 #include "merhan/data/iemocap_reader.h"
 #include "merhan/data/manifest_reader.h"
+#include "merhan/data/meld_reader.h"
+#include "merhan/data/msp_podcast_reader.h"
+#include "merhan/data/ravdess_reader.h"
 #include "merhan/data/precomputed_stream.h"
 #include "merhan/util/error.h"
 
@@ -40,14 +45,27 @@ Corpus ReadCorpus(const DataOptions& options) {
   options.Validate();
   Corpus corpus;
   std::string manifest_dir;
-  if (options.format == "iemocap") {
-    corpus = ReadIemocap(options.root, options);
-    ApplySubset(options.subset, &corpus);
-  } else if (options.format == "manifest") {
-    corpus = ReadManifest(options.manifest, options);
-    manifest_dir = std::filesystem::path(options.manifest).parent_path().string();
-  } else {
-    throw UsageError("data.format: unknown format '" + options.format + "'");
+  switch (ParseCorpusFormat(options.format)) {
+    case CorpusFormat::kIemocap:
+      corpus = ReadIemocap(options.root, options);
+      ApplySubset(options.subset, &corpus);
+      break;
+    case CorpusFormat::kManifest:
+      corpus = ReadManifest(options.manifest, options);
+      manifest_dir = std::filesystem::path(options.manifest).parent_path().string();
+      break;
+    case CorpusFormat::kMspPodcast:
+      corpus = ReadMspPodcast(options.root, options);
+      break;
+    case CorpusFormat::kMeld:
+      corpus = ReadMeld(options.root, options);
+      break;
+    case CorpusFormat::kCremaD:
+      corpus = ReadCremaD(options.root, options);
+      break;
+    case CorpusFormat::kRavdess:
+      corpus = ReadRavdess(options.root, options);
+      break;
   }
   AssignPrecomputedFiles(ParsePrecomputedStreams(options.streams), manifest_dir, &corpus.utterances);
   return corpus;
@@ -64,6 +82,11 @@ std::map<int, std::vector<int>> PerSession(const std::vector<Utterance>& utteran
   return rows;
 }
 }  // namespace
+
+void LeaveOut(Corpus* corpus, const std::string& id, const std::string& reason, const std::string& detail) {
+  corpus->left_out.push_back(id + ": " + reason + (detail.empty() ? "" : " (" + detail + ")"));
+  ++corpus->left_out_counts[reason];
+}
 
 std::string CountTable(const std::vector<Utterance>& utterances, const std::vector<std::string>& classes) {
   std::ostringstream t;
@@ -108,6 +131,7 @@ nlohmann::json CountJson(const Corpus& corpus) {
   for (const auto& [code, n] : corpus.counts.dropped) dropped[code] = n;
   j["dropped"] = dropped;
   j["skipped_rows"] = corpus.skipped_rows;
+  j["left_out"] = corpus.left_out_counts;
   return j;
 }
 

@@ -2,19 +2,22 @@
 
 #include <set>
 
+#include "merhan/data/corpus_format.h"
 #include "merhan/data/precomputed_stream_spec.h"
 #include "merhan/util/error.h"
 
 namespace merhan {
 
 void DataOptions::Register(ConfigRegistry* r, const std::string& p) {
-  r->RegisterChoice(p + ".format", &format, {"iemocap", "manifest"}, "corpus reader");
-  r->Register(p + ".root", &root, "IEMOCAP_full_release directory (format iemocap)");
+  r->RegisterChoice(p + ".format", &format, CorpusFormatNames(), "corpus reader (release format)");
+  r->Register(p + ".root", &root, "the release's folder: IEMOCAP_full_release, MSP-Podcast, MELD.Raw, CREMA-D, RAVDESS");
   r->Register(p + ".manifest", &manifest, "CSV or JSONL manifest (format manifest)");
   r->Register(p + ".classes", &classes, "class names, in label-index order");
   r->RegisterJson(p + ".merge", &merge, "object", "class -> list of corpus codes merged into it");
-  r->RegisterChoice(p + ".protocol", &protocol, {"loso", "loso-speaker", "session5", "speaker-kfold", "explicit"},
-                    "cross-validation protocol");
+  r->RegisterChoice(p + ".protocol", &protocol, {"loso", "loso-speaker", "session5", "speaker-kfold", "explicit", "official"},
+                    "cross-validation protocol (official: the release's own train/development/test)");
+  r->Register(p + ".official_test", &official_test,
+              "protocol official: the test split (\"\" = MSP-Podcast test1, MELD test; or test2, test3)");
   r->Register(p + ".folds", &folds, "speaker-kfold: number of disjoint speaker groups K (>= 3)");
   r->Register(p + ".fold_seed", &fold_seed, "speaker-kfold: seed of the speakers' assignment to groups");
   r->RegisterChoice(p + ".validation", &validation, {"session", "speaker"},
@@ -32,12 +35,18 @@ void DataOptions::Register(ConfigRegistry* r, const std::string& p) {
 }
 
 void DataOptions::Validate() const {
-  if (format == "iemocap" && root.empty()) throw UsageError("data.root: required when data.format is iemocap");
+  const CorpusFormat parsed = ParseCorpusFormat(format);
+  if (parsed != CorpusFormat::kManifest && root.empty()) {
+    throw UsageError("data.root: required when data.format is " + format + " (the release's folder)");
+  }
   if (format == "manifest" && manifest.empty()) throw UsageError("data.manifest: required when data.format is manifest");
   if (classes.size() < 2) throw UsageError("data.classes: need at least 2 classes");
   std::set<std::string> unique(classes.begin(), classes.end());
   if (unique.size() != classes.size()) throw UsageError("data.classes: duplicate class name");
-  for (auto it = merge.begin(); it != merge.end(); ++it) {
+  // A release format with data.merge at its default takes the release's 4-class map instead.
+  const bool release_default = parsed != CorpusFormat::kIemocap && parsed != CorpusFormat::kManifest &&
+                               merge == DataOptions{}.merge;
+  for (auto it = merge.begin(); it != merge.end() && !release_default; ++it) {
     if (!unique.count(it.key())) throw UsageError("data.merge." + it.key() + ": not one of data.classes");
     if (!it.value().is_array()) throw UsageError("data.merge." + it.key() + ": expected an array of codes");
   }
@@ -51,6 +60,14 @@ void DataOptions::Validate() const {
     throw UsageError("data.folds: speaker-kfold needs K >= 3 (test, validation and training groups), got " +
                      std::to_string(folds));
   }
+  if (protocol == "official" && !HasOfficialSplit(parsed)) {
+    throw UsageError("data.protocol official: " + format + " has no official train/development/test split (" +
+                     "MSP-Podcast and MELD do); use speaker-kfold" + (parsed == CorpusFormat::kIemocap ? " or loso" : ""));
+  }
+  if (!official_test.empty() && protocol != "official") {
+    throw UsageError("data.official_test: only used with data.protocol official, not " + protocol);
+  }
+  EffectiveMerge(*this);  // UsageError naming data.classes or data.merge.<class>
   if (protocol == "explicit" && explicit_folds.empty()) {
     throw UsageError("data.explicit_folds: required when data.protocol is explicit");
   }

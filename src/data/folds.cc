@@ -127,11 +127,80 @@ std::vector<Fold> SpeakerKFolds(const std::vector<Utterance>& utterances, const 
   return folds;
 }
 
+namespace {
+
+// The speakers found in two of official's splits, "meld:Joey (train, test)", at most 5.
+std::string SharedSpeakers(const std::map<std::string, std::set<std::string>>& splits_of, size_t* count) {
+  std::string list;
+  *count = 0;
+  for (const auto& [speaker, splits] : splits_of) {
+    if (splits.size() < 2) continue;
+    if (++*count > 5) continue;
+    std::string names;
+    for (const auto& s : splits) names += (names.empty() ? "" : ", ") + s;
+    list += (list.empty() ? "" : "; ") + speaker + " (" + names + ")";
+  }
+  return list;
+}
+
+}  // namespace
+
+// official: the release's own split (Utterance::split): train, validation, and the test
+// split data.official_test ("" = "test" when the corpus has one, else "test1"). The
+// release's splits must be speaker-independent; where they share speakers (MELD) the
+// protocol is refused, naming them, rather than run with leakage.
+Fold OfficialFold(const std::vector<Utterance>& utterances, const DataOptions& options) {
+  std::set<std::string> present;
+  for (const auto& u : utterances) present.insert(u.split);
+  std::string test = options.official_test;
+  if (test.empty()) test = present.count("test") ? "test" : "test1";
+  std::string known;
+  for (const auto& s : present) known += (known.empty() ? "" : ", ") + (s.empty() ? "(none)" : s);
+  if (!present.count(test) || !present.count("train")) {
+    throw UsageError(Cat("data.protocol official: the corpus has no '", present.count("train") ? test : "train",
+                         "' split (its splits: ", known, ")", test != options.official_test ? "" : "; see data.official_test"));
+  }
+  Fold fold;
+  fold.name = "official-" + test;
+  SpeakerSet train, val, tested;
+  std::map<std::string, std::set<std::string>> splits_of;
+  for (size_t i = 0; i < utterances.size(); ++i) {
+    const Utterance& u = utterances[i];
+    const auto index = static_cast<int64_t>(i);
+    if (u.split == "train") {
+      fold.train.push_back(index);
+      train.insert(u.speaker);
+    } else if (u.split == "validation") {
+      fold.val.push_back(index);
+      val.insert(u.speaker);
+    } else if (u.split == test) {
+      fold.test.push_back(index);
+      tested.insert(u.speaker);
+    } else {
+      continue;  // another test split (MSP-Podcast's Test2 when testing on Test1)
+    }
+    splits_of[u.speaker].insert(u.split);
+  }
+  size_t shared = 0;
+  const std::string list = SharedSpeakers(splits_of, &shared);
+  if (shared > 0) {
+    throw UsageError(Cat("data.protocol official: the release's train/validation/", test, " splits share ", shared,
+                         " speaker(s): ", list, (shared > 5 ? "; ..." : ""), ". Its official split is not "
+                         "speaker-independent; use data.protocol speaker-kfold"));
+  }
+  fold.train_speakers = {train.begin(), train.end()};
+  fold.val_speakers = {val.begin(), val.end()};
+  fold.test_speakers = {tested.begin(), tested.end()};
+  return fold;
+}
+
 std::vector<Fold> MakeFolds(const std::vector<Utterance>& utterances, const DataOptions& options) {
   std::vector<Fold> folds;
   const std::string& protocol = options.protocol;
   if (protocol == "speaker-kfold") {
     folds = SpeakerKFolds(utterances, options);
+  } else if (protocol == "official") {
+    folds.push_back(OfficialFold(utterances, options));
   } else if (protocol == "explicit") {
     SpeakerSet known;
     for (const auto& u : utterances) known.insert(u.speaker);

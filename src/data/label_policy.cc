@@ -3,23 +3,17 @@
 #include <algorithm>
 #include <set>
 
+#include "merhan/data/corpus_format.h"
 #include "merhan/util/error.h"
 
 namespace merhan {
 
+// data.merge as given, or a release's 4-class map (data/corpus_format.h EffectiveMerge).
 LabelPolicy LabelPolicy::FromOptions(const DataOptions& options) {
-  std::map<std::string, std::vector<std::string>> merge;
-  if (!options.merge.is_null()) {
-    if (!options.merge.is_object()) throw UsageError("data.merge: expected an object of class -> [codes]");
-    for (auto it = options.merge.begin(); it != options.merge.end(); ++it) {
-      if (!it.value().is_array()) throw UsageError("data.merge." + it.key() + ": expected an array of codes");
-      for (const auto& code : it.value()) {
-        if (!code.is_string()) throw UsageError("data.merge." + it.key() + ": codes must be strings");
-        merge[it.key()].push_back(code.get<std::string>());
-      }
-    }
+  if (!options.merge.is_null() && !options.merge.is_object()) {
+    throw UsageError("data.merge: expected an object of class -> [codes]");
   }
-  return LabelPolicy(options.classes, merge);
+  return LabelPolicy(options.classes, EffectiveMerge(options));
 }
 
 LabelPolicy::LabelPolicy(std::vector<std::string> classes,

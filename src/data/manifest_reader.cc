@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "merhan/data/csv_records.h"
 #include "merhan/data/label_policy.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/error.h"
@@ -23,69 +24,7 @@ struct BadRow : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-struct Record {
-  size_t line = 0;  // line where the record starts
-  std::vector<std::string> fields;
-  bool unterminated = false;
-};
-
-// RFC 4180: comma separated, fields optionally in double quotes, "" for a quote
-// inside quotes, quoted fields may span lines; CRLF or LF. Hand-written because no
-// Debian CSV library is in our dependency set and this is ~40 lines.
-std::vector<Record> ParseCsv(const std::string& text) {
-  std::vector<Record> records;
-  size_t i = 0, line = 1;
-  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) i = 3;  // UTF-8 BOM
-  while (i < text.size()) {
-    Record r;
-    r.line = line;
-    std::string field;
-    bool in_quotes = false, was_quoted = false, end_of_record = false;
-    while (i < text.size() && !end_of_record) {
-      const char c = text[i];
-      if (in_quotes) {
-        if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        if (c == '"') {
-          in_quotes = false;
-        } else {
-          if (c == '\n') ++line;
-          field += c;
-        }
-        ++i;
-        continue;
-      }
-      if (c == '"' && field.empty() && !was_quoted) {
-        in_quotes = was_quoted = true;
-      } else if (c == ',') {
-        r.fields.push_back(field);
-        field.clear();
-        was_quoted = false;
-      } else if (c == '\n' || c == '\r') {
-        if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-        ++line;
-        end_of_record = true;
-      } else {
-        field += c;
-      }
-      ++i;
-    }
-    r.unterminated = in_quotes;
-    r.fields.push_back(field);
-    // Blank lines are not records.
-    if (!(r.fields.size() == 1 && r.fields[0].empty() && !was_quoted)) records.push_back(std::move(r));
-  }
-  return records;
-}
-
-std::string Trim(const std::string& s) {
-  const auto begin = s.find_first_not_of(" \t");
-  if (begin == std::string::npos) return "";
-  return s.substr(begin, s.find_last_not_of(" \t") - begin + 1);
-}
+std::string Trim(const std::string& s) { return TrimSpaces(s); }
 
 struct Row {
   std::string id, wav, text, label, speaker, session;
@@ -204,7 +143,7 @@ Corpus ReadCsv(const std::string& path, const std::string& text, const DataOptio
   const bool has_session = column.count("session") > 0;
   Builder builder(path, options);
   for (size_t r = 1; r < records.size(); ++r) {
-    const Record& rec = records[r];
+    const CsvRecord& rec = records[r];
     if (rec.unterminated) {
       builder.Bad(rec.line, "unterminated quoted field");
       continue;

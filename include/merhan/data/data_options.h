@@ -11,13 +11,16 @@
 namespace merhan {
 
 struct DataOptions {
-  std::string format = "iemocap";   // iemocap | manifest
-  std::string root;                 // IEMOCAP_full_release directory (format iemocap)
+  std::string format = "iemocap";   // iemocap | manifest | msp-podcast | meld | crema-d | ravdess (data/corpus_format.h)
+  std::string root;                 // the release's folder (every format but manifest)
   std::string manifest;             // CSV or JSONL file (format manifest)
   std::vector<std::string> classes = {"neu", "hap", "ang", "sad"};
   // class -> corpus codes merged into it; codes of no class are dropped and counted.
   nlohmann::json merge = {{"hap", {"hap", "exc"}}};
-  std::string protocol = "loso";    // loso | loso-speaker | session5 | speaker-kfold | explicit
+  std::string protocol = "loso";    // loso | loso-speaker | session5 | speaker-kfold | explicit | official
+  // protocol official: the release's test split ("" = the release's default: MSP-Podcast
+  // Test1, MELD test); e.g. "test2" for MSP-Podcast's Test2.
+  std::string official_test;
   int folds = 5;                    // speaker-kfold: K disjoint speaker groups
   int fold_seed = 1;                // speaker-kfold: seeds the speakers' assignment to groups
   // loso/session5 validation: "session" = both speakers of the next session (cyclic),

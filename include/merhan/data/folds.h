@@ -14,6 +14,9 @@
 //                the rest. Needs no sessions: any corpus with speakers (seed 004's
 //                5-fold subject-independent CV is K = 5).
 //  explicit      data.explicit_folds: [{"name": .., "train": [speakers], "val": [..], "test": [..]}].
+//  official      one fold: the release's own train / validation / test split (Utterance::split;
+//                MSP-Podcast's test set chosen by data.official_test, Test1 by default).
+//                Refused, naming them, when the release's splits share speakers (MELD).
 #pragma once
 
 #include <cstdint>

@@ -39,6 +39,7 @@ class LabelCounter {
   // Returns the class index (-1: dropped and counted).
   int Apply(const std::string& code);
   LabelCounts counts() const;
+  const LabelPolicy& policy() const { return *policy_; }
 
  private:
   const LabelPolicy* policy_;

@@ -17,6 +17,9 @@ struct Utterance {
   int session = 0;       // 1..5 for IEMOCAP; 0 when the corpus has none
   std::string dialog;    // e.g. Ses01F_impro01
   bool improvised = false;
+  // The release's own split, for data.protocol official: "train", "validation", "test"
+  // (MELD), "test1".."test3" (MSP-Podcast); empty when the corpus has none.
+  std::string split;
   double start_s = 0.0;  // segment start/end in the dialog (label file)
   double end_s = 0.0;
   // Manifest columns (JSONL string keys) beyond the standard ones, as written.
