@@ -194,6 +194,92 @@ Fold OfficialFold(const std::vector<Utterance>& utterances, const DataOptions& o
   return fold;
 }
 
+namespace {
+
+// data.explicit_folds: speaker lists given in the config, checked disjoint.
+std::vector<Fold> ExplicitFolds(const std::vector<Utterance>& utterances, const DataOptions& options) {
+  SpeakerSet known;
+  for (const auto& u : utterances) known.insert(u.speaker);
+  if (!options.explicit_folds.is_array() || options.explicit_folds.empty()) {
+    throw UsageError("data.explicit_folds: expected a non-empty list of {train, val, test} speaker lists");
+  }
+  std::vector<Fold> folds;
+  for (size_t i = 0; i < options.explicit_folds.size(); ++i) {
+    const auto& f = options.explicit_folds[i];
+    if (!f.is_object()) throw UsageError(Cat("data.explicit_folds[", i, "]: expected an object"));
+    const SpeakerSet train = SpeakerList(f, "train", i, known);
+    const SpeakerSet val = SpeakerList(f, "val", i, known);
+    const SpeakerSet test = SpeakerList(f, "test", i, known);
+    for (const auto& [a, b, an, bn] : {std::tuple{&train, &val, "train", "val"}, std::tuple{&train, &test, "train", "test"},
+                                      std::tuple{&val, &test, "val", "test"}}) {
+      for (const auto& s : *a) {
+        if (b->count(s)) throw UsageError(Cat("data.explicit_folds[", i, "]: speaker '", s, "' is in both ", an, " and ", bn));
+      }
+    }
+    if (train.empty() || test.empty()) throw UsageError(Cat("data.explicit_folds[", i, "]: train and test need speakers"));
+    std::string name = f.contains("name") && f["name"].is_string() ? f["name"].get<std::string>() : Cat("fold", i + 1);
+    folds.push_back(Build(name, utterances, train, val, test));
+  }
+  return folds;
+}
+
+// loso-speaker: one fold per speaker; the other speakers of its session validate.
+std::vector<Fold> LosoSpeakerFolds(const std::map<int, std::vector<std::string>>& by_session,
+                                   const std::vector<Utterance>& utterances) {
+  std::vector<Fold> folds;
+  for (const auto& [session, speakers] : by_session) {
+    if (speakers.size() < 2) {
+      throw UsageError(Cat("data.protocol loso-speaker: session ", session, " has one speaker; it needs one to "
+                           "test and another to validate"));
+    }
+    for (const auto& test_speaker : speakers) {
+      SpeakerSet train, val, test = {test_speaker};
+      for (const auto& [s, others] : by_session) {
+        for (const auto& sp : others) {
+          if (sp == test_speaker) continue;
+          (s == session ? val : train).insert(sp);
+        }
+      }
+      folds.push_back(Build("spk-" + test_speaker, utterances, train, val, test));
+    }
+  }
+  return folds;
+}
+
+// The session protocols: loso, session5 and loso-speaker.
+std::vector<Fold> SessionFolds(const std::vector<Utterance>& utterances, const DataOptions& options) {
+  const std::string& protocol = options.protocol;
+  const auto by_session = SpeakersBySession(utterances, protocol);
+  if (by_session.count(0) && by_session.size() == 1) {
+    throw UsageError(Cat("data.protocol ", protocol, ": the corpus has no sessions (add a 'session' column "
+                         "to the manifest or use data.protocol explicit)"));
+  }
+  if (by_session.size() < 3) {
+    throw UsageError(Cat("data.protocol ", protocol, ": needs at least 3 sessions (test, validation, train), found ",
+                         by_session.size()));
+  }
+  std::vector<int> sessions;
+  for (const auto& [s, _] : by_session) sessions.push_back(s);
+  std::vector<Fold> folds;
+  if (protocol == "loso") {
+    for (size_t k = 0; k < sessions.size(); ++k) {
+      folds.push_back(LosoFold(by_session, k, utterances, options.validation, Cat("loso-test", sessions[k])));
+    }
+  } else if (protocol == "session5") {
+    auto it = std::find(sessions.begin(), sessions.end(), 5);
+    if (it == sessions.end()) throw UsageError("data.protocol session5: the corpus has no session 5");
+    folds.push_back(LosoFold(by_session, static_cast<size_t>(it - sessions.begin()), utterances, options.validation,
+                             "session5"));
+  } else if (protocol == "loso-speaker") {
+    folds = LosoSpeakerFolds(by_session, utterances);
+  } else {
+    throw UsageError("data.protocol: unknown protocol '" + protocol + "'");
+  }
+  return folds;
+}
+
+}  // namespace
+
 std::vector<Fold> MakeFolds(const std::vector<Utterance>& utterances, const DataOptions& options) {
   std::vector<Fold> folds;
   const std::string& protocol = options.protocol;
@@ -202,68 +288,9 @@ std::vector<Fold> MakeFolds(const std::vector<Utterance>& utterances, const Data
   } else if (protocol == "official") {
     folds.push_back(OfficialFold(utterances, options));
   } else if (protocol == "explicit") {
-    SpeakerSet known;
-    for (const auto& u : utterances) known.insert(u.speaker);
-    if (!options.explicit_folds.is_array() || options.explicit_folds.empty()) {
-      throw UsageError("data.explicit_folds: expected a non-empty list of {train, val, test} speaker lists");
-    }
-    for (size_t i = 0; i < options.explicit_folds.size(); ++i) {
-      const auto& f = options.explicit_folds[i];
-      if (!f.is_object()) throw UsageError(Cat("data.explicit_folds[", i, "]: expected an object"));
-      const SpeakerSet train = SpeakerList(f, "train", i, known);
-      const SpeakerSet val = SpeakerList(f, "val", i, known);
-      const SpeakerSet test = SpeakerList(f, "test", i, known);
-      for (const auto& [a, b, an, bn] : {std::tuple{&train, &val, "train", "val"}, std::tuple{&train, &test, "train", "test"},
-                                        std::tuple{&val, &test, "val", "test"}}) {
-        for (const auto& s : *a) {
-          if (b->count(s)) throw UsageError(Cat("data.explicit_folds[", i, "]: speaker '", s, "' is in both ", an, " and ", bn));
-        }
-      }
-      if (train.empty() || test.empty()) throw UsageError(Cat("data.explicit_folds[", i, "]: train and test need speakers"));
-      std::string name = f.contains("name") && f["name"].is_string() ? f["name"].get<std::string>() : Cat("fold", i + 1);
-      folds.push_back(Build(name, utterances, train, val, test));
-    }
+    folds = ExplicitFolds(utterances, options);
   } else {
-    const auto by_session = SpeakersBySession(utterances, protocol);
-    if (by_session.count(0) && by_session.size() == 1) {
-      throw UsageError(Cat("data.protocol ", protocol, ": the corpus has no sessions (add a 'session' column "
-                           "to the manifest or use data.protocol explicit)"));
-    }
-    if (by_session.size() < 3) {
-      throw UsageError(Cat("data.protocol ", protocol, ": needs at least 3 sessions (test, validation, train), found ",
-                           by_session.size()));
-    }
-    std::vector<int> sessions;
-    for (const auto& [s, _] : by_session) sessions.push_back(s);
-    if (protocol == "loso") {
-      for (size_t k = 0; k < sessions.size(); ++k) {
-        folds.push_back(LosoFold(by_session, k, utterances, options.validation, Cat("loso-test", sessions[k])));
-      }
-    } else if (protocol == "session5") {
-      auto it = std::find(sessions.begin(), sessions.end(), 5);
-      if (it == sessions.end()) throw UsageError("data.protocol session5: the corpus has no session 5");
-      folds.push_back(LosoFold(by_session, static_cast<size_t>(it - sessions.begin()), utterances,
-                               options.validation, "session5"));
-    } else if (protocol == "loso-speaker") {
-      for (const auto& [session, speakers] : by_session) {
-        if (speakers.size() < 2) {
-          throw UsageError(Cat("data.protocol loso-speaker: session ", session, " has one speaker; it needs one to "
-                               "test and another to validate"));
-        }
-        for (const auto& test_speaker : speakers) {
-          SpeakerSet train, val, test = {test_speaker};
-          for (const auto& [s, others] : by_session) {
-            for (const auto& sp : others) {
-              if (sp == test_speaker) continue;
-              (s == session ? val : train).insert(sp);
-            }
-          }
-          folds.push_back(Build("spk-" + test_speaker, utterances, train, val, test));
-        }
-      }
-    } else {
-      throw UsageError("data.protocol: unknown protocol '" + protocol + "'");
-    }
+    folds = SessionFolds(utterances, options);
   }
   for (const auto& fold : folds) {
     AssertSpeakerDisjoint(fold, utterances);
