@@ -149,16 +149,17 @@ std::vector<std::string> DisplayNames(const std::vector<LoadedRun>& runs) {
 }
 
 // Every run's test utterances aligned on the reference's order; `order` lists
-// the runs reference first.
-AlignedRuns AlignOnReference(const std::vector<LoadedRun>& runs, const std::vector<size_t>& order) {
-  std::vector<std::vector<FoldSeedPredictions>> predictions;
+// the runs reference first. The alignment points into `predictions`, which the
+// caller keeps alive as long as it.
+AlignedRuns AlignOnReference(const std::vector<LoadedRun>& runs, const std::vector<size_t>& order,
+                             std::vector<std::vector<FoldSeedPredictions>>* predictions) {
   std::vector<std::string> ordered_names;
   for (size_t i : order) {
-    predictions.push_back(runs[i].predictions);
+    predictions->push_back(runs[i].predictions);
     ordered_names.push_back(runs[i].dir);
   }
   std::string error;
-  AlignedRuns aligned = AlignedRuns::Align(predictions, ordered_names, &error);
+  AlignedRuns aligned = AlignedRuns::Align(*predictions, ordered_names, &error);
   if (!error.empty()) throw UsageError("compare: " + error);
   return aligned;
 }
@@ -321,7 +322,8 @@ RunComparison CompareRuns(const std::vector<std::string>& run_dirs, const Compar
   // The reference goes first from here on; output keeps the order given.
   std::vector<size_t> order = {reference};
   for (size_t i = 0; i < runs.size(); ++i) if (i != reference) order.push_back(i);
-  const AlignedRuns aligned = AlignOnReference(runs, order);
+  std::vector<std::vector<FoldSeedPredictions>> predictions;
+  const AlignedRuns aligned = AlignOnReference(runs, order, &predictions);
   const CommonPairs common = FindCommonPairs(aligned, runs, order);
   const std::vector<stats::Interval> intervals = BootstrapAll(aligned, common, options);
 
