@@ -135,4 +135,12 @@ StateDict LoadStateDict(const std::string& path) {
   return LoadTorchCheckpoint(path);
 }
 
+std::string NameList(const char* what, const std::vector<std::string>& names) {
+  if (names.empty()) return "";
+  std::string out = std::string("; ") + what + ":";
+  for (size_t i = 0; i < names.size() && i < 8; ++i) out += " " + names[i];
+  if (names.size() > 8) out += " ...";
+  return out;
+}
+
 }  // namespace merhan

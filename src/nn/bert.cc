@@ -235,14 +235,7 @@ std::string LoadReport::ToString() const {
   std::ostringstream out;
   out << weights_path << ": " << missing.size() << " missing, " << unexpected.size() << " unexpected, "
       << ignored.size() << " ignored";
-  auto list = [&](const char* what, const std::vector<std::string>& names) {
-    if (names.empty()) return;
-    out << "; " << what << ":";
-    for (size_t i = 0; i < names.size() && i < 8; ++i) out << " " << names[i];
-    if (names.size() > 8) out << " ...";
-  };
-  list("missing", missing);
-  list("unexpected", unexpected);
+  out << NameList("missing", missing) << NameList("unexpected", unexpected);
   return out.str();
 }
 

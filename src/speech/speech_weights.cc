@@ -79,14 +79,7 @@ std::string SpeechLoadReport::ToString() const {
   out << weights_path << ": " << missing.size() << " missing, " << unexpected.size() << " unexpected, "
       << ignored.size() << " ignored, " << head.size() << " outside the encoder";
   if (!task_prefix.empty()) out << " (task checkpoint, prefix '" << task_prefix << ".')";
-  auto list = [&](const char* what, const std::vector<std::string>& names) {
-    if (names.empty()) return;
-    out << "; " << what << ":";
-    for (size_t i = 0; i < names.size() && i < 8; ++i) out << " " << names[i];
-    if (names.size() > 8) out << " ...";
-  };
-  list("missing", missing);
-  list("unexpected", unexpected);
+  out << NameList("missing", missing) << NameList("unexpected", unexpected);
   return out.str();
 }
 

@@ -33,6 +33,10 @@ class StateDict {
   std::map<std::string, torch::Tensor> tensors_;
 };
 
+// "; missing: a b c ..." (the first eight names), or "" when `names` is empty:
+// how a weight loader's report lists the tensors it could not match.
+std::string NameList(const char* what, const std::vector<std::string>& names);
+
 // Reads a .safetensors file (F32/F16/BF16/F64 and integer dtypes) into CPU tensors.
 StateDict LoadSafetensors(const std::string& path);
 // Reads a PyTorch checkpoint saved with torch.save (zip format, as transformers'
