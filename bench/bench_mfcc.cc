@@ -76,8 +76,8 @@ int main(int argc, char** argv) {
     options.Register(&registry);
     for (const auto& s : sets) registry.ApplyOverride(s);
     CheckSampleRatesAgree(audio, options);
-    const PowerSpectrumFactory engine = fft == "torch" ? PowerSpectrumFactory(MakeTorchPowerSpectrum)
-                                                       : PowerSpectrumFactory(MakeKissFftPowerSpectrum);
+    const PowerSpectrumFactory engine =
+        fft == "torch" ? PowerSpectrumFactory(MakeTorchPowerSpectrum) : PowerSpectrumFactory(MakeKissFftPowerSpectrum);
     const Mfcc mfcc(options, engine);
     if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
@@ -94,29 +94,45 @@ int main(int argc, char** argv) {
     };
     nlohmann::json results;
     auto report = [&](const std::string& name, const Stats& st, int used_threads) {
-      results[name] = {{"threads", used_threads}, {"seconds", st.seconds}, {"min_s", st.Min()},
-                       {"median_s", st.Median()}, {"xrt_best", audio_seconds / st.Min()},
+      results[name] = {{"threads", used_threads},
+                       {"seconds", st.seconds},
+                       {"min_s", st.Min()},
+                       {"median_s", st.Median()},
+                       {"xrt_best", audio_seconds / st.Min()},
                        {"xrt_median", audio_seconds / st.Median()}};
-      std::cout << std::left << std::setw(18) << name << " threads " << std::setw(3) << used_threads
-                << std::fixed << std::setprecision(1) << " x real time: best " << audio_seconds / st.Min()
-                << ", median " << audio_seconds / st.Median() << std::setprecision(4) << "  (min "
-                << st.Min() << " s, median " << st.Median() << " s)\n";
+      std::cout << std::left << std::setw(18) << name << " threads " << std::setw(3) << used_threads << std::fixed
+                << std::setprecision(1) << " x real time: best " << audio_seconds / st.Min() << ", median "
+                << audio_seconds / st.Median() << std::setprecision(4) << "  (min " << st.Min() << " s, median "
+                << st.Median() << " s)\n";
     };
     std::cout << "merhan MFCC, preset " << preset << ", fft " << fft << ", " << files.size() << " files, "
-              << std::setprecision(1) << std::fixed << audio_seconds << " s of audio, " << repeats
-              << " repeats\n";
-    report("single", Time(repeats, [&] { for (size_t i = 0; i < signals.size(); ++i) one(i); }), 1);
-    report("all_cores", Time(repeats, [&] {
-             ParallelFor(signals.size(), threads, [&](size_t i) {
-               int64_t frames = 0;
-               mfcc.Compute(signals[i].samples.data(), signals[i].samples.size(), &frames);
-             });
-           }), threads);
-    report("batch_end_to_end", Time(repeats, [&] { ComputeMfccBatch(files, audio, options, threads, engine); }), threads);
+              << std::setprecision(1) << std::fixed << audio_seconds << " s of audio, " << repeats << " repeats\n";
+    report("single",
+           Time(repeats,
+                [&] {
+                  for (size_t i = 0; i < signals.size(); ++i) one(i);
+                }),
+           1);
+    report("all_cores",
+           Time(repeats,
+                [&] {
+                  ParallelFor(signals.size(), threads, [&](size_t i) {
+                    int64_t frames = 0;
+                    mfcc.Compute(signals[i].samples.data(), signals[i].samples.size(), &frames);
+                  });
+                }),
+           threads);
+    report("batch_end_to_end", Time(repeats, [&] { ComputeMfccBatch(files, audio, options, threads, engine); }),
+           threads);
     if (sink == 0) std::cout << "";
     if (!json_out.empty()) {
-      nlohmann::json j{{"impl", "merhan"}, {"preset", preset}, {"fft", fft}, {"options", nlohmann::json::parse(options.ToString())},
-                       {"files", files.size()}, {"audio_seconds", audio_seconds}, {"repeats", repeats},
+      nlohmann::json j{{"impl", "merhan"},
+                       {"preset", preset},
+                       {"fft", fft},
+                       {"options", nlohmann::json::parse(options.ToString())},
+                       {"files", files.size()},
+                       {"audio_seconds", audio_seconds},
+                       {"repeats", repeats},
                        {"results", results}};
       std::ofstream(json_out) << j.dump(1) << "\n";
     }

@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "merhan/runtime/evaluation.h"
 #include "merhan/results/summary.h"
+#include "merhan/runtime/evaluation.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/logging.h"
 

@@ -45,8 +45,8 @@ bool DataChunkTruncated(SNDFILE* file, std::string* detail) {
   const unsigned long long declared = std::strtoull(m[1].str().c_str(), nullptr, 10);
   const unsigned long long present = std::strtoull(m[2].str().c_str(), nullptr, 10);
   if (declared == 0 || declared >= 0xFFFFFF00ull || declared <= present) return false;
-  *detail = "the data chunk declares " + std::to_string(declared) + " bytes but only " +
-            std::to_string(present) + " are present";
+  *detail = "the data chunk declares " + std::to_string(declared) + " bytes but only " + std::to_string(present) +
+            " are present";
   return true;
 }
 
@@ -75,8 +75,8 @@ std::vector<float> Resample(const float* samples, size_t n, double in_rate, doub
   // Room for the whole flushed output; odone says how much soxr produced.
   std::vector<float> out(static_cast<size_t>(std::ceil(n * out_rate / in_rate)) + 64);
   size_t idone = 0, odone = 0;
-  soxr_error_t err = soxr_oneshot(in_rate, out_rate, 1, samples, n, &idone, out.data(), out.size(),
-                                  &odone, &io, &q, nullptr);
+  soxr_error_t err =
+      soxr_oneshot(in_rate, out_rate, 1, samples, n, &idone, out.data(), out.size(), &odone, &io, &q, nullptr);
   if (err) throw InternalError(std::string("libsoxr: ") + err);
   out.resize(odone);
   return out;
@@ -123,8 +123,8 @@ void CheckChannel(const std::string& path, const AudioOptions& options, int chan
 }
 
 // libsndfile's read of an open file into signal's header fields and mono samples.
-std::vector<float> ReadSndfile(const std::string& path, SNDFILE* file, const SF_INFO& info,
-                               const AudioOptions& options, AudioSignal* signal) {
+std::vector<float> ReadSndfile(const std::string& path, SNDFILE* file, const SF_INFO& info, const AudioOptions& options,
+                               AudioSignal* signal) {
   signal->original_sample_rate = info.samplerate;
   signal->original_channels = info.channels;
   signal->format = FormatName(info.format & SF_FORMAT_TYPEMASK);
@@ -222,16 +222,16 @@ AudioSignal LoadAudio(const std::string& path, const AudioOptions& options) {
   if (signal.original_sample_rate == options.sample_rate) {
     signal.samples = std::move(mono);
   } else {
-    signal.samples = Resample(mono.data(), mono.size(), signal.original_sample_rate, options.sample_rate,
-                              options.resample_quality);
+    signal.samples =
+        Resample(mono.data(), mono.size(), signal.original_sample_rate, options.sample_rate, options.resample_quality);
     if (signal.samples.empty()) {
-      throw DataError(path + ": audio file too short to resample (" + std::to_string(mono.size()) +
-                      " samples at " + std::to_string(signal.original_sample_rate) + " Hz)");
+      throw DataError(path + ": audio file too short to resample (" + std::to_string(mono.size()) + " samples at " +
+                      std::to_string(signal.original_sample_rate) + " Hz)");
     }
     // The resampler's filter sums many samples: amplitudes near float's limit (a float
     // file is nominally within [-1, 1]) overflow to infinity (found by fuzz/audio_fuzzer.cc).
-    const auto bad = std::find_if_not(signal.samples.begin(), signal.samples.end(),
-                                      [](float x) { return std::isfinite(x); });
+    const auto bad =
+        std::find_if_not(signal.samples.begin(), signal.samples.end(), [](float x) { return std::isfinite(x); });
     if (bad != signal.samples.end()) {
       throw DataError(path + ": " + Overflow("resampling", static_cast<size_t>(bad - signal.samples.begin())));
     }

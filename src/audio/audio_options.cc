@@ -17,9 +17,10 @@ void AudioOptions::Validate() const {
   if (sample_rate < 1000 || sample_rate > 384000) {
     throw UsageError("audio.sample_rate: expected 1000..384000 Hz, got " + std::to_string(sample_rate));
   }
-  if (channel < -1) throw UsageError("audio.channel: expected -1 (mean) or a channel index, got " + std::to_string(channel));
-  if (resample_quality != "qq" && resample_quality != "lq" && resample_quality != "mq" &&
-      resample_quality != "hq" && resample_quality != "vhq") {
+  if (channel < -1)
+    throw UsageError("audio.channel: expected -1 (mean) or a channel index, got " + std::to_string(channel));
+  if (resample_quality != "qq" && resample_quality != "lq" && resample_quality != "mq" && resample_quality != "hq" &&
+      resample_quality != "vhq") {
     throw UsageError("audio.resample_quality: expected qq, lq, mq, hq or vhq, got \"" + resample_quality + "\"");
   }
 }

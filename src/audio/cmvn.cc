@@ -108,8 +108,7 @@ GlobalCmvn GlobalCmvn::Load(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     throw DataError(path + ": not a CMVN statistics file (" + e.what() + ")");
   }
-  if (c.dims_ <= 0 || c.mean_.size() != static_cast<size_t>(c.dims_) ||
-      c.std_.size() != static_cast<size_t>(c.dims_)) {
+  if (c.dims_ <= 0 || c.mean_.size() != static_cast<size_t>(c.dims_) || c.std_.size() != static_cast<size_t>(c.dims_)) {
     throw DataError(path + ": CMVN statistics: \"mean\" and \"std\" must have \"dims\" entries");
   }
   for (int d = 0; d < c.dims_; ++d) {

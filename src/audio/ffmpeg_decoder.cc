@@ -97,7 +97,8 @@ FfmpegStreamInfo Call(const std::string& path, bool decode, const FfmpegFrameSin
   merhan_ffmpeg_info info{};
   Callbacks callbacks{&sink, &on_open};
   char err[1024] = {0};
-  const int status = plugin.decode(path.c_str(), decode ? 1 : 0, &info, &callbacks, &OnOpen, &OnBlock, err, sizeof(err));
+  const int status =
+      plugin.decode(path.c_str(), decode ? 1 : 0, &info, &callbacks, &OnOpen, &OnBlock, err, sizeof(err));
   if (status == MERHAN_FFMPEG_INTERNAL) throw InternalError(err);
   if (status != MERHAN_FFMPEG_OK) throw DataError(err);
   return InfoOf(info);

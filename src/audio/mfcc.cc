@@ -8,8 +8,8 @@
 
 #include <Eigen/Core>
 #include <algorithm>
-#include <complex>
 #include <cmath>
+#include <complex>
 #include <limits>
 #include <memory>
 #include <random>
@@ -48,9 +48,12 @@ std::vector<double> MakeWindow(const MfccOptions& o) {
   for (int i = 0; i < n; ++i) {
     const double c = std::cos(2.0 * kPi * i / denom);
     double v = 1.0;
-    if (o.window == "hann") v = 0.5 - 0.5 * c;
-    else if (o.window == "hamming") v = 0.54 - 0.46 * c;
-    else if (o.window == "povey") v = std::pow(0.5 - 0.5 * c, 0.85);
+    if (o.window == "hann")
+      v = 0.5 - 0.5 * c;
+    else if (o.window == "hamming")
+      v = 0.54 - 0.46 * c;
+    else if (o.window == "povey")
+      v = std::pow(0.5 - 0.5 * c, 0.85);
     w[i] = v;
   }
   return w;
@@ -126,8 +129,7 @@ inline int64_t Symmetric(int64_t i, int64_t n) {  // Kaldi: edge repeated
 
 }  // namespace
 
-Mfcc::Mfcc(const MfccOptions& options, PowerSpectrumFactory fft)
-    : options_(options), fft_(std::move(fft)) {
+Mfcc::Mfcc(const MfccOptions& options, PowerSpectrumFactory fft) : options_(options), fft_(std::move(fft)) {
   if (!fft_) fft_ = MakeKissFftPowerSpectrum;
   options_.Validate();
   num_bins_ = options_.n_fft / 2 + 1;
@@ -193,9 +195,12 @@ class FrameCutter {
     // the window in the middle of an n_fft frame centred on t*hop (torch.stft); a
     // window placed anywhere in the zero-padded FFT buffer has the same power
     // spectrum, so here it always goes at the start of the buffer.
-    if (o.center) offset_ = -(o.n_fft / 2) + (o.n_fft - o.win_length) / 2;
-    else if (o.snip_edges) offset_ = 0;
-    else offset_ = -(o.win_length / 2 - o.hop_length / 2);  // Kaldi without snip_edges
+    if (o.center)
+      offset_ = -(o.n_fft / 2) + (o.n_fft - o.win_length) / 2;
+    else if (o.snip_edges)
+      offset_ = 0;
+    else
+      offset_ = -(o.win_length / 2 - o.hop_length / 2);  // Kaldi without snip_edges
   }
 
   void Cut(const float* samples, int64_t len, int64_t t0, int64_t rows, Real* frames) {
@@ -211,9 +216,12 @@ class FrameCutter {
       } else {
         for (int i = 0; i < win; ++i) {
           const int64_t s = start + i;
-          if (s >= 0 && s < len) f[i] = samples[s];
-          else if (!o_.center) f[i] = samples[Symmetric(s, len)];
-          else f[i] = reflect ? samples[Reflect(s, len)] : Real(0);
+          if (s >= 0 && s < len)
+            f[i] = samples[s];
+          else if (!o_.center)
+            f[i] = samples[Symmetric(s, len)];
+          else
+            f[i] = reflect ? samples[Reflect(s, len)] : Real(0);
         }
       }
       std::fill(f + win, f + o_.n_fft, Real(0));
@@ -248,8 +256,7 @@ class BlockSpectra {
  public:
   BlockSpectra(const MfccOptions& o, const std::vector<double>& window, int64_t block)
       : cutter_(o, window), n_fft_(o.n_fft), block_(block) {}
-  void Run(PowerSpectrumEngine* engine, const float* samples, int64_t len, int64_t t0, int64_t rows,
-           float* power) {
+  void Run(PowerSpectrumEngine* engine, const float* samples, int64_t len, int64_t t0, int64_t rows, float* power) {
     if (frames_.empty()) frames_.resize(static_cast<size_t>(block_) * n_fft_);
     cutter_.Cut(samples, len, t0, rows, frames_.data());
     engine->Compute(frames_.data(), rows, power);
@@ -290,8 +297,10 @@ int64_t Mfcc::LogMel(const float* samples, size_t n, std::vector<float>* log_mel
   const bool in_double = o.fft_precision == "double";
   for (int64_t t0 = 0; t0 < frames; t0 += block) {
     const int64_t rows = std::min(block, frames - t0);
-    if (in_double) double_spectra.Run(engine.get(), samples, static_cast<int64_t>(n), t0, rows, power.data());
-    else float_spectra.Run(engine.get(), samples, static_cast<int64_t>(n), t0, rows, power.data());
+    if (in_double)
+      double_spectra.Run(engine.get(), samples, static_cast<int64_t>(n), t0, rows, power.data());
+    else
+      float_spectra.Run(engine.get(), samples, static_cast<int64_t>(n), t0, rows, power.data());
     ApplyPower(o.power, power.data(), static_cast<size_t>(rows) * used_bins);
     // Mel energies: the filterbank is banded (each triangle spans a few bins,
     // ~2 nonzeros per bin in all), so each filter is a short dot product over

@@ -42,9 +42,8 @@ void ParallelFor(size_t count, int threads, const std::function<void(size_t)>& w
   }
 }
 
-std::vector<MfccFeatures> ComputeMfccBatch(const std::vector<std::string>& paths,
-                                           const AudioOptions& audio, const MfccOptions& options,
-                                           int threads, PowerSpectrumFactory fft) {
+std::vector<MfccFeatures> ComputeMfccBatch(const std::vector<std::string>& paths, const AudioOptions& audio,
+                                           const MfccOptions& options, int threads, PowerSpectrumFactory fft) {
   audio.Validate();
   CheckSampleRatesAgree(audio, options);
   const Mfcc mfcc(options, std::move(fft));  // shared: Compute is const and keeps its buffers local

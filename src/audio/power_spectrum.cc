@@ -2,8 +2,8 @@
 
 #include <kiss_fftr.h>
 
-#include <unsupported/Eigen/FFT>
 #include <complex>
+#include <unsupported/Eigen/FFT>
 
 #include <string>
 #include <vector>
@@ -20,8 +20,12 @@ struct KissFftrDeleter {
 class KissFftPowerSpectrum : public PowerSpectrumEngine {
  public:
   KissFftPowerSpectrum(int n_fft, int first, int count)
-      : n_fft_(n_fft), first_(first), count_(count),
-        state_(kiss_fftr_alloc(n_fft, 0, nullptr, nullptr)), out_(n_fft / 2 + 1), out64_(n_fft / 2 + 1) {
+      : n_fft_(n_fft),
+        first_(first),
+        count_(count),
+        state_(kiss_fftr_alloc(n_fft, 0, nullptr, nullptr)),
+        out_(n_fft / 2 + 1),
+        out64_(n_fft / 2 + 1) {
     if (!state_) throw InternalError("kissfft: cannot allocate an FFT of size " + std::to_string(n_fft));
     fft64_.SetFlag(Eigen::FFT<double>::HalfSpectrum);
   }

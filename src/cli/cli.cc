@@ -4,9 +4,9 @@
 #include <csignal>
 #include <iostream>
 
+#include "merhan/runtime/environment.h"
 #include "merhan/util/error.h"
 #include "merhan/util/logging.h"
-#include "merhan/runtime/environment.h"
 
 namespace merhan::cli {
 namespace {
@@ -27,8 +27,9 @@ int Run(int argc, char** argv) {
   app.require_subcommand(0, 1);
   // Every option of every subcommand shows its default in --help.
   app.option_defaults()->always_capture_default();
-  app.set_version_flag("--version", [] { return CollectRuntimeInfo().ToString(); },
-                       "print versions, BLAS, threads and devices, then exit");
+  app.set_version_flag(
+      "--version", [] { return CollectRuntimeInfo().ToString(); },
+      "print versions, BLAS, threads and devices, then exit");
   std::string log_level = "info";
   try {
     SetupLogging(log_level);
@@ -38,9 +39,10 @@ int Run(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace | debug | info | warn | error | off")
       ->capture_default_str()
       ->each([](const std::string& level) { SetupLogging(level); });
-  app.footer("Exit codes: 0 ok, 2 usage or config error, 3 data error, 4 internal error, 5 lost a data-parallel peer,\n"
-             "75 stopped by SIGTERM/SIGINT with a resumable checkpoint (130: a second SIGINT).\n"
-             "Run `merhan <command> --help` for a command's options.");
+  app.footer(
+      "Exit codes: 0 ok, 2 usage or config error, 3 data error, 4 internal error, 5 lost a data-parallel peer,\n"
+      "75 stopped by SIGTERM/SIGINT with a resumable checkpoint (130: a second SIGINT).\n"
+      "Run `merhan <command> --help` for a command's options.");
 
   AddTrainCommand(app);
   AddConfigCommand(app);

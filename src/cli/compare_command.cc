@@ -8,9 +8,10 @@
 namespace merhan::cli {
 
 void AddCompareCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand(
-      "compare", "compare run directories of `merhan train`: WAR/UAR/macro-F1 with bootstrap intervals, paired "
-                 "differences to a reference run, Wilcoxon and McNemar tests with Holm's correction");
+  auto* cmd =
+      app.add_subcommand("compare",
+                         "compare run directories of `merhan train`: WAR/UAR/macro-F1 with bootstrap intervals, paired "
+                         "differences to a reference run, Wilcoxon and McNemar tests with Holm's correction");
   struct Args {
     std::vector<std::string> runs;
     std::string out;

@@ -9,7 +9,8 @@
 namespace merhan::cli {
 
 void AddConfigCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("config", "print a config resolved (extends + --set), or every key with its type and default");
+  auto* cmd =
+      app.add_subcommand("config", "print a config resolved (extends + --set), or every key with its type and default");
   auto config = std::make_shared<std::string>();
   auto sets = std::make_shared<std::vector<std::string>>();
   auto keys = std::make_shared<bool>(false);

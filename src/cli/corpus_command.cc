@@ -80,8 +80,9 @@ void PrintText(const nlohmann::json& j, const Corpus& corpus, const std::string&
 }  // namespace
 
 void AddCorpusCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("corpus", "what a config's corpus resolves to: counts per split, fold, class and "
-                                           "speaker, dropped classes, files left out, audio hours");
+  auto* cmd = app.add_subcommand("corpus",
+                                 "what a config's corpus resolves to: counts per split, fold, class and "
+                                 "speaker, dropped classes, files left out, audio hours");
   struct Args {
     std::string config;
     std::vector<std::string> sets;

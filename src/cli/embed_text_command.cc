@@ -11,8 +11,9 @@
 namespace merhan::cli {
 
 void AddEmbedTextCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("embed-text", "run the BERT encoder of a model directory on texts and write the "
-                                               "last hidden state (B, T, H) as float32 .npy");
+  auto* cmd = app.add_subcommand("embed-text",
+                                 "run the BERT encoder of a model directory on texts and write the "
+                                 "last hidden state (B, T, H) as float32 .npy");
   struct Args {
     TextOptions text;
     std::vector<std::string> texts;
@@ -25,7 +26,9 @@ void AddEmbedTextCommand(CLI::App& app) {
   cmd->add_option("--out", a->out, "output .npy (B, T, H) float32")->required();
   cmd->add_option("--mask-out", a->mask_out, "optional .npy (B, T) float32 attention mask");
   cmd->add_option("--max-length", a->text.max_length, "tokens per text incl. [CLS]/[SEP]")->capture_default_str();
-  cmd->add_option("--dtype", a->text.dtype, "fp32 | bf16")->check(CLI::IsMember({"fp32", "bf16"}))->capture_default_str();
+  cmd->add_option("--dtype", a->text.dtype, "fp32 | bf16")
+      ->check(CLI::IsMember({"fp32", "bf16"}))
+      ->capture_default_str();
   cmd->callback([a] {
     TextEncoder enc = LoadBertEncoder(a->text);
     const auto batch = enc.tokenizer->EncodeBatch(a->texts, a->text.max_length);

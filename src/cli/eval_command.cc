@@ -10,9 +10,10 @@
 namespace merhan::cli {
 
 void AddEvalCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand(
-      "eval", "evaluate a checkpoint on its fold's test split (from its own config) or on a manifest: "
-              "WAR, UAR, macro/weighted F1, per-class precision/recall/F1, confusion matrix (JSON)");
+  auto* cmd =
+      app.add_subcommand("eval",
+                         "evaluate a checkpoint on its fold's test split (from its own config) or on a manifest: "
+                         "WAR, UAR, macro/weighted F1, per-class precision/recall/F1, confusion matrix (JSON)");
   struct Args {
     ModelSource source;
     std::string manifest, device, output, predictions;
@@ -29,7 +30,7 @@ void AddEvalCommand(CLI::App& app) {
   cmd->callback([args] {
     EvaluationResult result;
     LoadedModel loaded = LoadModelFromSource(args->source, args->device,
-                                              args->no_calibration ? Calibration::kIgnore : Calibration::kApply);
+                                             args->no_calibration ? Calibration::kIgnore : Calibration::kApply);
     const nlohmann::json metrics = EvaluateLoadedModel(loaded, args->manifest, &result);
     const std::string text = metrics.dump(2) + "\n";
     if (!args->output.empty()) WriteStringAtomically(args->output, text);

@@ -9,9 +9,10 @@ namespace merhan::cli {
 
 void AddExportCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "export", "write a checkpoint as a self-contained model directory (weights as safetensors, config, labels, "
-                "normalisation statistics, the text encoder's files, model.json with SHA-256 of every file) that "
-                "predict, eval and serve load with --model");
+      "export",
+      "write a checkpoint as a self-contained model directory (weights as safetensors, config, labels, "
+      "normalisation statistics, the text encoder's files, model.json with SHA-256 of every file) that "
+      "predict, eval and serve load with --model");
   struct Args {
     std::string checkpoint, out, text_model_dir;
     bool replace = false;
@@ -26,9 +27,8 @@ void AddExportCommand(CLI::App& app) {
   cmd->callback([args] {
     const nlohmann::json model =
         ExportModelDirectory(args->checkpoint, args->out, args->text_model_dir,
-                                                      args->replace ? ExistingOutput::kReplace : ExistingOutput::kRefuse);
-    std::cout << "exported " << args->checkpoint << " to " << args->out << " (" << model["files"].size()
-              << " files)\n";
+                             args->replace ? ExistingOutput::kReplace : ExistingOutput::kRefuse);
+    std::cout << "exported " << args->checkpoint << " to " << args->out << " (" << model["files"].size() << " files)\n";
   });
 }
 

@@ -20,13 +20,16 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
 }  // namespace
 
 void AddMfccCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("mfcc", "compute the MFCCs of one audio file and write them as float32 .npy (frames x coefficients)");
+  auto* cmd = app.add_subcommand(
+      "mfcc", "compute the MFCCs of one audio file and write them as float32 .npy (frames x coefficients)");
   struct Args {
     std::string wav, preset = "torchaudio", cmvn = "none", out, signal_out;
     std::vector<std::string> sets;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("--wav", args->wav, "audio file (wav, flac, ... through libsndfile; mp4, m4a, mp3, ogg, webm, ... through FFmpeg)")->required();
+  cmd->add_option("--wav", args->wav,
+                  "audio file (wav, flac, ... through libsndfile; mp4, m4a, mp3, ogg, webm, ... through FFmpeg)")
+      ->required();
   cmd->add_option("--preset", args->preset, "torchaudio | kaldi | librosa")->capture_default_str();
   cmd->add_option("--set", args->sets, "override an mfcc.* or audio.* key, e.g. --set mfcc.n_mfcc=13 (repeatable)")
       ->allow_extra_args(false);
@@ -34,7 +37,8 @@ void AddMfccCommand(CLI::App& app) {
       ->check(CLI::IsMember({"none", "utterance"}))
       ->capture_default_str();
   cmd->add_option("--out", args->out, "output .npy")->required();
-  cmd->add_option("--signal-out", args->signal_out, "also write the mono, resampled signal the MFCCs were computed on (.npy)");
+  cmd->add_option("--signal-out", args->signal_out,
+                  "also write the mono, resampled signal the MFCCs were computed on (.npy)");
   cmd->callback([args] {
     if (!EndsWith(args->out, ".npy")) throw UsageError("--out " + args->out + ": expected a .npy path");
     if (!args->signal_out.empty() && !EndsWith(args->signal_out, ".npy")) {
@@ -60,9 +64,9 @@ void AddMfccCommand(CLI::App& app) {
     CheckSampleRatesAgree(audio, mfcc);
 
     const AudioSignal signal = LoadAudio(args->wav, audio);
-    log::Info(Cat(args->wav, ": ", signal.format, ", ", signal.subtype, ", ", signal.original_channels,
-                  " channel(s), ", signal.original_sample_rate, " Hz, ", signal.original_frames, " frames -> ",
-                  signal.samples.size(), " mono samples at ", signal.sample_rate, " Hz"));
+    log::Info(Cat(args->wav, ": ", signal.format, ", ", signal.subtype, ", ", signal.original_channels, " channel(s), ",
+                  signal.original_sample_rate, " Hz, ", signal.original_frames, " frames -> ", signal.samples.size(),
+                  " mono samples at ", signal.sample_rate, " Hz"));
     if (!args->signal_out.empty()) {
       WriteNpyFloat32(args->signal_out, {static_cast<int64_t>(signal.samples.size())}, signal.samples.data());
     }
@@ -71,8 +75,8 @@ void AddMfccCommand(CLI::App& app) {
     std::vector<float> features = extractor.Compute(signal.samples.data(), signal.samples.size(), &frames);
     if (args->cmvn == "utterance") ApplyUtteranceCmvn(features.data(), frames, mfcc.n_mfcc);
     WriteNpyFloat32(args->out, {frames, static_cast<int64_t>(mfcc.n_mfcc)}, features.data());
-    log::Info(Cat("wrote ", args->out, ": ", frames, " frames x ", mfcc.n_mfcc, " coefficients (preset ",
-                  args->preset, ", cmvn ", args->cmvn, ")"));
+    log::Info(Cat("wrote ", args->out, ": ", frames, " frames x ", mfcc.n_mfcc, " coefficients (preset ", args->preset,
+                  ", cmvn ", args->cmvn, ")"));
   });
 }
 

@@ -12,9 +12,10 @@
 namespace merhan::cli {
 
 void AddPredictCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand(
-      "predict", "predict the emotion of a wav and its transcript (or of each row of a manifest); prints JSON "
-                 "with the label and every class probability (one object per line for a manifest)");
+  auto* cmd =
+      app.add_subcommand("predict",
+                         "predict the emotion of a wav and its transcript (or of each row of a manifest); prints JSON "
+                         "with the label and every class probability (one object per line for a manifest)");
   struct Args {
     ModelSource source;
     std::string wav, text, transcript, manifest, device;
@@ -42,12 +43,12 @@ void AddPredictCommand(CLI::App& app) {
       if (!args->transcript.empty()) input.text = ReadFileToString(args->transcript);
       ValidateInferenceInput(input);  // before the (slower) checkpoint load
       LoadedModel loaded = LoadModelFromSource(args->source, args->device,
-                                              args->no_calibration ? Calibration::kIgnore : Calibration::kApply);
+                                               args->no_calibration ? Calibration::kIgnore : Calibration::kApply);
       std::cout << PredictInputs(loaded, {input}).at(0).dump(2) << "\n";
       return;
     }
     LoadedModel loaded = LoadModelFromSource(args->source, args->device,
-                                              args->no_calibration ? Calibration::kIgnore : Calibration::kApply);
+                                             args->no_calibration ? Calibration::kIgnore : Calibration::kApply);
     PredictManifest(loaded, args->manifest, [](const nlohmann::json& j) { std::cout << j.dump() << "\n"; });
   });
 }

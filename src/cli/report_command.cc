@@ -10,15 +10,17 @@
 namespace merhan::cli {
 
 void AddReportCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand(
-      "report", "merge the finished (fold, seed) pairs of a run directory into summary.{json,csv,md} and "
-                "report.html, and list the pairs that are missing, running or unfinished");
+  auto* cmd =
+      app.add_subcommand("report",
+                         "merge the finished (fold, seed) pairs of a run directory into summary.{json,csv,md} and "
+                         "report.html, and list the pairs that are missing, running or unfinished");
   struct Args {
     std::string run_dir;
     bool complete = false;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("run_dir", args->run_dir, "run directory of `merhan train` (e.g. one given to --run-dir)")->required();
+  cmd->add_option("run_dir", args->run_dir, "run directory of `merhan train` (e.g. one given to --run-dir)")
+      ->required();
   cmd->add_flag("--require-complete", args->complete,
                 "exit with status 3 when a planned (fold, seed) has not finished (the summary is written anyway)");
   cmd->callback([args] {

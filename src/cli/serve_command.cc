@@ -10,9 +10,9 @@
 namespace merhan::cli {
 
 void AddServeCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand(
-      "serve", "serve a model over HTTP: POST /v1/predict (wav + transcript -> the JSON of predict), "
-               "POST /v1/predict/batch, GET /healthz, GET /v1/model; batches concurrent requests");
+  auto* cmd = app.add_subcommand("serve",
+                                 "serve a model over HTTP: POST /v1/predict (wav + transcript -> the JSON of predict), "
+                                 "POST /v1/predict/batch, GET /healthz, GET /v1/model; batches concurrent requests");
   struct Args {
     ModelSource source;
     std::string device;
@@ -44,7 +44,7 @@ void AddServeCommand(CLI::App& app) {
     // reaches only the thread that waits for it.
     const sigset_t signals = BlockTerminationSignals();
     LoadedModel loaded = LoadModelFromSource(args->source, args->device,
-                                              args->no_calibration ? Calibration::kIgnore : Calibration::kApply);
+                                             args->no_calibration ? Calibration::kIgnore : Calibration::kApply);
     ModelServer server(loaded, args->serve);
     const int port = server.Bind();
     log::Info("serve options: " + args->serve.ToString());

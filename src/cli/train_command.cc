@@ -45,7 +45,8 @@ void AddTrainCommand(CLI::App& app) {
                   "ones continue; see `merhan report`")
       ->excludes("--resume");
   cmd->callback([args] {
-    if (args->config.empty() && args->resume.empty()) throw UsageError("train: give --config FILE (or --resume RUN_DIR)");
+    if (args->config.empty() && args->resume.empty())
+      throw UsageError("train: give --config FILE (or --resume RUN_DIR)");
     if (!args->run_dir.empty()) {
       if (args->config.empty()) throw UsageError("train --run-dir: give --config FILE as well");
       const ExperimentConfig config = ExperimentConfig::Load(args->config, args->sets);
@@ -55,8 +56,8 @@ void AddTrainCommand(CLI::App& app) {
     if (!args->resume.empty() && !args->seeds.empty()) {
       throw UsageError("train --resume: --seed is not supported; resume the whole run, or use --run-dir");
     }
-    ExperimentConfig config = args->config.empty() ? LoadRunConfig(args->resume)
-                                                   : ExperimentConfig::Load(args->config, args->sets);
+    ExperimentConfig config =
+        args->config.empty() ? LoadRunConfig(args->resume) : ExperimentConfig::Load(args->config, args->sets);
     if (!args->folds.empty()) config.run.folds = args->folds;
     if (!args->seeds.empty()) config.run.seeds = args->seeds;
     PrintSummary(RunCrossValidation(config, CommandLine(), args->resume));

@@ -35,7 +35,8 @@ void DeterministicShuffle(std::vector<int64_t>* v, SplitMix64* rng) {
 
 std::vector<std::vector<int64_t>> ShardPlan(const std::vector<std::vector<int64_t>>& plan, int rank, int world_size,
                                             ShardMode mode) {
-  if (world_size < 1 || rank < 0 || rank >= world_size) throw InternalError(Cat("bad shard ", rank, " of ", world_size));
+  if (world_size < 1 || rank < 0 || rank >= world_size)
+    throw InternalError(Cat("bad shard ", rank, " of ", world_size));
   std::vector<std::vector<int64_t>> mine;
   const size_t r = static_cast<size_t>(rank), w = static_cast<size_t>(world_size);
   for (size_t b = 0; b < plan.size(); ++b) {
@@ -81,9 +82,10 @@ std::vector<std::vector<int64_t>> Batcher::Plan(int epoch) const {
     for (int64_t i : order) lengths[static_cast<size_t>(i)] = LengthOf(i);
   }
   auto sort_by_length = [&](size_t first, size_t last) {
-    std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(first),
-                     order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), last)),
-                     [&](int64_t x, int64_t y) { return lengths[static_cast<size_t>(x)] < lengths[static_cast<size_t>(y)]; });
+    std::stable_sort(
+        order.begin() + static_cast<std::ptrdiff_t>(first),
+        order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), last)),
+        [&](int64_t x, int64_t y) { return lengths[static_cast<size_t>(x)] < lengths[static_cast<size_t>(y)]; });
   };
   SplitMix64 rng(options_.seed * 0x100000001B3ULL + static_cast<uint64_t>(epoch) + 1);
   if (options_.shuffle) {
@@ -112,9 +114,9 @@ std::vector<std::vector<int64_t>> Batcher::Plan(int epoch) const {
     batches = std::move(shuffled);
   }
   if (options_.drop_last) {  // with shuffling the short batch may sit anywhere
-    batches.erase(std::remove_if(batches.begin(), batches.end(),
-                                 [&](const std::vector<int64_t>& x) { return x.size() < b; }),
-                  batches.end());
+    batches.erase(
+        std::remove_if(batches.begin(), batches.end(), [&](const std::vector<int64_t>& x) { return x.size() < b; }),
+        batches.end());
   }
   return batches;
 }
@@ -136,9 +138,7 @@ Batch Batcher::Make(const std::vector<int64_t>& indices) const {
   return Collate(std::move(ids), labels, streams);
 }
 
-std::unique_ptr<Batcher::Epoch> Batcher::Start(int epoch) const {
-  return std::make_unique<Epoch>(this, Plan(epoch));
-}
+std::unique_ptr<Batcher::Epoch> Batcher::Start(int epoch) const { return std::make_unique<Epoch>(this, Plan(epoch)); }
 
 Batcher::Epoch::Epoch(const Batcher* batcher, std::vector<std::vector<int64_t>> plan)
     : batcher_(batcher), plan_(std::move(plan)) {
@@ -164,7 +164,9 @@ void Batcher::Epoch::Work() {
     {
       std::unique_lock<std::mutex> lock(mutex_);
       // Build ahead of the consumer by at most `window` batches.
-      cv_.wait(lock, [&] { return stop_ || error_ || next_to_build_ >= plan_.size() || next_to_build_ < next_to_take_ + window; });
+      cv_.wait(lock, [&] {
+        return stop_ || error_ || next_to_build_ >= plan_.size() || next_to_build_ < next_to_take_ + window;
+      });
       if (stop_ || error_ || next_to_build_ >= plan_.size()) return;
       k = next_to_build_++;
     }

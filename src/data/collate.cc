@@ -83,8 +83,8 @@ Batch Collate(std::vector<std::string> ids, const std::vector<int64_t>& labels,
   for (const CollateStream& s : streams) has_hidden = has_hidden || s.kind == StreamKind::kEncoderHidden;
   for (const CollateStream& s : streams) {
     if (static_cast<int64_t>(s.items.size()) != n) {
-      throw InternalError(Cat("Collate: stream ", StreamKindName(s.kind), " has ", s.items.size(),
-                              " items for ", n, " utterances"));
+      throw InternalError(
+          Cat("Collate: stream ", StreamKindName(s.kind), " has ", s.items.size(), " items for ", n, " utterances"));
     }
     switch (s.kind) {
       case StreamKind::kMfcc: {

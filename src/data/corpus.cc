@@ -11,8 +11,8 @@
 #include "merhan/data/manifest_reader.h"
 #include "merhan/data/meld_reader.h"
 #include "merhan/data/msp_podcast_reader.h"
-#include "merhan/data/ravdess_reader.h"
 #include "merhan/data/precomputed_stream.h"
+#include "merhan/data/ravdess_reader.h"
 #include "merhan/util/error.h"
 
 namespace merhan {
@@ -32,7 +32,8 @@ void ApplySubset(const std::string& subset, Corpus* corpus) {
       ++removed;
       continue;
     }
-    if (u.label >= 0 && u.label < static_cast<int>(corpus->counts.per_class.size())) ++corpus->counts.per_class[u.label];
+    if (u.label >= 0 && u.label < static_cast<int>(corpus->counts.per_class.size()))
+      ++corpus->counts.per_class[u.label];
     kept.push_back(std::move(u));
   }
   corpus->utterances = std::move(kept);
@@ -54,18 +55,10 @@ Corpus ReadCorpus(const DataOptions& options) {
       corpus = ReadManifest(options.manifest, options);
       manifest_dir = std::filesystem::path(options.manifest).parent_path().string();
       break;
-    case CorpusFormat::kMspPodcast:
-      corpus = ReadMspPodcast(options.root, options);
-      break;
-    case CorpusFormat::kMeld:
-      corpus = ReadMeld(options.root, options);
-      break;
-    case CorpusFormat::kCremaD:
-      corpus = ReadCremaD(options.root, options);
-      break;
-    case CorpusFormat::kRavdess:
-      corpus = ReadRavdess(options.root, options);
-      break;
+    case CorpusFormat::kMspPodcast: corpus = ReadMspPodcast(options.root, options); break;
+    case CorpusFormat::kMeld: corpus = ReadMeld(options.root, options); break;
+    case CorpusFormat::kCremaD: corpus = ReadCremaD(options.root, options); break;
+    case CorpusFormat::kRavdess: corpus = ReadRavdess(options.root, options); break;
   }
   AssignPrecomputedFiles(ParsePrecomputedStreams(options.streams), manifest_dir, &corpus.utterances);
   return corpus;

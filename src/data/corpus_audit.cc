@@ -9,7 +9,8 @@ nlohmann::json CorpusAudit::ToJson() const {
   nlohmann::json rates = nlohmann::json::object(), channels = nlohmann::json::object();
   for (const auto& [rate, n] : files_per_rate) rates[std::to_string(rate)] = n;
   for (const auto& [c, n] : files_per_channels) channels[std::to_string(c)] = n;
-  return {{"hours", seconds / 3600.0}, {"seconds", seconds}, {"files_per_rate", rates}, {"files_per_channels", channels}};
+  return {
+      {"hours", seconds / 3600.0}, {"seconds", seconds}, {"files_per_rate", rates}, {"files_per_channels", channels}};
 }
 
 CorpusAudit AuditAudio(const Corpus& corpus) {
@@ -32,7 +33,8 @@ CorpusAudit AuditAudio(const Corpus& corpus) {
   std::string message = problems.front();
   for (size_t i = 1; i < problems.size() && i < kListed; ++i) message += "\n  " + problems[i];
   if (problems.size() > kListed) message += "\n  ... and " + std::to_string(problems.size() - kListed) + " more";
-  throw DataError(message + (problems.size() > 1 ? "\n(" + std::to_string(problems.size()) + " unreadable audio files)" : ""));
+  throw DataError(message +
+                  (problems.size() > 1 ? "\n(" + std::to_string(problems.size()) + " unreadable audio files)" : ""));
 }
 
 }  // namespace merhan

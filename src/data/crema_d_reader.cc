@@ -47,7 +47,8 @@ FileName Parse(const fs::path& file) {
   const std::string stem = file.stem().string();
   std::smatch m;
   if (!std::regex_match(stem, m, kName)) {
-    throw DataError(file.string() + ": not a CREMA-D file name (expected <actor>_<sentence>_<emotion>_<level>.wav, "
+    throw DataError(file.string() +
+                    ": not a CREMA-D file name (expected <actor>_<sentence>_<emotion>_<level>.wav, "
                     "e.g. 1001_DFA_ANG_XX.wav)");
   }
   FileName f{m[1], m[2], m[3], m[4]};
@@ -55,7 +56,8 @@ FileName Parse(const fs::path& file) {
   if (!kEmotions.count(f.emotion)) {
     throw DataError(file.string() + ": unknown emotion code " + f.emotion + " (expected ANG DIS FEA HAP NEU SAD)");
   }
-  if (!kLevels.count(f.level)) throw DataError(file.string() + ": unknown level " + f.level + " (expected LO MD HI XX)");
+  if (!kLevels.count(f.level))
+    throw DataError(file.string() + ": unknown level " + f.level + " (expected LO MD HI XX)");
   return f;
 }
 
@@ -89,7 +91,8 @@ Corpus ReadCremaD(const std::string& root, const DataOptions& options) {
   for (const fs::path& file : FilesIn(audio, ".wav")) {
     const FileName f = Parse(file);
     const auto actor = actors.find(f.actor);
-    if (actor == actors.end()) throw DataError(file.string() + ": actor " + f.actor + " is not in VideoDemographics.csv");
+    if (actor == actors.end())
+      throw DataError(file.string() + ": actor " + f.actor + " is not in VideoDemographics.csv");
     const int label = counter.Apply(f.emotion);
     if (label < 0) continue;
     Utterance u;
@@ -101,7 +104,8 @@ Corpus ReadCremaD(const std::string& root, const DataOptions& options) {
     u.speaker = "crema:" + f.actor;
     u.dialog = f.sentence;
     u.origin = u.text_origin = file.string();
-    u.columns = {{"sentence", f.sentence}, {"level", f.level}, {"gender", actor->second.sex}, {"age", actor->second.age}};
+    u.columns = {
+        {"sentence", f.sentence}, {"level", f.level}, {"gender", actor->second.sex}, {"age", actor->second.age}};
     corpus.utterances.push_back(std::move(u));
   }
   if (corpus.utterances.empty() && counter.counts().dropped.empty()) {

@@ -70,8 +70,8 @@ CsvTable CsvTable::Parse(const std::string& path, const std::string& text, const
   for (const auto& name : required) expected += (expected.empty() ? "" : ", ") + name;
   for (const auto& name : required) {
     if (!table.column.count(name)) {
-      throw DataError(path + ":" + std::to_string(records[0].line) + ": header has no '" + name + "' column (expected " +
-                      expected + ")");
+      throw DataError(path + ":" + std::to_string(records[0].line) + ": header has no '" + name +
+                      "' column (expected " + expected + ")");
     }
   }
   table.rows.assign(std::make_move_iterator(records.begin() + 1), std::make_move_iterator(records.end()));

@@ -10,11 +10,13 @@ namespace merhan {
 
 void DataOptions::Register(ConfigRegistry* r, const std::string& p) {
   r->RegisterChoice(p + ".format", &format, CorpusFormatNames(), "corpus reader (release format)");
-  r->Register(p + ".root", &root, "the release's folder: IEMOCAP_full_release, MSP-Podcast, MELD.Raw, CREMA-D, RAVDESS");
+  r->Register(p + ".root", &root,
+              "the release's folder: IEMOCAP_full_release, MSP-Podcast, MELD.Raw, CREMA-D, RAVDESS");
   r->Register(p + ".manifest", &manifest, "CSV or JSONL manifest (format manifest)");
   r->Register(p + ".classes", &classes, "class names, in label-index order");
   r->RegisterJson(p + ".merge", &merge, "object", "class -> list of corpus codes merged into it");
-  r->RegisterChoice(p + ".protocol", &protocol, {"loso", "loso-speaker", "session5", "speaker-kfold", "explicit", "official"},
+  r->RegisterChoice(p + ".protocol", &protocol,
+                    {"loso", "loso-speaker", "session5", "speaker-kfold", "explicit", "official"},
                     "cross-validation protocol (official: the release's own train/development/test)");
   r->Register(p + ".official_test", &official_test,
               "protocol official: the test split (\"\" = MSP-Podcast test1, MELD test; or test2, test3)");
@@ -22,10 +24,12 @@ void DataOptions::Register(ConfigRegistry* r, const std::string& p) {
   r->Register(p + ".fold_seed", &fold_seed, "speaker-kfold: seed of the speakers' assignment to groups");
   r->RegisterChoice(p + ".validation", &validation, {"session", "speaker"},
                     "loso/session5 validation: the next session's speakers, or one of them");
-  r->RegisterJson(p + ".explicit_folds", &explicit_folds, "array", "protocol explicit: [{train:[speakers], val:[...], test:[...]}]");
+  r->RegisterJson(p + ".explicit_folds", &explicit_folds, "array",
+                  "protocol explicit: [{train:[speakers], val:[...], test:[...]}]");
   r->Register(p + ".cache_dir", &cache_dir, "feature cache directory");
   r->Register(p + ".skip_bad", &skip_bad, "skip and count bad manifest rows instead of failing");
-  r->Register(p + ".expect_full_release", &expect_full_release, "fail unless the corpus has IEMOCAP's standard 4-class counts");
+  r->Register(p + ".expect_full_release", &expect_full_release,
+              "fail unless the corpus has IEMOCAP's standard 4-class counts");
   r->Register(p + ".cache_threads", &cache_threads, "feature extraction threads; 0 = all cores");
   r->RegisterChoice(p + ".subset", &subset, {"all", "improvised", "scripted"},
                     "IEMOCAP dialogues kept: all, improvised only or scripted only (the dialogue name says which)");
@@ -39,20 +43,22 @@ void DataOptions::Validate() const {
   if (parsed != CorpusFormat::kManifest && root.empty()) {
     throw UsageError("data.root: required when data.format is " + format + " (the release's folder)");
   }
-  if (format == "manifest" && manifest.empty()) throw UsageError("data.manifest: required when data.format is manifest");
+  if (format == "manifest" && manifest.empty())
+    throw UsageError("data.manifest: required when data.format is manifest");
   if (classes.size() < 2) throw UsageError("data.classes: need at least 2 classes");
   std::set<std::string> unique(classes.begin(), classes.end());
   if (unique.size() != classes.size()) throw UsageError("data.classes: duplicate class name");
   // A release format with data.merge at its default takes the release's 4-class map instead.
-  const bool release_default = parsed != CorpusFormat::kIemocap && parsed != CorpusFormat::kManifest &&
-                               merge == DataOptions{}.merge;
+  const bool release_default =
+      parsed != CorpusFormat::kIemocap && parsed != CorpusFormat::kManifest && merge == DataOptions{}.merge;
   for (auto it = merge.begin(); it != merge.end() && !release_default; ++it) {
     if (!unique.count(it.key())) throw UsageError("data.merge." + it.key() + ": not one of data.classes");
     if (!it.value().is_array()) throw UsageError("data.merge." + it.key() + ": expected an array of codes");
   }
   if (cache_threads < 0) throw UsageError("data.cache_threads: must be >= 0");
   if (subset != "all" && format != "iemocap") {
-    throw UsageError("data.subset: " + subset + " needs data.format iemocap (dialogue names say improvised or "
+    throw UsageError("data.subset: " + subset +
+                     " needs data.format iemocap (dialogue names say improvised or "
                      "scripted); a manifest lists the utterances it wants");
   }
   ParsePrecomputedStreams(streams);  // UsageError naming data.streams.<name>.<key>
@@ -62,7 +68,8 @@ void DataOptions::Validate() const {
   }
   if (protocol == "official" && !HasOfficialSplit(parsed)) {
     throw UsageError("data.protocol official: " + format + " has no official train/development/test split (" +
-                     "MSP-Podcast and MELD do); use speaker-kfold" + (parsed == CorpusFormat::kIemocap ? " or loso" : ""));
+                     "MSP-Podcast and MELD do); use speaker-kfold" +
+                     (parsed == CorpusFormat::kIemocap ? " or loso" : ""));
   }
   if (!official_test.empty() && protocol != "official") {
     throw UsageError("data.official_test: only used with data.protocol official, not " + protocol);

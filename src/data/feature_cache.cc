@@ -182,7 +182,8 @@ bool FeatureCache::LoadIndex(std::string* problem) {
     // Data files without an index: a build was interrupted before its commit.
     if (fs::is_directory(dir_, ec)) {
       for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-        if (entry.path().filename().string().compare(0, 5, "data.") == 0) *problem = "no index.json (an interrupted build)";
+        if (entry.path().filename().string().compare(0, 5, "data.") == 0)
+          *problem = "no index.json (an interrupted build)";
       }
     }
     return false;
@@ -238,8 +239,8 @@ bool FeatureCache::LoadIndex(std::string* problem) {
 void FeatureCache::WriteIndex(const std::string& data_file, int64_t bytes) const {
   nlohmann::json entries = nlohmann::json::array();
   for (const auto& e : entries_) {
-    nlohmann::json x = {{"id", e.id}, {"input", e.input}, {"offset", e.offset}, {"rows", e.rows},
-                        {"cols", e.cols}, {"checksum", HexDigest(e.checksum)}};
+    nlohmann::json x = {{"id", e.id},     {"input", e.input}, {"offset", e.offset},
+                        {"rows", e.rows}, {"cols", e.cols},   {"checksum", HexDigest(e.checksum)}};
     if (input_ != CacheInput::kText) {
       x["path"] = e.path;
       x["size"] = e.file_size;
@@ -247,9 +248,10 @@ void FeatureCache::WriteIndex(const std::string& data_file, int64_t bytes) const
     }
     entries.push_back(std::move(x));
   }
-  const nlohmann::json j = {{"format", kFormat}, {"version", kVersion}, {"stream", stream_}, {"key", key_},
-                            {"config", config_}, {"generation", generation_}, {"data_file", data_file},
-                            {"data_bytes", bytes}, {"dtype", IndexDtype(dtype_)}, {"entries", std::move(entries)}};
+  const nlohmann::json j = {
+      {"format", kFormat},           {"version", kVersion},          {"stream", stream_},      {"key", key_},
+      {"config", config_},           {"generation", generation_},    {"data_file", data_file}, {"data_bytes", bytes},
+      {"dtype", IndexDtype(dtype_)}, {"entries", std::move(entries)}};
   WriteStringAtomically(dir_ + "/index.json", j.dump(1) + "\n");
 }
 
@@ -315,35 +317,38 @@ FeatureCache::Plan FeatureCache::CheckEntries(const std::vector<Utterance>& utte
   plan.fresh.resize(plan.wanted.size());
   std::atomic<int64_t> hashed{0};
   FileHashes shared_files;  // a safetensors stream: one file for every utterance
-  ParallelFor(static_cast<int64_t>(plan.wanted.size()), threads, [&](int64_t i) {
-    const Utterance& u = *plan.wanted[static_cast<size_t>(i)];
-    Entry& f = plan.fresh[static_cast<size_t>(i)];
-    f.id = u.id;
-    auto it = by_id_.find(u.id);
-    const Entry* old = it == by_id_.end() ? nullptr : &entries_[it->second];
-    bool stat_changed = false;
-    if (input_ == CacheInput::kText) {
-      f.input = HexDigest(Hash64(u.text));
-    } else {
-      const std::string& path = InputFile(u);
-      const FileStat st = Stat(path, u.id);
-      f.path = path;
-      f.file_size = st.size;
-      f.mtime_ns = st.mtime_ns;
-      if (old && old->path == f.path && old->file_size == st.size && old->mtime_ns == st.mtime_ns) {
-        f.input = old->input;
-      } else {
-        f.input = input_ == CacheInput::kFeatureFile ? shared_files.Of(path) : HexDigest(HashFile(path));
-        ++hashed;
-        stat_changed = true;
-      }
-    }
-    if (!old || old->input != f.input) return;  // kMiss
-    Plan::Status& s = plan.status[static_cast<size_t>(i)];
-    s = Checksum(mapped_ + old->offset, old->rows * old->cols) != old->checksum ? Plan::kCorrupt
-        : stat_changed                                                          ? Plan::kStatChanged
-                                                                                : Plan::kHit;
-  }, OneTorchThread);
+  ParallelFor(
+      static_cast<int64_t>(plan.wanted.size()), threads,
+      [&](int64_t i) {
+        const Utterance& u = *plan.wanted[static_cast<size_t>(i)];
+        Entry& f = plan.fresh[static_cast<size_t>(i)];
+        f.id = u.id;
+        auto it = by_id_.find(u.id);
+        const Entry* old = it == by_id_.end() ? nullptr : &entries_[it->second];
+        bool stat_changed = false;
+        if (input_ == CacheInput::kText) {
+          f.input = HexDigest(Hash64(u.text));
+        } else {
+          const std::string& path = InputFile(u);
+          const FileStat st = Stat(path, u.id);
+          f.path = path;
+          f.file_size = st.size;
+          f.mtime_ns = st.mtime_ns;
+          if (old && old->path == f.path && old->file_size == st.size && old->mtime_ns == st.mtime_ns) {
+            f.input = old->input;
+          } else {
+            f.input = input_ == CacheInput::kFeatureFile ? shared_files.Of(path) : HexDigest(HashFile(path));
+            ++hashed;
+            stat_changed = true;
+          }
+        }
+        if (!old || old->input != f.input) return;  // kMiss
+        Plan::Status& s = plan.status[static_cast<size_t>(i)];
+        s = Checksum(mapped_ + old->offset, old->rows * old->cols) != old->checksum ? Plan::kCorrupt
+            : stat_changed                                                          ? Plan::kStatChanged
+                                                                                    : Plan::kHit;
+      },
+      OneTorchThread);
   stats->content_hashed = hashed;
   std::vector<std::string> corrupt;
   for (size_t i = 0; i < plan.wanted.size(); ++i) {
@@ -419,26 +424,29 @@ void FeatureCache::WriteGeneration(const Plan& plan, const FeatureExtractor& ext
     std::atomic<int64_t> done{0};
     const int64_t total = static_cast<int64_t>(plan.to_compute.size());
     if (progress) progress(0, total);
-    ParallelFor(total, threads, [&](int64_t k) {
-      const size_t i = plan.to_compute[static_cast<size_t>(k)];
-      const FeatureMatrix m = extract(*plan.wanted[i]);
-      if (m.rows < 0 || m.cols < 0 || m.dtype != dtype_ || m.size() != m.rows * m.cols) {
-        throw InternalError(Cat("feature extractor for stream ", stream_, " returned ", m.size(), " ",
-                                FeatureDtypeName(m.dtype), " values for a ", m.rows, "x", m.cols, " ",
-                                FeatureDtypeName(dtype_), " matrix (", plan.wanted[i]->id, ")"));
-      }
-      Entry e = plan.fresh[i];
-      e.rows = m.rows;
-      e.cols = m.cols;
-      e.checksum = Checksum(m.bytes(), m.size());
-      {
-        std::lock_guard<std::mutex> lock(write_mutex);
-        e.offset = writer.Append(m.bytes(), m.size());
-        next.push_back(std::move(e));
-      }
-      const int64_t d = ++done;
-      if (progress) progress(d, total);
-    }, OneTorchThread);
+    ParallelFor(
+        total, threads,
+        [&](int64_t k) {
+          const size_t i = plan.to_compute[static_cast<size_t>(k)];
+          const FeatureMatrix m = extract(*plan.wanted[i]);
+          if (m.rows < 0 || m.cols < 0 || m.dtype != dtype_ || m.size() != m.rows * m.cols) {
+            throw InternalError(Cat("feature extractor for stream ", stream_, " returned ", m.size(), " ",
+                                    FeatureDtypeName(m.dtype), " values for a ", m.rows, "x", m.cols, " ",
+                                    FeatureDtypeName(dtype_), " matrix (", plan.wanted[i]->id, ")"));
+          }
+          Entry e = plan.fresh[i];
+          e.rows = m.rows;
+          e.cols = m.cols;
+          e.checksum = Checksum(m.bytes(), m.size());
+          {
+            std::lock_guard<std::mutex> lock(write_mutex);
+            e.offset = writer.Append(m.bytes(), m.size());
+            next.push_back(std::move(e));
+          }
+          const int64_t d = ++done;
+          if (progress) progress(d, total);
+        },
+        OneTorchThread);
     writer.Close();
   } catch (...) {
     std::error_code ec;
@@ -478,8 +486,8 @@ bool FeatureCache::Has(const std::string& id) const { return by_id_.count(id) > 
 FeatureView FeatureCache::Get(const std::string& id) const {
   auto it = by_id_.find(id);
   if (it == by_id_.end()) {
-    throw DataError(Cat("feature cache ", dir_, ": no ", stream_, " features for ", id,
-                        "; run `merhan features --config ...`"));
+    throw DataError(
+        Cat("feature cache ", dir_, ": no ", stream_, " features for ", id, "; run `merhan features --config ...`"));
   }
   const Entry& e = entries_[it->second];
   return FeatureView{mapped_ + e.offset, e.rows, e.cols, dtype_};

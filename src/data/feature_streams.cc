@@ -29,8 +29,7 @@ std::string EncoderIdentity(const std::string& dir) {
   namespace fs = std::filesystem;
   nlohmann::json files = nlohmann::json::object();
   for (const char* name : {"config.json", "model.safetensors", "pytorch_model.bin", "vocab.txt",
-                           "tokenizer_config.json", "spiece.model", "sentencepiece.bpe.model",
-                           "tokenizer.model"}) {
+                           "tokenizer_config.json", "spiece.model", "sentencepiece.bpe.model", "tokenizer.model"}) {
     const fs::path path = fs::path(dir) / name;
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) continue;
@@ -128,9 +127,9 @@ FeatureStream TextFeatureStream(const TextOptions& text) {
   s.name = StreamKindName(s.kind);
   s.input = CacheInput::kText;
   const std::string dir = ResolveModelDir(text.model_dir);
-  s.config_json = Cat("{\"extractor\":\"bert-last-hidden-v", kTextExtractorVersion, "\",\"model_dir\":",
-                      nlohmann::json(dir).dump(), ",\"files\":", EncoderIdentity(dir),
-                      ",\"max_length\":", text.max_length, ",\"dtype\":\"", text.dtype, "\"}");
+  s.config_json =
+      Cat("{\"extractor\":\"bert-last-hidden-v", kTextExtractorVersion, "\",\"model_dir\":", nlohmann::json(dir).dump(),
+          ",\"files\":", EncoderIdentity(dir), ",\"max_length\":", text.max_length, ",\"dtype\":\"", text.dtype, "\"}");
   auto lazy = std::make_shared<LazyTextEncoder>();
   lazy->options = text;
   lazy->options.model_dir = dir;
@@ -156,9 +155,9 @@ FeatureStream TokenFeatureStream(const TextOptions& text) {
   s.input = CacheInput::kText;
   s.dtype = FeatureDtype::kInt32;
   const std::string dir = ResolveModelDir(text.model_dir);
-  s.config_json = Cat("{\"extractor\":\"tokens-v", kTokenExtractorVersion, "\",\"model_dir\":",
-                      nlohmann::json(dir).dump(), ",\"files\":", EncoderIdentity(dir),
-                      ",\"max_length\":", text.max_length, "}");
+  s.config_json =
+      Cat("{\"extractor\":\"tokens-v", kTokenExtractorVersion, "\",\"model_dir\":", nlohmann::json(dir).dump(),
+          ",\"files\":", EncoderIdentity(dir), ",\"max_length\":", text.max_length, "}");
   auto tokenizer = std::shared_ptr<Tokenizer>(LoadTokenizer(dir));
   if (tokenizer->VocabSize() > INT32_MAX) throw DataError(dir + ": vocabulary too large for int32 token ids");
   const int max_length = text.max_length;

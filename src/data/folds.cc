@@ -22,8 +22,9 @@ std::map<int, std::vector<std::string>> SpeakersBySession(const std::vector<Utte
   for (const auto& u : utterances) {
     auto [it, inserted] = session_of.emplace(u.speaker, u.session);
     if (!inserted && it->second != u.session) {
-      throw UsageError(Cat("data.protocol ", protocol, ": speaker '", u.speaker, "' appears in sessions ",
-                           it->second, " and ", u.session, "; session protocols need each speaker in one "
+      throw UsageError(Cat("data.protocol ", protocol, ": speaker '", u.speaker, "' appears in sessions ", it->second,
+                           " and ", u.session,
+                           "; session protocols need each speaker in one "
                            "session (use data.protocol explicit)"));
     }
     sessions[u.session].insert(u.speaker);
@@ -103,8 +104,8 @@ std::vector<Fold> SpeakerKFolds(const std::vector<Utterance>& utterances, const 
   for (const auto& u : utterances) all.insert(u.speaker);
   const size_t k = static_cast<size_t>(options.folds);
   if (all.size() < k) {
-    throw UsageError(Cat("data.folds: speaker-kfold with K = ", k, " needs at least ", k, " speakers, the corpus has ",
-                         all.size()));
+    throw UsageError(
+        Cat("data.folds: speaker-kfold with K = ", k, " needs at least ", k, " speakers, the corpus has ", all.size()));
   }
   std::vector<std::string> speakers(all.begin(), all.end());
   std::vector<int64_t> order(speakers.size());
@@ -114,7 +115,8 @@ std::vector<Fold> SpeakerKFolds(const std::vector<Utterance>& utterances, const 
   std::vector<SpeakerSet> groups(k);
   const size_t base = speakers.size() / k, extra = speakers.size() % k;
   for (size_t g = 0, next = 0; g < k; ++g) {
-    for (size_t n = 0; n < base + (g < extra ? 1 : 0); ++n) groups[g].insert(speakers[static_cast<size_t>(order[next++])]);
+    for (size_t n = 0; n < base + (g < extra ? 1 : 0); ++n)
+      groups[g].insert(speakers[static_cast<size_t>(order[next++])]);
   }
   std::vector<Fold> folds;
   for (size_t g = 0; g < k; ++g) {
@@ -158,7 +160,8 @@ Fold OfficialFold(const std::vector<Utterance>& utterances, const DataOptions& o
   for (const auto& s : present) known += (known.empty() ? "" : ", ") + (s.empty() ? "(none)" : s);
   if (!present.count(test) || !present.count("train")) {
     throw UsageError(Cat("data.protocol official: the corpus has no '", present.count("train") ? test : "train",
-                         "' split (its splits: ", known, ")", test != options.official_test ? "" : "; see data.official_test"));
+                         "' split (its splits: ", known, ")",
+                         test != options.official_test ? "" : "; see data.official_test"));
   }
   Fold fold;
   fold.name = "official-" + test;
@@ -185,7 +188,8 @@ Fold OfficialFold(const std::vector<Utterance>& utterances, const DataOptions& o
   const std::string list = SharedSpeakers(splits_of, &shared);
   if (shared > 0) {
     throw UsageError(Cat("data.protocol official: the release's train/validation/", test, " splits share ", shared,
-                         " speaker(s): ", list, (shared > 5 ? "; ..." : ""), ". Its official split is not "
+                         " speaker(s): ", list, (shared > 5 ? "; ..." : ""),
+                         ". Its official split is not "
                          "speaker-independent; use data.protocol speaker-kfold"));
   }
   fold.train_speakers = {train.begin(), train.end()};
@@ -210,13 +214,16 @@ std::vector<Fold> ExplicitFolds(const std::vector<Utterance>& utterances, const 
     const SpeakerSet train = SpeakerList(f, "train", i, known);
     const SpeakerSet val = SpeakerList(f, "val", i, known);
     const SpeakerSet test = SpeakerList(f, "test", i, known);
-    for (const auto& [a, b, an, bn] : {std::tuple{&train, &val, "train", "val"}, std::tuple{&train, &test, "train", "test"},
-                                      std::tuple{&val, &test, "val", "test"}}) {
+    for (const auto& [a, b, an, bn] :
+         {std::tuple{&train, &val, "train", "val"}, std::tuple{&train, &test, "train", "test"},
+          std::tuple{&val, &test, "val", "test"}}) {
       for (const auto& s : *a) {
-        if (b->count(s)) throw UsageError(Cat("data.explicit_folds[", i, "]: speaker '", s, "' is in both ", an, " and ", bn));
+        if (b->count(s))
+          throw UsageError(Cat("data.explicit_folds[", i, "]: speaker '", s, "' is in both ", an, " and ", bn));
       }
     }
-    if (train.empty() || test.empty()) throw UsageError(Cat("data.explicit_folds[", i, "]: train and test need speakers"));
+    if (train.empty() || test.empty())
+      throw UsageError(Cat("data.explicit_folds[", i, "]: train and test need speakers"));
     std::string name = f.contains("name") && f["name"].is_string() ? f["name"].get<std::string>() : Cat("fold", i + 1);
     folds.push_back(Build(name, utterances, train, val, test));
   }
@@ -229,7 +236,8 @@ std::vector<Fold> LosoSpeakerFolds(const std::map<int, std::vector<std::string>>
   std::vector<Fold> folds;
   for (const auto& [session, speakers] : by_session) {
     if (speakers.size() < 2) {
-      throw UsageError(Cat("data.protocol loso-speaker: session ", session, " has one speaker; it needs one to "
+      throw UsageError(Cat("data.protocol loso-speaker: session ", session,
+                           " has one speaker; it needs one to "
                            "test and another to validate"));
     }
     for (const auto& test_speaker : speakers) {
@@ -251,7 +259,8 @@ std::vector<Fold> SessionFolds(const std::vector<Utterance>& utterances, const D
   const std::string& protocol = options.protocol;
   const auto by_session = SpeakersBySession(utterances, protocol);
   if (by_session.count(0) && by_session.size() == 1) {
-    throw UsageError(Cat("data.protocol ", protocol, ": the corpus has no sessions (add a 'session' column "
+    throw UsageError(Cat("data.protocol ", protocol,
+                         ": the corpus has no sessions (add a 'session' column "
                          "to the manifest or use data.protocol explicit)"));
   }
   if (by_session.size() < 3) {
@@ -268,8 +277,8 @@ std::vector<Fold> SessionFolds(const std::vector<Utterance>& utterances, const D
   } else if (protocol == "session5") {
     auto it = std::find(sessions.begin(), sessions.end(), 5);
     if (it == sessions.end()) throw UsageError("data.protocol session5: the corpus has no session 5");
-    folds.push_back(LosoFold(by_session, static_cast<size_t>(it - sessions.begin()), utterances, options.validation,
-                             "session5"));
+    folds.push_back(
+        LosoFold(by_session, static_cast<size_t>(it - sessions.begin()), utterances, options.validation, "session5"));
   } else if (protocol == "loso-speaker") {
     folds = LosoSpeakerFolds(by_session, utterances);
   } else {
@@ -314,12 +323,13 @@ void AssertSpeakerDisjoint(const Fold& fold, const std::vector<Utterance>& utter
         throw InternalError(Cat("fold ", fold.name, ": ", split, " index ", i, " out of range"));
       }
       if (!seen.insert(i).second) {
-        throw InternalError(Cat("fold ", fold.name, ": utterance ", utterances[static_cast<size_t>(i)].id,
-                                " is in two splits"));
+        throw InternalError(
+            Cat("fold ", fold.name, ": utterance ", utterances[static_cast<size_t>(i)].id, " is in two splits"));
       }
       const std::string& speaker = utterances[static_cast<size_t>(i)].speaker;
       if (!allowed.count(speaker)) {
-        throw InternalError(Cat("fold ", fold.name, ": ", split, " holds speaker ", speaker, " not in its speaker list"));
+        throw InternalError(
+            Cat("fold ", fold.name, ": ", split, " holds speaker ", speaker, " not in its speaker list"));
       }
       auto [it, inserted] = split_of.emplace(speaker, split);
       if (!inserted && it->second != split) {

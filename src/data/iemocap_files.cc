@@ -44,8 +44,7 @@ bool ParseDouble(const std::string& text, double* value) {
   return errno == 0 && end == t.c_str() + t.size();
 }
 
-[[noreturn]] void Malformed(const std::string& path, size_t line, const std::string& why,
-                            const std::string& text) {
+[[noreturn]] void Malformed(const std::string& path, size_t line, const std::string& why, const std::string& text) {
   std::string shown = text.size() > 120 ? text.substr(0, 117) + "..." : text;
   throw DataError(Cat(path, ":", line, ": ", why, ": '", shown, "'"));
 }
@@ -71,14 +70,16 @@ bool ParseVad(const std::string& vad) {
 }
 
 // "[start - end]<TAB>id<TAB>code<TAB>[V, A, D]" (already trimmed).
-IemocapLabelLine ParseLabelLine(const std::string& line, const std::string& raw, size_t n,
-                                const std::string& path) {
+IemocapLabelLine ParseLabelLine(const std::string& line, const std::string& raw, size_t n, const std::string& path) {
   std::vector<std::string> fields;
   std::stringstream ss(line);
   std::string field;
   while (std::getline(ss, field, '\t')) fields.push_back(field);
   if (fields.size() != 4) {
-    Malformed(path, n, Cat("expected 4 tab-separated fields '[start - end]<TAB>id<TAB>code<TAB>[V, A, D]', found ", fields.size()), raw);
+    Malformed(
+        path, n,
+        Cat("expected 4 tab-separated fields '[start - end]<TAB>id<TAB>code<TAB>[V, A, D]', found ", fields.size()),
+        raw);
   }
   IemocapLabelLine l;
   l.line = n;
@@ -98,7 +99,9 @@ IemocapLabelLine ParseLabelLine(const std::string& line, const std::string& raw,
     Malformed(path, n, "bad utterance id (expected e.g. Ses01F_impro01_F000)", raw);
   }
   if (!kIemocapCodes.count(l.code)) {
-    Malformed(path, n, "unknown emotion code '" + l.code + "' (IEMOCAP codes: neu hap exc ang sad fru fea sur dis oth xxx)", raw);
+    Malformed(path, n,
+              "unknown emotion code '" + l.code + "' (IEMOCAP codes: neu hap exc ang sad fru fea sur dis oth xxx)",
+              raw);
   }
   if (!ParseVad(Trim(fields[3]))) Malformed(path, n, "bad valence/activation/dominance, expected '[V, A, D]'", raw);
   return l;
@@ -115,7 +118,8 @@ bool SplitIemocapUtteranceId(const std::string& id, int* session, char* gender, 
   if (last == std::string::npos || last + 2 > id.size()) return false;
   const std::string turn = id.substr(last + 1);
   if (turn[0] != 'F' && turn[0] != 'M') return false;
-  if (turn.size() < 2 || !std::all_of(turn.begin() + 1, turn.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+  if (turn.size() < 2 ||
+      !std::all_of(turn.begin() + 1, turn.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
     return false;
   }
   *session = (id[3] - '0') * 10 + (id[4] - '0');
@@ -133,15 +137,15 @@ std::vector<IemocapLabelLine> ParseIemocapLabels(const std::string& text, const 
     if (line.empty() || line[0] == '%') continue;
     if (line[0] != '[') {
       if (IsAnnotatorLine(line)) continue;
-      Malformed(path, i + 1, "neither an utterance line '[start - end]<TAB>id<TAB>code<TAB>[V, A, D]' nor an annotator line", raw);
+      Malformed(path, i + 1,
+                "neither an utterance line '[start - end]<TAB>id<TAB>code<TAB>[V, A, D]' nor an annotator line", raw);
     }
     out.push_back(ParseLabelLine(line, raw, i + 1, path));
   }
   return out;
 }
 
-std::map<std::string, IemocapTranscriptLine> ParseIemocapTranscripts(const std::string& text,
-                                                                       const std::string& path) {
+std::map<std::string, IemocapTranscriptLine> ParseIemocapTranscripts(const std::string& text, const std::string& path) {
   std::map<std::string, IemocapTranscriptLine> out;
   const auto lines = SplitLines(text);
   for (size_t i = 0; i < lines.size(); ++i) {

@@ -56,8 +56,8 @@ void ReadDialog(const fs::path& sdir, int session, const std::string& label_file
     throw DataError(Cat(label_file, ": no transcript file ", transcript_file.string()));
   }
   const auto labels = ParseIemocapLabels(ReadFileToString(label_file), label_file);
-  const auto transcripts = ParseIemocapTranscripts(ReadFileToString(transcript_file.string()),
-                                                   transcript_file.string());
+  const auto transcripts =
+      ParseIemocapTranscripts(ReadFileToString(transcript_file.string()), transcript_file.string());
   for (const auto& l : labels) {
     int id_session = 0;
     char gender = 0;
@@ -76,8 +76,8 @@ void ReadDialog(const fs::path& sdir, int session, const std::string& label_file
     if (label < 0) continue;
     auto t = transcripts.find(l.id);
     if (t == transcripts.end()) {
-      throw DataError(Cat(transcript_file.string(), ": no transcript line for ", l.id, " (labelled at ",
-                          label_file, ":", l.line, ")"));
+      throw DataError(Cat(transcript_file.string(), ": no transcript line for ", l.id, " (labelled at ", label_file,
+                          ":", l.line, ")"));
     }
     Utterance u;
     u.id = l.id;
@@ -110,11 +110,15 @@ void CheckStandardCounts(const Corpus& corpus, const LabelPolicy& policy, const 
   if (check.matches) {
     log::Info("IEMOCAP standard 4-class counts reproduced (5,531 utterances; docs/design.md §5)\n" + check.table);
   } else if (options.expect_full_release) {
-    throw DataError(corpus.source + ": data.expect_full_release is set but the counts differ from "
-                    "IEMOCAP's standard 4-class counts (docs/design.md §5):\n" + check.table);
+    throw DataError(corpus.source +
+                    ": data.expect_full_release is set but the counts differ from "
+                    "IEMOCAP's standard 4-class counts (docs/design.md §5):\n" +
+                    check.table);
   } else {
-    log::Warn("!!! " + corpus.source + " looks like the full IEMOCAP release, but its 4-class counts "
-              "DIFFER from the standard ones (docs/design.md §5). The reader or the corpus is wrong:\n" + check.table);
+    log::Warn("!!! " + corpus.source +
+              " looks like the full IEMOCAP release, but its 4-class counts "
+              "DIFFER from the standard ones (docs/design.md §5). The reader or the corpus is wrong:\n" +
+              check.table);
   }
 }
 
@@ -123,8 +127,9 @@ void CheckStandardCounts(const Corpus& corpus, const LabelPolicy& policy, const 
 Corpus ReadIemocap(const std::string& root, const DataOptions& options) {
   const LabelPolicy policy = LabelPolicy::FromOptions(options);
   if (options.expect_full_release && !policy.IsStandardIemocap4()) {
-    throw UsageError("data.expect_full_release: the standard counts are those of the 4-class policy "
-                     "(classes neu, hap, ang, sad; merge hap <- hap, exc)");
+    throw UsageError(
+        "data.expect_full_release: the standard counts are those of the 4-class policy "
+        "(classes neu, hap, ang, sad; merge hap <- hap, exc)");
   }
   const fs::path release = FindRelease(root);
   LabelCounter counter(policy);
@@ -146,8 +151,8 @@ Corpus ReadIemocap(const std::string& root, const DataOptions& options) {
   }
   if (sessions_found == 0) throw DataError(release.string() + ": no Session1..5 folders");
   corpus.counts = counter.counts();
-  log::Info(Cat("IEMOCAP ", release.string(), ": ", corpus.utterances.size(), " utterances kept in ",
-                sessions_found, " sessions"));
+  log::Info(Cat("IEMOCAP ", release.string(), ": ", corpus.utterances.size(), " utterances kept in ", sessions_found,
+                " sessions"));
   CheckStandardCounts(corpus, policy, options, sessions_found);
   return corpus;
 }

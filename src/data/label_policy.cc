@@ -16,8 +16,7 @@ LabelPolicy LabelPolicy::FromOptions(const DataOptions& options) {
   return LabelPolicy(options.classes, EffectiveMerge(options));
 }
 
-LabelPolicy::LabelPolicy(std::vector<std::string> classes,
-                         const std::map<std::string, std::vector<std::string>>& merge)
+LabelPolicy::LabelPolicy(std::vector<std::string> classes, const std::map<std::string, std::vector<std::string>>& merge)
     : classes_(std::move(classes)) {
   for (const auto& [name, codes] : merge) {
     if (std::find(classes_.begin(), classes_.end(), name) == classes_.end()) {
@@ -30,8 +29,8 @@ LabelPolicy::LabelPolicy(std::vector<std::string> classes,
     for (const auto& code : codes) {
       auto [pos, inserted] = code_to_class_.emplace(code, static_cast<int>(i));
       if (!inserted && pos->second != static_cast<int>(i)) {
-        throw UsageError("data.merge: code '" + code + "' is merged into both '" + classes_[pos->second] +
-                         "' and '" + classes_[i] + "'");
+        throw UsageError("data.merge: code '" + code + "' is merged into both '" + classes_[pos->second] + "' and '" +
+                         classes_[i] + "'");
       }
     }
   }
@@ -63,8 +62,7 @@ bool LabelPolicy::IsStandardIemocap4() const {
   return true;
 }
 
-LabelCounter::LabelCounter(const LabelPolicy& policy)
-    : policy_(&policy), per_class_(policy.classes().size(), 0) {}
+LabelCounter::LabelCounter(const LabelPolicy& policy) : policy_(&policy), per_class_(policy.classes().size(), 0) {}
 
 int LabelCounter::Apply(const std::string& code) {
   const int index = policy_->IndexOf(code);

@@ -55,8 +55,11 @@ bool IsStandardColumn(const std::string& name) {
 class Builder {
  public:
   Builder(const std::string& path, const DataOptions& options)
-      : path_(path), base_(fs::path(path).parent_path()), policy_(LabelPolicy::FromOptions(options)),
-        counter_(policy_), skip_bad_(options.skip_bad) {
+      : path_(path),
+        base_(fs::path(path).parent_path()),
+        policy_(LabelPolicy::FromOptions(options)),
+        counter_(policy_),
+        skip_bad_(options.skip_bad) {
     corpus_.source = path;
   }
 
@@ -106,12 +109,15 @@ class Builder {
 
  private:
   void Check(const Row& row) {
-    for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"id", &row.id}, {"wav", &row.wav},
-                                      {"label", &row.label}, {"speaker", &row.speaker}}) {
+    for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"id", &row.id},
+                                      {"wav", &row.wav},
+                                      {"label", &row.label},
+                                      {"speaker", &row.speaker}}) {
       if (value->empty()) throw BadRow(Cat("empty '", name, "'"));
     }
     const auto first = ids_.find(row.id);
-    if (first != ids_.end()) throw BadRow(Cat("duplicate id '", Printable(row.id), "' (first at line ", first->second, ")"));
+    if (first != ids_.end())
+      throw BadRow(Cat("duplicate id '", Printable(row.id), "' (first at line ", first->second, ")"));
     if (row.has_session && ParseSession(row.session) < 0) {
       throw BadRow("session '" + Printable(row.session) + "' is not a non-negative integer");
     }
@@ -137,7 +143,8 @@ Corpus ReadCsv(const std::string& path, const std::string& text, const DataOptio
   for (size_t i = 0; i < records[0].fields.size(); ++i) column[Trim(records[0].fields[i])] = i;
   for (const char* required : {"id", "wav", "text", "label", "speaker"}) {
     if (!column.count(required)) {
-      throw DataError(Cat(path, ":1: header has no '", required, "' column (need id, wav, text, label, speaker; optional session)"));
+      throw DataError(Cat(path, ":1: header has no '", required,
+                          "' column (need id, wav, text, label, speaker; optional session)"));
     }
   }
   const bool has_session = column.count("session") > 0;
@@ -197,8 +204,11 @@ Corpus ReadJsonl(const std::string& path, const std::string& text, const DataOpt
     }
     Row row;
     std::string why;
-    for (const auto& [key, field] : {std::pair<const char*, std::string*>{"id", &row.id}, {"wav", &row.wav},
-                                     {"text", &row.text}, {"label", &row.label}, {"speaker", &row.speaker}}) {
+    for (const auto& [key, field] : {std::pair<const char*, std::string*>{"id", &row.id},
+                                     {"wav", &row.wav},
+                                     {"text", &row.text},
+                                     {"label", &row.label},
+                                     {"speaker", &row.speaker}}) {
       if (!j.contains(key)) {
         why = Cat("missing key '", key, "'");
         break;

@@ -28,10 +28,17 @@ struct MeldSplit {
 
 const std::vector<MeldSplit>& Splits() {
   static const std::vector<MeldSplit> splits = {
-      {"train", "train", {"train_sent_emo.csv", "train/train_sent_emo.csv"}, {"train_splits", "train/train_splits", "train"}},
-      {"dev", "validation", {"dev_sent_emo.csv", "dev/dev_sent_emo.csv"},
+      {"train",
+       "train",
+       {"train_sent_emo.csv", "train/train_sent_emo.csv"},
+       {"train_splits", "train/train_splits", "train"}},
+      {"dev",
+       "validation",
+       {"dev_sent_emo.csv", "dev/dev_sent_emo.csv"},
        {"dev_splits_complete", "dev/dev_splits_complete", "dev"}},
-      {"test", "test", {"test_sent_emo.csv", "test/test_sent_emo.csv"},
+      {"test",
+       "test",
+       {"test_sent_emo.csv", "test/test_sent_emo.csv"},
        {"output_repeated_splits_test", "test/output_repeated_splits_test", "test"}},
   };
   return splits;
@@ -122,13 +129,15 @@ void ReadSplit(const fs::path& root, const MeldSplit& split, LabelCounter* count
     Utterance u = Build(table, row, split, dialogue, utterance);
     CheckEmotion(table, row, u.code);
     if (table.Field(row, "Speaker").empty()) throw DataError(table.Where(row) + ": empty Speaker");
-    if (!ids.insert(u.id).second) throw DataError(table.Where(row) + ": duplicate Dialogue_ID/Utterance_ID (" + u.id + ")");
+    if (!ids.insert(u.id).second)
+      throw DataError(table.Where(row) + ": duplicate Dialogue_ID/Utterance_ID (" + u.id + ")");
     if (counter->policy().IndexOf(u.code) < 0) {  // dropped by the label policy, counted
       counter->Apply(u.code);
       continue;
     }
     const fs::path file = MediaFile(media, dialogue, utterance);
-    std::string detail = (media / ("dia" + std::to_string(dialogue) + "_utt" + std::to_string(utterance) + ".mp4")).string();
+    std::string detail =
+        (media / ("dia" + std::to_string(dialogue) + "_utt" + std::to_string(utterance) + ".mp4")).string();
     const std::string problem = MediaProblem(file, &detail);
     if (!problem.empty()) {
       LeaveOut(corpus, u.id, problem, table.Where(row) + ": " + detail);

@@ -23,8 +23,8 @@ struct Row {
   std::string file, emo_class, act, val, dom, speaker, gender, split;
 };
 
-const std::vector<std::string> kColumns = {"FileName", "EmoClass", "EmoAct", "EmoVal", "EmoDom",
-                                           "SpkrID",   "Gender",   "Split_Set"};
+const std::vector<std::string> kColumns = {"FileName", "EmoClass", "EmoAct", "EmoVal",
+                                           "EmoDom",   "SpkrID",   "Gender", "Split_Set"};
 
 std::vector<Row> ReadCsvRows(const fs::path& path) {
   const CsvTable table = CsvTable::Parse(path.string(), ReadFileToString(path.string()), kColumns);
@@ -69,8 +69,9 @@ std::vector<Row> ReadJsonRows(const fs::path& path) {
 
 std::string SplitOf(const Row& row) {
   static const std::map<std::string, std::string> kSplits = {
-      {"Train", "train"}, {"Development", "validation"}, {"Validation", "validation"},
-      {"Test1", "test1"}, {"Test2", "test2"},             {"Test3", "test3"}};
+      {"Train", "train"},           {"Development", "validation"},
+      {"Validation", "validation"}, {"Test1", "test1"},
+      {"Test2", "test2"},           {"Test3", "test3"}};
   const auto it = kSplits.find(row.split);
   if (it == kSplits.end()) {
     throw DataError(row.where + ": Split_Set '" + Printable(row.split) +
@@ -108,8 +109,8 @@ Utterance Build(const Row& row, const std::string& split, const fs::path& audio)
   const size_t cut = u.id.rfind('_');
   u.dialog = cut == std::string::npos ? u.id : u.id.substr(0, cut);  // MSP-PODCAST_0001_0008 -> podcast 0001
   u.origin = row.where;
-  u.columns = {{"gender", row.gender}, {"EmoAct", row.act}, {"EmoVal", row.val},
-               {"EmoDom", row.dom},    {"Split_Set", row.split}};
+  u.columns = {
+      {"gender", row.gender}, {"EmoAct", row.act}, {"EmoVal", row.val}, {"EmoDom", row.dom}, {"Split_Set", row.split}};
   return u;
 }
 
@@ -119,8 +120,7 @@ Corpus ReadMspPodcast(const std::string& root, const DataOptions& options) {
   const fs::path label_file = LabelFile(root);
   const fs::path audios = FindFolder(root, {"Audios", "Audio"}, "audio");
   const fs::path transcripts = fs::path(root) / "Transcripts";
-  const std::vector<Row> rows =
-      label_file.extension() == ".csv" ? ReadCsvRows(label_file) : ReadJsonRows(label_file);
+  const std::vector<Row> rows = label_file.extension() == ".csv" ? ReadCsvRows(label_file) : ReadJsonRows(label_file);
   const LabelPolicy policy = LabelPolicy::FromOptions(options);
   LabelCounter counter(policy);
   Corpus corpus;
@@ -155,7 +155,8 @@ Corpus ReadMspPodcast(const std::string& root, const DataOptions& options) {
   }
   corpus.counts = counter.counts();
   WarnLeftOut(corpus, "msp-podcast");
-  log::Info(Cat("msp-podcast ", root, ": ", corpus.utterances.size(), " utterances kept (", label_file.filename().string(), ")"));
+  log::Info(Cat("msp-podcast ", root, ": ", corpus.utterances.size(), " utterances kept (",
+                label_file.filename().string(), ")"));
   return corpus;
 }
 

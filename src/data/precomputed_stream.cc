@@ -66,8 +66,8 @@ FeatureMatrix ReadSafetensorsMatrix(const PrecomputedStreamSpec& spec, LazySafet
 const std::string& PrecomputedFile(const PrecomputedStreamSpec& spec, const Utterance& u) {
   auto it = u.feature_files.find(spec.name);
   if (it == u.feature_files.end() || it->second.empty()) {
-    throw DataError(Cat("utterance ", u.id, ": no file for stream ", spec.name,
-                        " (give data.streams.", spec.name, ".dir or a manifest column \"", spec.name, "\")"));
+    throw DataError(Cat("utterance ", u.id, ": no file for stream ", spec.name, " (give data.streams.", spec.name,
+                        ".dir or a manifest column \"", spec.name, "\")"));
   }
   return it->second;
 }
@@ -105,8 +105,8 @@ FeatureMatrix CheckedFeatureMatrix(const PrecomputedStreamSpec& spec, const std:
   if (m.rows < 1) throw DataError(what + ": no frames");
   for (size_t i = 0; i < values.size(); ++i) {
     if (!std::isfinite(values[i])) {
-      throw DataError(Cat(what, ": ", std::isnan(values[i]) ? "NaN" : "Inf", " at row ", static_cast<int64_t>(i) / m.cols,
-                          ", column ", static_cast<int64_t>(i) % m.cols));
+      throw DataError(Cat(what, ": ", std::isnan(values[i]) ? "NaN" : "Inf", " at row ",
+                          static_cast<int64_t>(i) / m.cols, ", column ", static_cast<int64_t>(i) % m.cols));
     }
   }
   m.data = std::move(values);

@@ -12,8 +12,8 @@ std::string Key(const std::string& name, const char* field) { return "data.strea
 StreamNormalization ParseNormalization(const std::string& name, const nlohmann::json& j) {
   if (!j.contains("normalize")) return StreamNormalization::kNone;
   const nlohmann::json& v = j["normalize"];
-  for (StreamNormalization n : {StreamNormalization::kNone, StreamNormalization::kSpeaker,
-                                StreamNormalization::kSpeakerTransductive}) {
+  for (StreamNormalization n :
+       {StreamNormalization::kNone, StreamNormalization::kSpeaker, StreamNormalization::kSpeakerTransductive}) {
     if (v.is_string() && v.get<std::string>() == StreamNormalizationName(n)) return n;
   }
   throw UsageError(Key(name, "normalize") + ": expected none, speaker or speaker-transductive, got " + v.dump());
@@ -79,7 +79,8 @@ const char* StreamNormalizationName(StreamNormalization n) {
 
 std::vector<PrecomputedStreamSpec> ParsePrecomputedStreams(const nlohmann::json& streams) {
   if (streams.is_null()) return {};
-  if (!streams.is_object()) throw UsageError("data.streams: expected an object of stream name -> {format, dir|file, dim}");
+  if (!streams.is_object())
+    throw UsageError("data.streams: expected an object of stream name -> {format, dir|file, dim}");
   std::vector<PrecomputedStreamSpec> specs;
   for (auto it = streams.begin(); it != streams.end(); ++it) specs.push_back(ParseOne(it.key(), it.value()));
   return specs;

@@ -35,7 +35,8 @@ FileName Parse(const fs::path& file) {
   const std::string stem = file.stem().string();
   std::smatch m;
   if (!std::regex_match(stem, m, kName)) {
-    throw DataError(file.string() + ": not a RAVDESS file name (expected MM-VV-EE-II-SS-RR-AA.wav, e.g. "
+    throw DataError(file.string() +
+                    ": not a RAVDESS file name (expected MM-VV-EE-II-SS-RR-AA.wav, e.g. "
                     "03-01-05-01-02-01-12.wav)");
   }
   FileName f{};

@@ -32,7 +32,8 @@ std::vector<fs::path> FilesIn(const fs::path& dir, const std::string& extension)
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
     if (!entry.is_regular_file() || name.compare(0, 2, "._") == 0) continue;
-    if (name.size() > extension.size() && name.compare(name.size() - extension.size(), extension.size(), extension) == 0) {
+    if (name.size() > extension.size() &&
+        name.compare(name.size() - extension.size(), extension.size(), extension) == 0) {
       files.push_back(entry.path());
     }
   }

@@ -70,8 +70,8 @@ std::pair<torch::Tensor, torch::Tensor> PerItem(const SpeakerStatistics& s, cons
   for (int64_t b = 0; b < batch; ++b) {
     const FeatureMoments& m = s.For(speakers[static_cast<size_t>(b)]);
     if (static_cast<int64_t>(m.mean.size()) != cols) {
-      throw DataError(Cat("stream ", s.stream, ": ", cols, " features, but its speaker statistics have ",
-                          m.mean.size(), " (data.streams.", s.stream, ".dim changed since they were fitted?)"));
+      throw DataError(Cat("stream ", s.stream, ": ", cols, " features, but its speaker statistics have ", m.mean.size(),
+                          " (data.streams.", s.stream, ".dim changed since they were fitted?)"));
     }
     std::copy(m.mean.begin(), m.mean.end(), mean.data_ptr<double>() + b * cols);
     std::copy(m.std.begin(), m.std.end(), sd.data_ptr<double>() + b * cols);

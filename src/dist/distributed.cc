@@ -128,7 +128,8 @@ int SlurmTasksOnNode(const std::string& tasks_per_node, int node_id) {
     if (node_id < node + repeat) return tasks;
     node += repeat;
   }
-  throw UsageError(Cat("SLURM_TASKS_PER_NODE=", tasks_per_node, " lists ", node, " node(s); SLURM_NODEID is ", node_id));
+  throw UsageError(
+      Cat("SLURM_TASKS_PER_NODE=", tasks_per_node, " lists ", node, " node(s); SLURM_NODEID is ", node_id));
 }
 
 void DistributedLaunch::Validate() const {
@@ -141,7 +142,8 @@ void DistributedLaunch::Validate() const {
   if (local_rank < 0 || local_rank >= local_world_size) {
     throw UsageError(Cat("local rank ", local_rank, " is outside 0..", local_world_size - 1, from));
   }
-  if (master_port < 1 || master_port > 65535) throw UsageError(Cat("MASTER_PORT ", master_port, ": not a TCP port", from));
+  if (master_port < 1 || master_port > 65535)
+    throw UsageError(Cat("MASTER_PORT ", master_port, ": not a TCP port", from));
   if (master_addr.empty()) throw UsageError("MASTER_ADDR is empty" + from);
   if (timeout_seconds < 1) throw UsageError(Cat("MERHAN_DIST_TIMEOUT must be >= 1 second, got ", timeout_seconds));
 }
@@ -153,10 +155,14 @@ std::string DistributedLaunch::ToString() const {
 }
 
 nlohmann::json DistributedLaunch::ToJson() const {
-  return {{"launcher", LauncherName(launcher)}, {"rank", rank},
-          {"world_size", world_size},           {"local_rank", local_rank},
-          {"local_world_size", local_world_size}, {"master_addr", master_addr},
-          {"master_port", master_port},         {"launcher_hosts_store", launcher_hosts_store},
+  return {{"launcher", LauncherName(launcher)},
+          {"rank", rank},
+          {"world_size", world_size},
+          {"local_rank", local_rank},
+          {"local_world_size", local_world_size},
+          {"master_addr", master_addr},
+          {"master_port", master_port},
+          {"launcher_hosts_store", launcher_hosts_store},
           {"timeout_seconds", timeout_seconds}};
 }
 

@@ -50,7 +50,8 @@ c10::intrusive_ptr<c10d::TCPStore> ConnectStore(const DistributedLaunch& launch,
   return c10::make_intrusive<c10d::TCPStore>(launch.master_addr, options);
 }
 
-c10::intrusive_ptr<c10d::Backend> MakeGloo(const c10::intrusive_ptr<c10d::Store>& store, const DistributedLaunch& launch) {
+c10::intrusive_ptr<c10d::Backend> MakeGloo(const c10::intrusive_ptr<c10d::Store>& store,
+                                           const DistributedLaunch& launch) {
 #ifdef MERHAN_HAVE_GLOO
   auto options = c10d::ProcessGroupGloo::Options::create(std::chrono::seconds(launch.timeout_seconds));
   // One node on the loopback: bind there. Otherwise GLOO_SOCKET_IFNAME picks
@@ -68,11 +69,13 @@ c10::intrusive_ptr<c10d::Backend> MakeGloo(const c10::intrusive_ptr<c10d::Store>
 #else
   (void)store;
   (void)launch;
-  throw UsageError("this merhan was built without Gloo (Debian's libgloo-dev): it cannot train on several CPU processes");
+  throw UsageError(
+      "this merhan was built without Gloo (Debian's libgloo-dev): it cannot train on several CPU processes");
 #endif
 }
 
-c10::intrusive_ptr<c10d::Backend> MakeNccl(const c10::intrusive_ptr<c10d::Store>& store, const DistributedLaunch& launch) {
+c10::intrusive_ptr<c10d::Backend> MakeNccl(const c10::intrusive_ptr<c10d::Store>& store,
+                                           const DistributedLaunch& launch) {
 #ifdef MERHAN_HAVE_NCCL
   auto options = c10d::ProcessGroupNCCL::Options::create();
   options->timeout = std::chrono::seconds(launch.timeout_seconds);
@@ -80,8 +83,9 @@ c10::intrusive_ptr<c10d::Backend> MakeNccl(const c10::intrusive_ptr<c10d::Store>
 #else
   (void)store;
   (void)launch;
-  throw UsageError("this merhan was built without NCCL: it cannot train on several CUDA processes "
-                   "(rebuild with the CUDA toolkit and the nvidia-nccl wheel present, or set train.device=cpu)");
+  throw UsageError(
+      "this merhan was built without NCCL: it cannot train on several CUDA processes "
+      "(rebuild with the CUDA toolkit and the nvidia-nccl wheel present, or set train.device=cpu)");
 #endif
 }
 
@@ -101,8 +105,8 @@ std::vector<std::string> DistributedBackends() {
 struct ProcessGroup::State {
   DistributedLaunch launch;
   torch::Device device = torch::kCPU;
-  c10::intrusive_ptr<c10d::Store> store;         // collectives' rendezvous
-  c10::intrusive_ptr<c10d::TCPStore> liveness;   // its own connection: heartbeats and diagnosis
+  c10::intrusive_ptr<c10d::Store> store;        // collectives' rendezvous
+  c10::intrusive_ptr<c10d::TCPStore> liveness;  // its own connection: heartbeats and diagnosis
   std::mutex liveness_mutex;
   c10::intrusive_ptr<c10d::Backend> backend;
   std::thread heartbeat;
@@ -198,8 +202,8 @@ void ProcessGroup::Fail(const char* what, const std::string& cause) {
     throw PeerError(head + "every rank still answers, so one is stuck or slower than MERHAN_DIST_TIMEOUT (" +
                     std::to_string(state_->launch.timeout_seconds) + " s) allows; cause: " + FirstLine(cause));
   }
-  throw PeerError(head + "lost " + lost + " (died or stopped answering; its own log has the reason); cause: " +
-                  FirstLine(cause));
+  throw PeerError(head + "lost " + lost +
+                  " (died or stopped answering; its own log has the reason); cause: " + FirstLine(cause));
 }
 
 void ProcessGroup::AllReduceSum(const std::vector<torch::Tensor>& tensors, const char* what) {
@@ -282,7 +286,8 @@ DistributedContext DistributedContext::FromEnvironment(const torch::Device& devi
   torch::Device rank_device = device;
   if (device.is_cuda()) {  // one GPU per local rank
     const int count = static_cast<int>(torch::cuda::device_count());
-    rank_device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(context.launch.local_rank % std::max(1, count)));
+    rank_device =
+        torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(context.launch.local_rank % std::max(1, count)));
   }
   log::Info(Cat("data-parallel training: ", context.launch.ToString(), ", backend ",
                 rank_device.is_cuda() ? "nccl" : "gloo", " on ", rank_device.str()));

@@ -81,8 +81,8 @@ struct RunState {
   const DistributedContext& distributed;
   std::string run_dir;
   bool resume = false;
-  bool writer = false;    // data-parallel: rank 0 alone writes (docs/design.md "Data-parallel training")
-  int local_ranks = 1;    // ranks sharing this node's cores (T8)
+  bool writer = false;  // data-parallel: rank 0 alone writes (docs/design.md "Data-parallel training")
+  int local_ranks = 1;  // ranks sharing this node's cores (T8)
   torch::Device device = torch::kCPU;
   nlohmann::json config_json;
   std::optional<nlohmann::json> text_encoder;  // fingerprinted once, for models that read text
@@ -94,12 +94,13 @@ void OpenRun(RunState* run, const std::vector<std::string>& argv, const std::str
   // Before environment.json records it; feature extraction may have run on workers.
   const int threads = ApplyTorchThreads(config.run.threads, run->local_ranks);
   run->run_dir = run->resume ? resume_dir : run->writer ? RunDirectory::Create(config, argv).path : "";
-  if (run->distributed.group && !run->resume) run->run_dir = run->distributed.group->ShareFromRank0("run_dir", run->run_dir);
+  if (run->distributed.group && !run->resume)
+    run->run_dir = run->distributed.group->ShareFromRank0("run_dir", run->run_dir);
   if (!run->resume && run->plan.describe_run && run->writer) run->plan.describe_run(run->run_dir);
   log::Info((run->resume ? "resuming run directory " : "run directory ") + run->run_dir);
   run->device = run->distributed.group ? run->distributed.group->device() : ResolveDevice(config.train.device);
-  log::Info(Cat("device ", run->device.str(), Bf16Autocast(config.train, run->device) ? " (bf16 autocast)" : "",
-                ", ", threads, " intra-op thread(s)"));
+  log::Info(Cat("device ", run->device.str(), Bf16Autocast(config.train, run->device) ? " (bf16 autocast)" : "", ", ",
+                threads, " intra-op thread(s)"));
   if (run->device.is_cpu() && config.train.cpu_bf16 && !CpuHasNativeBf16()) {
     log::Warn("train.cpu_bf16: this CPU has neither AVX512-BF16 nor AMX-BF16; training in fp32");
   }

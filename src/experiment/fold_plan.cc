@@ -63,8 +63,8 @@ CrossValidationPlan MakeCrossValidationPlan(const ExperimentConfig& config) {
   std::shared_ptr<CorpusData> data =
       LoadCorpusData(config, [&](const Corpus& corpus) { *folds = MakeFolds(corpus.utterances, config.data); });
   const auto& utts = data->corpus.utterances;
-  log::Info(Cat("corpus ", data->corpus.source, ": ", utts.size(), " utterances\n",
-                CountTable(utts, config.data.classes)));
+  log::Info(
+      Cat("corpus ", data->corpus.source, ": ", utts.size(), " utterances\n", CountTable(utts, config.data.classes)));
   log::Info(Cat("folds (", config.data.protocol, "):\n", FoldTable(*folds, utts, config.data.classes)));
   CheckBranchStreamsAreSequences(*data, config.model);
   const std::vector<PrecomputedStreamSpec> normalized = SpeakerNormalizedStreams(config);
@@ -75,7 +75,9 @@ CrossValidationPlan MakeCrossValidationPlan(const ExperimentConfig& config) {
   for (const Fold& f : *folds) plan.fold_names.push_back(f.name);
   plan.classes = config.data.classes;
   plan.dims = DimsOf(*data, config);
-  plan.describe_run = [data, folds, config](const std::string& run_dir) { DescribeRun(*data, *folds, config, run_dir); };
+  plan.describe_run = [data, folds, config](const std::string& run_dir) {
+    DescribeRun(*data, *folds, config, run_dir);
+  };
   plan.provider = [data, folds, config, normalized](int fold_index, int seed) {
     return MakeFoldData(data, folds->at(static_cast<size_t>(fold_index)), config, seed, normalized);
   };

@@ -100,7 +100,7 @@ RunDirectory RunDirectory::Create(const ExperimentConfig& config, const std::vec
   CreateDirectories(parent.string());
   // Two runs started in the same second get -1, -2, ...: never reuse a directory.
   fs::path dir = parent / stamp;
-  for (int i = 1; ; ++i) {
+  for (int i = 1;; ++i) {
     std::error_code ec;
     if (fs::create_directory(dir, ec)) break;
     if (ec) throw DataError("cannot create run directory " + dir.string() + ": " + ec.message());
@@ -130,7 +130,8 @@ RunDirectory RunDirectory::OpenShared(const ExperimentConfig& config, const std:
 FileLock LockFoldSeed(const std::string& fold_seed_dir) {
   std::optional<FileLock> lock = FileLock::TryAcquire(fold_seed_dir + "/.lock");
   if (!lock) {
-    throw UsageError(Cat(fold_seed_dir, " is being trained by another process (see the run's jobs.txt); "
+    throw UsageError(Cat(fold_seed_dir,
+                         " is being trained by another process (see the run's jobs.txt); "
                          "run each (fold, seed) in one job only"));
   }
   return std::move(*lock);

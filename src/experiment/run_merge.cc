@@ -5,8 +5,8 @@
 #include <map>
 
 #include "merhan/experiment/run_config.h"
-#include "merhan/results/report.h"
 #include "merhan/experiment/run_directory.h"
+#include "merhan/results/report.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/config_registry.h"
 #include "merhan/util/error.h"
@@ -102,7 +102,8 @@ const char* FoldSeedStateName(FoldSeedState state) {
 
 std::string FoldSeedStatus::ToString() const {
   std::string s = Cat("fold ", fold, " seed ", seed, ": ", FoldSeedStateName(state));
-  if (state == FoldSeedState::kRunning || state == FoldSeedState::kUnfinished) s += Cat(", ", epochs_done, " epoch(s) done");
+  if (state == FoldSeedState::kRunning || state == FoldSeedState::kUnfinished)
+    s += Cat(", ", epochs_done, " epoch(s) done");
   return s;
 }
 
@@ -139,7 +140,8 @@ MergedRun MergeRun(const std::string& run_dir, const ExperimentConfig& config) {
     (s.state == FoldSeedState::kFinished ? finished : merged.pending).push_back(s);
   }
   if (finished.empty()) {
-    throw DataError(Cat("run directory ", run_dir, ": no (fold, seed) has finished yet (fold-K/seed-S/test_metrics.json)\n",
+    throw DataError(Cat("run directory ", run_dir,
+                        ": no (fold, seed) has finished yet (fold-K/seed-S/test_metrics.json)\n",
                         PendingText(merged.pending)));
   }
   std::vector<FoldOutcome> outcomes;

@@ -12,7 +12,8 @@ namespace merhan {
 
 void WriteNpyFloat32(const std::string& path, const std::vector<int64_t>& shape, const float* data) {
   std::string dims;
-  for (size_t i = 0; i < shape.size(); ++i) dims += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? "," : "");
+  for (size_t i = 0; i < shape.size(); ++i)
+    dims += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? "," : "");
   std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }";
   // Magic(6) + version(2) + len(2) + header + '\n' must be a multiple of 64.
   const size_t unpadded = 10 + header.size() + 1;
@@ -45,7 +46,7 @@ float HalfToFloat(uint16_t h) {
     bits = sign | ((exponent + 112) << 23) | (mantissa << 13);  // rebias 15 -> 127
   } else if (mantissa == 0) {
     bits = sign;  // signed zero
-  } else {  // subnormal half: normalise
+  } else {        // subnormal half: normalise
     int shift = 0;
     while ((mantissa & 0x400u) == 0) {
       mantissa <<= 1;

@@ -104,8 +104,8 @@ SafetensorsTensorInfo ReadTensorEntry(const std::string& name, const nlohmann::j
   SafetensorsTensorInfo t;
   t.name = name;
   t.dtype_name = entry["dtype"].get<std::string>();
-  const auto* d = std::find_if(std::begin(kDtypes), std::end(kDtypes),
-                               [&](const DtypeName& x) { return t.dtype_name == x.name; });
+  const auto* d =
+      std::find_if(std::begin(kDtypes), std::end(kDtypes), [&](const DtypeName& x) { return t.dtype_name == x.name; });
   if (d == std::end(kDtypes)) Fail(source, where + " has unsupported dtype " + t.dtype_name);
   t.dtype = d->dtype;
   const uint64_t elem = SafetensorsDtypeSize(t.dtype);
@@ -126,10 +126,9 @@ SafetensorsTensorInfo ReadTensorEntry(const std::string& name, const nlohmann::j
 
 // Sorted by offset, the tensors must tile the data section exactly: no overlap, no hole.
 void CheckTensorsTileData(SafetensorsHeader* h, const std::string& source) {
-  std::sort(h->tensors.begin(), h->tensors.end(),
-            [](const SafetensorsTensorInfo& a, const SafetensorsTensorInfo& b) {
-              return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
-            });
+  std::sort(h->tensors.begin(), h->tensors.end(), [](const SafetensorsTensorInfo& a, const SafetensorsTensorInfo& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
   uint64_t expected = 0;
   for (const auto& t : h->tensors) {
     if (t.begin != expected) {

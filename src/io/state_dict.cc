@@ -107,7 +107,8 @@ StateDict LoadTorchCheckpoint(const std::string& path) {
   if (!in) throw DataError(path + ": cannot open");
   std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (bytes.size() < 4 || bytes[0] != 'P' || bytes[1] != 'K') {
-    throw DataError(path + ": not a zip-format PyTorch checkpoint (legacy pre-1.6 torch.save files are not "
+    throw DataError(path +
+                    ": not a zip-format PyTorch checkpoint (legacy pre-1.6 torch.save files are not "
                     "supported; re-save it, or convert it to safetensors)");
   }
   c10::IValue value;

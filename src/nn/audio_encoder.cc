@@ -40,7 +40,8 @@ torch::Tensor AudioEncoderImpl::forward(const torch::Tensor& audio, const torch:
   // so no valid output ever sees padding. Padded outputs are zeroed, as
   // pad_packed_sequence does.
   const int64_t batch = audio.size(0);
-  const auto positions = torch::arange(frames, lengths.options().dtype(torch::kInt64)).unsqueeze(0).expand({batch, frames});
+  const auto positions =
+      torch::arange(frames, lengths.options().dtype(torch::kInt64)).unsqueeze(0).expand({batch, frames});
   const auto valid_lengths = lengths.to(torch::kInt64).unsqueeze(1);
   const auto reversed = torch::where(positions < valid_lengths, valid_lengths - 1 - positions, positions);
   const auto valid = (positions < valid_lengths).unsqueeze(2).to(audio.dtype());

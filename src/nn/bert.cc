@@ -58,8 +58,8 @@ BertConfig BertConfig::FromJson(const std::string& path) {
     throw DataError(path + ": hidden_act '" + c.hidden_act + "' is not supported");
   }
   if (c.hidden_size == 0 || c.num_attention_heads == 0 || c.hidden_size % c.num_attention_heads != 0) {
-    throw DataError(path + ": hidden_size " + std::to_string(c.hidden_size) + " is not a multiple of num_attention_heads " +
-                    std::to_string(c.num_attention_heads));
+    throw DataError(path + ": hidden_size " + std::to_string(c.hidden_size) +
+                    " is not a multiple of num_attention_heads " + std::to_string(c.num_attention_heads));
   }
   return c;
 }
@@ -73,14 +73,14 @@ std::string BertConfig::ToString() const {
 // ---------------------------------------------------------------- modules
 
 BertEmbeddingsImpl::BertEmbeddingsImpl(const BertConfig& c) {
-  word_embeddings = register_module(
-      "word_embeddings", torch::nn::Embedding(torch::nn::EmbeddingOptions(c.vocab_size, c.hidden_size)));
-  position_embeddings = register_module(
-      "position_embeddings", torch::nn::Embedding(c.max_position_embeddings, c.hidden_size));
-  token_type_embeddings = register_module(
-      "token_type_embeddings", torch::nn::Embedding(std::max<int64_t>(c.type_vocab_size, 1), c.hidden_size));
-  LayerNorm = register_module(
-      "LayerNorm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_eps)));
+  word_embeddings = register_module("word_embeddings",
+                                    torch::nn::Embedding(torch::nn::EmbeddingOptions(c.vocab_size, c.hidden_size)));
+  position_embeddings =
+      register_module("position_embeddings", torch::nn::Embedding(c.max_position_embeddings, c.hidden_size));
+  token_type_embeddings = register_module("token_type_embeddings",
+                                          torch::nn::Embedding(std::max<int64_t>(c.type_vocab_size, 1), c.hidden_size));
+  LayerNorm = register_module("LayerNorm",
+                              torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_eps)));
   dropout = register_module("dropout", torch::nn::Dropout(c.hidden_dropout_prob));
 }
 
@@ -287,8 +287,8 @@ LoadReport LoadBertWeights(BertModelImpl& model, const StateDict& raw_weights) {
     const auto& src = weights.Get(name);
     if (src.sizes() != param.sizes()) {
       std::ostringstream msg;
-      msg << raw_weights.source() << ": tensor '" << name << "' has shape " << src.sizes() << " but config.json implies "
-          << param.sizes();
+      msg << raw_weights.source() << ": tensor '" << name << "' has shape " << src.sizes()
+          << " but config.json implies " << param.sizes();
       throw DataError(msg.str());
     }
     if (!src.is_floating_point()) {
@@ -324,14 +324,16 @@ TextEncoder LoadBertEncoder(const TextOptions& options) {
   const fs::path d(dir);
   std::error_code ec;
   if (!fs::is_directory(d, ec)) {
-    throw DataError(dir + ": model directory not found (expected config.json, vocab.txt or a SentencePiece .model, "
+    throw DataError(dir +
+                    ": model directory not found (expected config.json, vocab.txt or a SentencePiece .model, "
                     "and model.safetensors or pytorch_model.bin)");
   }
   std::vector<std::string> lacking;
   if (!fs::is_regular_file(d / "config.json", ec)) lacking.push_back("config.json");
   bool has_tokenizer = fs::is_regular_file(d / "vocab.txt", ec);
   for (const auto& entry : fs::directory_iterator(d, ec)) has_tokenizer |= entry.path().extension() == ".model";
-  if (!has_tokenizer) lacking.push_back("vocab.txt (WordPiece) or spiece.model/sentencepiece.bpe.model (SentencePiece)");
+  if (!has_tokenizer)
+    lacking.push_back("vocab.txt (WordPiece) or spiece.model/sentencepiece.bpe.model (SentencePiece)");
   fs::path weights;
   if (fs::is_regular_file(d / "model.safetensors", ec)) {
     weights = d / "model.safetensors";
@@ -349,8 +351,8 @@ TextEncoder LoadBertEncoder(const TextOptions& options) {
   enc.config = BertConfig::FromJson((d / "config.json").string());
   enc.tokenizer = LoadTokenizer(dir);
   if (enc.tokenizer->VocabSize() > enc.config.vocab_size) {
-    throw DataError(Cat(dir, ": the tokenizer has ", enc.tokenizer->VocabSize(), " tokens but config.json vocab_size is ",
-                        enc.config.vocab_size));
+    throw DataError(Cat(dir, ": the tokenizer has ", enc.tokenizer->VocabSize(),
+                        " tokens but config.json vocab_size is ", enc.config.vocab_size));
   }
   enc.model = BertModel(enc.config);
   enc.report = LoadBertWeights(*enc.model, LoadStateDict(weights.string()));

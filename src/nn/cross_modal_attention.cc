@@ -17,9 +17,9 @@ torch::Tensor Project(torch::nn::Conv1d& conv, const torch::Tensor& x, const tor
 
 }  // namespace
 
-CrossModalAttentionImpl::CrossModalAttentionImpl(const CrossModalAttentionOptions& options)
-    : options_(options) {
-  audio_projection_ = register_module("audio_projection", MakeProjection(options.audio_dim, options.dim, options.kernel));
+CrossModalAttentionImpl::CrossModalAttentionImpl(const CrossModalAttentionOptions& options) : options_(options) {
+  audio_projection_ =
+      register_module("audio_projection", MakeProjection(options.audio_dim, options.dim, options.kernel));
   text_projection_ = register_module("text_projection", MakeProjection(options.text_dim, options.dim, options.kernel));
   if (options.use_units) {
     audio_unit_ = register_module("audio_unit", ResidualAttention(options.dim, options.heads));

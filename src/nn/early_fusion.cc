@@ -25,8 +25,8 @@ EarlyFusionImpl::EarlyFusionImpl(const ModelOptions& options, const ModelDims& d
 void EarlyFusionImpl::SetInputStatistics(const InputStatistics& stats) {
   auto copy = [](torch::Tensor& buffer, const torch::Tensor& value, const std::string& name) {
     if (!value.defined() || value.dim() != 1 || value.size(0) != buffer.size(0)) {
-      throw InternalError("EarlyFusion::SetInputStatistics: " + name + " must have " +
-                          std::to_string(buffer.size(0)) + " entries");
+      throw InternalError("EarlyFusion::SetInputStatistics: " + name + " must have " + std::to_string(buffer.size(0)) +
+                          " entries");
     }
     torch::NoGradGuard no_grad;
     buffer.copy_(value.to(buffer.device(), buffer.scalar_type()));

@@ -10,8 +10,7 @@
 
 namespace merhan {
 
-torch::Tensor EmotionModelImpl::Loss(const Batch& batch, const torch::Tensor& class_weights,
-                                     double label_smoothing) {
+torch::Tensor EmotionModelImpl::Loss(const Batch& batch, const torch::Tensor& class_weights, double label_smoothing) {
   namespace F = torch::nn::functional;
   // The loss and the probabilities are fp32 even when autocast ran the model in
   // bf16 (a no-op otherwise).
@@ -52,7 +51,8 @@ EmotionModel AsEmotionModel(Holder holder) {
 
 EmotionModel BuildModel(const ModelOptions& options, const ModelDims& dims) {
   options.Validate();
-  if (dims.num_classes < 2) throw UsageError("data.classes: need at least 2 classes, got " + std::to_string(dims.num_classes));
+  if (dims.num_classes < 2)
+    throw UsageError("data.classes: need at least 2 classes, got " + std::to_string(dims.num_classes));
   if (dims.audio_dim < 1) throw UsageError("model: audio feature size must be >= 1 (mfcc.n_mfcc)");
   if (dims.text_dim < 1) throw UsageError("model: text feature size must be >= 1 (text encoder hidden size)");
   if (options.type == "merhan") return AsEmotionModel(MerhanModel(options, dims));

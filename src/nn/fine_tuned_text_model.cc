@@ -12,11 +12,13 @@ FineTunedTextModelImpl::FineTunedTextModelImpl(BertModel encoder, EmotionModel i
 
 Batch FineTunedTextModelImpl::Encode(const Batch& batch) {
   if (!batch.input_ids.defined() || !batch.text_mask.defined()) {
-    throw UsageError("model input: this model fine-tunes its text encoder (text.trainable_layers > 0) and needs "
-                     "token ids, but the batch has none");
+    throw UsageError(
+        "model input: this model fine-tunes its text encoder (text.trainable_layers > 0) and needs "
+        "token ids, but the batch has none");
   }
   Batch encoded = batch;
-  const BertOutput out = text_encoder_->forward(batch.input_ids, batch.text_mask.to(torch::kInt64), batch.token_type_ids);
+  const BertOutput out =
+      text_encoder_->forward(batch.input_ids, batch.text_mask.to(torch::kInt64), batch.token_type_ids);
   encoded.text = out.last_hidden_state;
   return encoded;
 }
@@ -28,9 +30,7 @@ torch::Tensor FineTunedTextModelImpl::Loss(const Batch& batch, const torch::Tens
   return inner_->Loss(Encode(batch), class_weights, label_smoothing);
 }
 
-torch::Tensor FineTunedTextModelImpl::Probabilities(const Batch& batch) {
-  return inner_->Probabilities(Encode(batch));
-}
+torch::Tensor FineTunedTextModelImpl::Probabilities(const Batch& batch) { return inner_->Probabilities(Encode(batch)); }
 
 EmotionModel WithTextEncoder(BertModel encoder, EmotionModel inner) {
   FineTunedTextModel model(std::move(encoder), std::move(inner));

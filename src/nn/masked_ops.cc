@@ -12,7 +12,7 @@ torch::Tensor ZeroInvalid(const torch::Tensor& x, const torch::Tensor& mask) {
 
 torch::Tensor MaskedMean(const torch::Tensor& x, const torch::Tensor& mask) {
   const auto weights = mask.to(x.scalar_type()).unsqueeze(-1);  // (B,T,1)
-  const auto counts = weights.sum(1).clamp_min(1.0);             // (B,1)
+  const auto counts = weights.sum(1).clamp_min(1.0);            // (B,1)
   return (x * weights).sum(1) / counts;
 }
 
@@ -30,14 +30,13 @@ torch::Tensor PadTime(const torch::Tensor& x, int64_t length) {
   return torch::constant_pad_nd(x, {0, 0, 0, missing}, 0);
 }
 
-void CheckStream(const torch::Tensor& x, const torch::Tensor& mask, int64_t feature_dim,
-                 const char* what) {
+void CheckStream(const torch::Tensor& x, const torch::Tensor& mask, int64_t feature_dim, const char* what) {
   const std::string name(what);
   if (!x.defined()) throw UsageError("model input: the batch has no " + name + " features");
   if (x.dim() != 3) throw UsageError("model input: " + name + " must be (batch, time, features)");
   if (x.size(2) != feature_dim) {
-    throw UsageError("model input: the model expects " + name + " features of size " +
-                     std::to_string(feature_dim) + " but the batch has " + std::to_string(x.size(2)) +
+    throw UsageError("model input: the model expects " + name + " features of size " + std::to_string(feature_dim) +
+                     " but the batch has " + std::to_string(x.size(2)) +
                      " (features from a different extractor or text encoder than the model was built for?)");
   }
   if (!mask.defined() || mask.dim() != 2 || mask.size(0) != x.size(0) || mask.size(1) != x.size(1) ||

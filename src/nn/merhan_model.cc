@@ -19,8 +19,8 @@ MerhanModelImpl::MerhanModelImpl(const ModelOptions& options, const ModelDims& d
   if (has_audio) audio_dim_ = dims.DimOf(audio_stream_);
   if (has_text) text_dim_ = dims.DimOf(text_stream_);
   if (has_text && text_dim_ % options.heads != 0) {
-    throw UsageError(Cat("model.heads: must divide the text branch's feature size ", text_dim_, " (stream ",
-                         text_stream_, ")"));
+    throw UsageError(
+        Cat("model.heads: must divide the text branch's feature size ", text_dim_, " (stream ", text_stream_, ")"));
   }
 
   int64_t stream_dim = 0;  // feature size of each stream entering the MEC

@@ -80,11 +80,13 @@ void ModelOptions::ValidateBranchStreams() const {
   // BiLSTM never gets the text encoder's states, nor the text branch MFCC frames.
   const std::string audio = AudioBranchStream(), text = TextBranchStream();
   if (audio == kTextInput) {
-    throw UsageError("model.streams[0]: MER-HAN's audio branch reads \"audio\" (MFCC) or a precomputed stream of "
-                     "data.streams, not \"text\"");
+    throw UsageError(
+        "model.streams[0]: MER-HAN's audio branch reads \"audio\" (MFCC) or a precomputed stream of "
+        "data.streams, not \"text\"");
   }
   if (text == kAudioInput) {
-    throw UsageError(Cat("model.streams[", branches - 1, "]: MER-HAN's text branch reads \"text\" (the encoder's "
+    throw UsageError(Cat("model.streams[", branches - 1,
+                         "]: MER-HAN's text branch reads \"text\" (the encoder's "
                          "states) or a precomputed stream of data.streams, not \"audio\""));
   }
 }

@@ -5,8 +5,8 @@ namespace merhan {
 ResidualAttentionImpl::ResidualAttentionImpl(int64_t dim, int64_t heads) : heads_(heads) {
   // Registered for its parameters (and their names in checkpoints, and PyTorch's
   // initialisation); forward runs them through scaled_dot_product_attention.
-  attention_ = register_module("attention", torch::nn::MultiheadAttention(
-                                                torch::nn::MultiheadAttentionOptions(dim, heads)));
+  attention_ =
+      register_module("attention", torch::nn::MultiheadAttention(torch::nn::MultiheadAttentionOptions(dim, heads)));
   norm_ = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
 }
 

@@ -11,8 +11,7 @@ torch::Tensor PooledStream(const Batch& batch, const std::string& modality, int6
   return MaskedMean(s.values, s.mask);
 }
 
-UnimodalMlpImpl::UnimodalMlpImpl(const std::string& modality, int64_t input_dim, int64_t hidden,
-                                 int64_t num_classes)
+UnimodalMlpImpl::UnimodalMlpImpl(const std::string& modality, int64_t input_dim, int64_t hidden, int64_t num_classes)
     : modality_(modality), input_dim_(input_dim) {
   fc1_ = register_module("fc1", torch::nn::Linear(input_dim, hidden));
   fc2_ = register_module("fc2", torch::nn::Linear(hidden, hidden / 2));

@@ -18,7 +18,10 @@ namespace {
 nlohmann::json BinsJson(const stats::CalibrationMetrics& m) {
   nlohmann::json bins = nlohmann::json::array();
   for (const auto& b : m.bins) {
-    bins.push_back({{"lower", b.lower}, {"upper", b.upper}, {"count", b.count}, {"accuracy", b.accuracy},
+    bins.push_back({{"lower", b.lower},
+                    {"upper", b.upper},
+                    {"count", b.count},
+                    {"accuracy", b.accuracy},
                     {"confidence", b.confidence}});
   }
   return bins;
@@ -51,7 +54,9 @@ nlohmann::json SummariseRunCalibration(const std::string& run_dir, const std::ve
     const std::vector<double> scaled = stats::SoftmaxWithTemperature(logits, c, t);
     const auto before = stats::ComputeCalibration(stats::SoftmaxWithTemperature(logits, c, 1.0), p.truth, c);
     const auto after = stats::ComputeCalibration(scaled, p.truth, c);
-    runs.push_back({{"fold", fold}, {"seed", seed}, {"temperature", t},
+    runs.push_back({{"fold", fold},
+                    {"seed", seed},
+                    {"temperature", t},
                     {"test", {{"before", before.ToJson()}, {"after", after.ToJson()}}}});
     const double values[6] = {before.ece, before.nll, before.brier, after.ece, after.nll, after.brier};
     for (int k = 0; k < 6; ++k) sums[k] += values[k];
@@ -63,16 +68,19 @@ nlohmann::json SummariseRunCalibration(const std::string& run_dir, const std::ve
   const double n = static_cast<double>(runs.size());
   const auto before = stats::ComputeCalibration(stats::SoftmaxWithTemperature(pooled_logits, c, 1.0), pooled_labels, c);
   const auto after = stats::ComputeCalibration(pooled_scaled, pooled_labels, c);
-  return {{"method", "each (fold, seed)'s temperature, fitted on its validation split, applied to its test "
-                     "predictions; ECE over 15 equal-width confidence bins, NLL, multi-class Brier"},
+  return {{"method",
+           "each (fold, seed)'s temperature, fitted on its validation split, applied to its test "
+           "predictions; ECE over 15 equal-width confidence bins, NLL, multi-class Brier"},
           {"runs", runs},
-          {"mean", {{"before", {{"ece", sums[0] / n}, {"nll", sums[1] / n}, {"brier", sums[2] / n}}},
-                    {"after", {{"ece", sums[3] / n}, {"nll", sums[4] / n}, {"brier", sums[5] / n}}}}},
-          {"pooled", {{"count", before.count},
-                      {"before", before.ToJson()},
-                      {"after", after.ToJson()},
-                      {"bins_before", BinsJson(before)},
-                      {"bins_after", BinsJson(after)}}}};
+          {"mean",
+           {{"before", {{"ece", sums[0] / n}, {"nll", sums[1] / n}, {"brier", sums[2] / n}}},
+            {"after", {{"ece", sums[3] / n}, {"nll", sums[4] / n}, {"brier", sums[5] / n}}}}},
+          {"pooled",
+           {{"count", before.count},
+            {"before", before.ToJson()},
+            {"after", after.ToJson()},
+            {"bins_before", BinsJson(before)},
+            {"bins_after", BinsJson(after)}}}};
 }
 
 std::string CalibrationMarkdown(const nlohmann::json& s) {

@@ -73,10 +73,9 @@ GroupMetrics Finish(const std::string& name, const Accumulator& a, int num_class
   return g;
 }
 
-
 nlohmann::json GroupJson(const GroupMetrics& g) {
-  return {{"group", g.group}, {"folds", g.fold_names}, {"utterances", g.utterances},
-          {"predictions", g.predictions}, {"war", g.war}, {"uar", g.uar}};
+  return {{"group", g.group}, {"folds", g.fold_names}, {"utterances", g.utterances}, {"predictions", g.predictions},
+          {"war", g.war},     {"uar", g.uar}};
 }
 
 GroupMetrics GroupFromJson(const nlohmann::json& j) {
@@ -100,8 +99,8 @@ void AnalyseSpeakers(const std::vector<FoldSeedPredictions>& predictions, const 
   int num_classes = 0;
   for (const auto& p : predictions) {
     num_classes = p.num_classes;
-    const std::string fold = p.fold >= 0 && p.fold < static_cast<int>(fold_names.size()) ? fold_names[p.fold]
-                                                                                          : Cat("fold ", p.fold);
+    const std::string fold =
+        p.fold >= 0 && p.fold < static_cast<int>(fold_names.size()) ? fold_names[p.fold] : Cat("fold ", p.fold);
     for (size_t k = 0; k < p.size(); ++k) {
       const auto it = by_id.find(p.ids[k]);
       if (it == by_id.end()) {
@@ -159,8 +158,11 @@ nlohmann::json CorpusAnalysis::ToJson() const {
   j["speaker_method"] = "test utterances pooled over seeds; UAR over the classes the group has";
   j["transcript_overlap"] = nlohmann::json::array();
   for (const auto& o : overlap) {
-    j["transcript_overlap"].push_back({{"fold", o.fold}, {"fold_name", o.fold_name}, {"test", o.test},
-                                       {"verbatim_in_train", o.matches}, {"verbatim_in_train_5_words", o.long_matches}});
+    j["transcript_overlap"].push_back({{"fold", o.fold},
+                                       {"fold_name", o.fold_name},
+                                       {"test", o.test},
+                                       {"verbatim_in_train", o.matches},
+                                       {"verbatim_in_train_5_words", o.long_matches}});
   }
   j["transcript_overlap_method"] =
       "test transcripts found verbatim (case-folded, punctuation and spacing ignored) in the fold's training split";
@@ -194,7 +196,8 @@ std::string CorpusAnalysis::ToMarkdown() const {
           << g.utterances << " | " << FormatPercent(g.war) << " | " << FormatPercent(g.uar) << " |\n";
     }
     for (const auto& g : genders) {
-      out << "| gender " << g.group << " | all | " << g.utterances << " | " << FormatPercent(g.war) << " | " << FormatPercent(g.uar) << " |\n";
+      out << "| gender " << g.group << " | all | " << g.utterances << " | " << FormatPercent(g.war) << " | "
+          << FormatPercent(g.uar) << " |\n";
     }
     out << "\nWorst speaker: " << worst_speaker << ".\n";
   }
@@ -205,7 +208,8 @@ std::string CorpusAnalysis::ToMarkdown() const {
       matches += o.matches;
       long_matches += o.long_matches;
     }
-    out << "\nTranscript overlap: " << matches << " of " << test << " test utterances (" << FormatPercent(test ? double(matches) / test : 0)
+    out << "\nTranscript overlap: " << matches << " of " << test << " test utterances ("
+        << FormatPercent(test ? double(matches) / test : 0)
         << " %) have a transcript that appears verbatim in their fold's training split; " << long_matches
         << " of them have 5 words or more (per fold:";
     for (const auto& o : overlap) out << " " << o.fold_name << " " << o.matches << "/" << o.test;

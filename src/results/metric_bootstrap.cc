@@ -16,7 +16,7 @@ AlignedRuns AlignedRuns::Align(const std::vector<std::vector<FoldSeedPredictions
   error->clear();
   std::map<int, size_t> stratum_of;
   std::vector<std::unordered_map<std::string, uint32_t>> canonical;  // per stratum: id -> index
-  std::vector<std::string> origin;                                    // per stratum: which file fixed the order
+  std::vector<std::string> origin;                                   // per stratum: which file fixed the order
   for (size_t r = 0; r < runs.size(); ++r) {
     std::vector<Part> parts;
     for (const auto& p : runs[r]) {
@@ -49,7 +49,8 @@ AlignedRuns AlignedRuns::Align(const std::vector<std::vector<FoldSeedPredictions
       const std::string who = r < names.size() ? names[r] : p.path;
       if (p.size() != a.fold_sizes_[s]) {
         *error = Cat(who, " fold ", p.fold, " seed ", p.seed, " tested ", p.size(), " utterances, but ", origin[s],
-                     " has ", a.fold_sizes_[s], ": the runs did not test the same utterances (different corpora or data "
+                     " has ", a.fold_sizes_[s],
+                     ": the runs did not test the same utterances (different corpora or data "
                      "settings?)");
         return {};
       }

@@ -83,7 +83,6 @@ ReportData CollectReportData(const std::string& run_dir) {
   return data;
 }
 
-
 namespace {
 
 std::string Num(double v, int digits = 2) { return FormatFixed(v, digits); }
@@ -115,13 +114,15 @@ std::string LineChart(const std::string& title, const std::string& y_label, cons
   for (const auto& s : series) {
     for (const auto& [x, y] : s.points) {
       if (!std::isfinite(y)) continue;
-      x0 = std::min(x0, x); x1 = std::max(x1, x);
-      y0 = std::min(y0, y); y1 = std::max(y1, y);
+      x0 = std::min(x0, x);
+      x1 = std::max(x1, x);
+      y0 = std::min(y0, y);
+      y1 = std::max(y1, y);
     }
   }
   std::ostringstream svg;
-  svg << "<svg class=\"chart\" width=\"" << W << "\" height=\"" << H
-      << "\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"" << HtmlEscape(title) << "\">";
+  svg << "<svg class=\"chart\" width=\"" << W << "\" height=\"" << H << "\" viewBox=\"0 0 " << W << " " << H
+      << "\" role=\"img\" aria-label=\"" << HtmlEscape(title) << "\">";
   svg << "<text x=\"" << W / 2 << "\" y=\"18\" text-anchor=\"middle\" class=\"ct\">" << HtmlEscape(title) << "</text>";
   if (x0 > x1) {
     svg << "<text x=\"" << W / 2 << "\" y=\"" << H / 2 << "\" text-anchor=\"middle\">no epochs recorded</text></svg>";
@@ -129,7 +130,11 @@ std::string LineChart(const std::string& title, const std::string& y_label, cons
   }
   if (y_from_zero) y0 = std::min(0.0, y0);
   if (y_max_cap > 0) y1 = std::min(std::max(y1, y0 + 1e-9), y_max_cap);
-  if (y1 - y0 < 1e-9) { y1 += 0.5; y0 -= 0.5; if (y_from_zero) y0 = std::max(0.0, y0); }
+  if (y1 - y0 < 1e-9) {
+    y1 += 0.5;
+    y0 -= 0.5;
+    if (y_from_zero) y0 = std::max(0.0, y0);
+  }
   const double ystep = NiceStep(y1 - y0, 5);
   y0 = std::floor(y0 / ystep) * ystep;
   y1 = std::ceil(y1 / ystep) * ystep;
@@ -142,7 +147,11 @@ std::string LineChart(const std::string& title, const std::string& y_label, cons
   for (double y = y0; y <= y1 + ystep * 1e-6; y += ystep) {
     svg << "<line x1=\"" << left << "\" x2=\"" << left + pw << "\" y1=\"" << Y(y) << "\" y2=\"" << Y(y)
         << "\" class=\"grid\"/><text x=\"" << left - 6 << "\" y=\"" << Y(y) + 4
-        << "\" text-anchor=\"end\" class=\"tick\">" << Num(y, ystep < 0.1 ? 2 : ystep < 1 ? 1 : 0) << "</text>";
+        << "\" text-anchor=\"end\" class=\"tick\">"
+        << Num(y, ystep < 0.1 ? 2
+                  : ystep < 1 ? 1
+                              : 0)
+        << "</text>";
   }
   for (double x = std::ceil(x0 / xstep) * xstep; x <= x1 + 1e-9; x += xstep) {
     svg << "<line x1=\"" << X(x) << "\" x2=\"" << X(x) << "\" y1=\"" << top + ph << "\" y2=\"" << top + ph + 4
@@ -158,7 +167,10 @@ std::string LineChart(const std::string& title, const std::string& y_label, cons
     std::ostringstream path;
     bool pen = false;
     for (const auto& [x, y] : s.points) {
-      if (!std::isfinite(y)) { pen = false; continue; }
+      if (!std::isfinite(y)) {
+        pen = false;
+        continue;
+      }
       const double yc = std::min(std::max(y, y0), y1);
       path << (pen ? " L" : " M") << Num(X(x), 1) << " " << Num(Y(yc), 1);
       pen = true;
@@ -180,8 +192,8 @@ std::string ConfusionHeatmap(const std::vector<std::string>& classes, const std:
   const int cell = n <= 6 ? 72 : 48, left = 90, top = 56;
   const int W = left + n * cell + 20, H = top + n * cell + 12;
   std::ostringstream svg;
-  svg << "<svg class=\"heatmap\" width=\"" << W << "\" height=\"" << H
-      << "\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"confusion matrix\">";
+  svg << "<svg class=\"heatmap\" width=\"" << W << "\" height=\"" << H << "\" viewBox=\"0 0 " << W << " " << H
+      << "\" role=\"img\" aria-label=\"confusion matrix\">";
   svg << "<text x=\"" << left + n * cell / 2 << "\" y=\"16\" text-anchor=\"middle\" class=\"lab\">predicted</text>";
   svg << "<text transform=\"translate(16," << top + n * cell / 2
       << ") rotate(-90)\" text-anchor=\"middle\" class=\"lab\">true</text>";
@@ -193,7 +205,8 @@ std::string ConfusionHeatmap(const std::vector<std::string>& classes, const std:
   }
   for (int i = 0; i < n; ++i) {
     int64_t row = 0;
-    for (int k = 0; k < n; ++k) row += (i < static_cast<int>(m.size()) && k < static_cast<int>(m[i].size())) ? m[i][k] : 0;
+    for (int k = 0; k < n; ++k)
+      row += (i < static_cast<int>(m.size()) && k < static_cast<int>(m[i].size())) ? m[i][k] : 0;
     for (int k = 0; k < n; ++k) {
       const int64_t v = (i < static_cast<int>(m.size()) && k < static_cast<int>(m[i].size())) ? m[i][k] : 0;
       const double share = row > 0 ? static_cast<double>(v) / row : 0;
@@ -222,8 +235,8 @@ std::string RecallBars(const std::vector<std::string>& classes, const std::vecto
   const int bar = 26, gap = 12, left = 70, top = 16, pw = 400;
   const int W = left + pw + 80, H = top + n * (bar + gap) + 22;
   std::ostringstream svg;
-  svg << "<svg class=\"bars\" width=\"" << W << "\" height=\"" << H
-      << "\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"per-class recall\">";
+  svg << "<svg class=\"bars\" width=\"" << W << "\" height=\"" << H << "\" viewBox=\"0 0 " << W << " " << H
+      << "\" role=\"img\" aria-label=\"per-class recall\">";
   for (int t = 0; t <= 10; t += 2) {
     const double x = left + pw * t / 10.0;
     svg << "<line x1=\"" << x << "\" x2=\"" << x << "\" y1=\"" << top - 4 << "\" y2=\"" << top + n * (bar + gap)
@@ -235,11 +248,12 @@ std::string RecallBars(const std::vector<std::string>& classes, const std::vecto
     const double y = top + i * (bar + gap);
     svg << "<text x=\"" << left - 8 << "\" y=\"" << y + bar / 2 + 4 << "\" text-anchor=\"end\" class=\"tick\">"
         << HtmlEscape(classes[i]) << "</text>";
-    svg << "<rect x=\"" << left << "\" y=\"" << y << "\" width=\"" << pw * r << "\" height=\"" << bar
-        << "\" fill=\"" << kPalette[i % 10] << "\"><title>" << HtmlEscape(classes[i]) << " recall "
-        << Num(100 * r, 1) << "%</title></rect>";
+    svg << "<rect x=\"" << left << "\" y=\"" << y << "\" width=\"" << pw * r << "\" height=\"" << bar << "\" fill=\""
+        << kPalette[i % 10] << "\"><title>" << HtmlEscape(classes[i]) << " recall " << Num(100 * r, 1)
+        << "%</title></rect>";
     double label_x = r;  // right of the bar and of every run's tick
-    for (const auto& run : per_run) if (i < static_cast<int>(run.size())) label_x = std::max(label_x, run[i]);
+    for (const auto& run : per_run)
+      if (i < static_cast<int>(run.size())) label_x = std::max(label_x, run[i]);
     svg << "<text x=\"" << left + pw * label_x + 6 << "\" y=\"" << y + bar / 2 + 4 << "\" class=\"tick\">"
         << Num(100 * r, 1) << "%</text>";
     for (const auto& run : per_run) {  // each run's recall as a tick on the bar
@@ -262,13 +276,14 @@ std::string ReliabilityDiagram(const std::string& title, const nlohmann::json& b
   std::ostringstream svg;
   svg << "<svg class=\"chart\" width=\"" << W << "\" height=\"" << H << "\" viewBox=\"0 0 " << W << " " << H
       << "\" role=\"img\" aria-label=\"" << HtmlEscape(title) << "\">";
-  svg << "<text x=\"" << left + pw / 2 << "\" y=\"18\" text-anchor=\"middle\" class=\"ct\">" << HtmlEscape(title) << "</text>";
+  svg << "<text x=\"" << left + pw / 2 << "\" y=\"18\" text-anchor=\"middle\" class=\"ct\">" << HtmlEscape(title)
+      << "</text>";
   for (int t = 0; t <= 10; t += 2) {
     const double v = t / 10.0;
     svg << "<line x1=\"" << left << "\" x2=\"" << left + pw << "\" y1=\"" << Y(v) << "\" y2=\"" << Y(v)
-        << "\" class=\"grid\"/><text x=\"" << left - 6 << "\" y=\"" << Y(v) + 4 << "\" text-anchor=\"end\" class=\"tick\">"
-        << Num(v, 1) << "</text><text x=\"" << X(v) << "\" y=\"" << top + ph + 14
-        << "\" text-anchor=\"middle\" class=\"tick\">" << Num(v, 1) << "</text>";
+        << "\" class=\"grid\"/><text x=\"" << left - 6 << "\" y=\"" << Y(v) + 4
+        << "\" text-anchor=\"end\" class=\"tick\">" << Num(v, 1) << "</text><text x=\"" << X(v) << "\" y=\""
+        << top + ph + 14 << "\" text-anchor=\"middle\" class=\"tick\">" << Num(v, 1) << "</text>";
   }
   int64_t total = 0;
   for (const auto& b : bins) total += b.value("count", int64_t{0});
@@ -280,16 +295,19 @@ std::string ReliabilityDiagram(const std::string& title, const nlohmann::json& b
     // Opacity grows with the bin's share of the predictions: near-empty bins say little.
     const double share = total > 0 ? static_cast<double>(count) / total : 0;
     svg << "<rect x=\"" << X(lo) + 1 << "\" y=\"" << Y(acc) << "\" width=\"" << std::max(1.0, X(hi) - X(lo) - 2)
-        << "\" height=\"" << Y(0) - Y(acc) << "\" fill=\"" << color << "\" opacity=\"" << Num(0.35 + 0.65 * std::min(1.0, 5 * share), 2)
-        << "\"><title>confidence (" << Num(lo, 3) << ", " << Num(hi, 3) << "]: " << count << " predictions, accuracy "
-        << Num(100 * acc, 1) << " %, mean confidence " << Num(100 * conf, 1) << " %</title></rect>";
+        << "\" height=\"" << Y(0) - Y(acc) << "\" fill=\"" << color << "\" opacity=\""
+        << Num(0.35 + 0.65 * std::min(1.0, 5 * share), 2) << "\"><title>confidence (" << Num(lo, 3) << ", "
+        << Num(hi, 3) << "]: " << count << " predictions, accuracy " << Num(100 * acc, 1) << " %, mean confidence "
+        << Num(100 * conf, 1) << " %</title></rect>";
     svg << "<line x1=\"" << X(lo) + 1 << "\" x2=\"" << X(hi) - 1 << "\" y1=\"" << Y(conf) << "\" y2=\"" << Y(conf)
         << "\" stroke=\"#c0392b\" stroke-width=\"2\"/>";
   }
   svg << "<line x1=\"" << X(0) << "\" y1=\"" << Y(0) << "\" x2=\"" << X(1) << "\" y2=\"" << Y(1)
       << "\" stroke=\"#333\" stroke-dasharray=\"5 3\"/>";
-  svg << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << pw << "\" height=\"" << ph << "\" class=\"frame\"/>";
-  svg << "<text x=\"" << left + pw / 2 << "\" y=\"" << H - 8 << "\" text-anchor=\"middle\" class=\"lab\">confidence</text>";
+  svg << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << pw << "\" height=\"" << ph
+      << "\" class=\"frame\"/>";
+  svg << "<text x=\"" << left + pw / 2 << "\" y=\"" << H - 8
+      << "\" text-anchor=\"middle\" class=\"lab\">confidence</text>";
   svg << "<text transform=\"translate(14," << top + ph / 2 << ") rotate(-90)\" text-anchor=\"middle\" class=\"lab\">"
       << "accuracy</text></svg>";
   return svg.str();
@@ -321,11 +339,11 @@ void RenderHeader(const ReportData& data, std::ostringstream& html) {
        << " fold/seed run(s) &middot; model selection on validation "
        << HtmlEscape(data.monitor.empty() ? "val_loss" : data.monitor) << "</p>\n";
   if (!data.pending.empty()) {
-    html << "<p><b>Incomplete run</b>: " << data.pending.size() << " planned fold/seed run(s) not finished:</p>\n<ul>\n";
+    html << "<p><b>Incomplete run</b>: " << data.pending.size()
+         << " planned fold/seed run(s) not finished:</p>\n<ul>\n";
     for (const auto& p : data.pending) html << "<li>" << HtmlEscape(p) << "</li>\n";
     html << "</ul>\n";
   }
-
 }
 
 // Test results per (fold, seed), their mean ± std and the bootstrap interval of the mean.
@@ -367,7 +385,6 @@ void RenderResultsTable(const ReportData& data, const std::vector<FoldOutcome>& 
   if (data.intervals.is_object() && data.intervals.contains("method")) {
     html << "<p class=\"meta\">Intervals: " << HtmlEscape(data.intervals["method"].get<std::string>()) << ".</p>\n";
   }
-
 }
 
 // Learning curves: one colour per run; train dashed, validation solid.
@@ -377,7 +394,8 @@ void RenderLearningCurves(const ReportData& data, std::ostringstream& html) {
   for (size_t i = 0; i < data.runs.size(); ++i) {
     const auto& r = data.runs[i];
     const std::string color = kPalette[i % 10];
-    const std::string name = Cat("fold ", r.fold, r.fold_name.empty() ? "" : " (" + r.fold_name + ")", " seed ", r.seed);
+    const std::string name =
+        Cat("fold ", r.fold, r.fold_name.empty() ? "" : " (" + r.fold_name + ")", " seed ", r.seed);
     Series tr{name + " train loss", color, true, {}}, va{name + " val loss", color, false, {}},
         ua{name + " val UAR", color, false, {}};
     for (const auto& e : r.history) {
@@ -388,14 +406,14 @@ void RenderLearningCurves(const ReportData& data, std::ostringstream& html) {
     loss.push_back(tr);
     loss.push_back(va);
     uar.push_back(ua);
-    legend << "<span><span class=\"sw\" style=\"border-color:" << color << "\"></span>" << HtmlEscape(name) << "</span>";
+    legend << "<span><span class=\"sw\" style=\"border-color:" << color << "\"></span>" << HtmlEscape(name)
+           << "</span>";
   }
   html << "<h2>Learning curves</h2>\n<div class=\"charts\">\n"
        << LineChart("Loss (dashed: train, solid: validation)", "cross-entropy", loss, true, 0) << "\n"
-       << LineChart("Validation UAR", "UAR %", uar, false, 100) << "\n</div>\n<div class=\"legend\">"
-       << legend.str() << "<span><span class=\"sw d\" style=\"border-color:#555\"></span>train</span>"
+       << LineChart("Validation UAR", "UAR %", uar, false, 100) << "\n</div>\n<div class=\"legend\">" << legend.str()
+       << "<span><span class=\"sw d\" style=\"border-color:#555\"></span>train</span>"
        << "<span><span class=\"sw\" style=\"border-color:#555\"></span>validation</span></div>\n";
-
 }
 
 // The summed confusion matrix and per-class recall.
@@ -414,7 +432,8 @@ void RenderClassCharts(const ReportData& data, const std::vector<FoldOutcome>& o
        << ConfusionHeatmap(data.classes, summary.confusion)
        << "\n<p class=\"meta\">Rows: true class; columns: predicted. Cell colour and percentage: share of the "
           "true class's utterances (row-normalised); the diagonal is each class's recall.</p>\n";
-  html << "<h2>Per-class recall (test)</h2>\n" << RecallBars(data.classes, recall, per_run)
+  html << "<h2>Per-class recall (test)</h2>\n"
+       << RecallBars(data.classes, recall, per_run)
        << "\n<p class=\"meta\">Bars: recall from the summed confusion matrix; black ticks: each fold and "
           "seed on its own.</p>\n";
 }
@@ -424,12 +443,14 @@ void RenderCalibration(const ReportData& data, std::ostringstream& html) {
   if (!data.calibration.is_object() || !data.calibration.contains("pooled")) return;
   const auto& c = data.calibration;
   const auto& pooled = c["pooled"];
-  html << "<h2>Calibration (test)</h2>\n<table>\n<tr><th class=\"l\"></th><th>ECE</th><th>NLL</th><th>Brier</th></tr>\n";
+  html
+      << "<h2>Calibration (test)</h2>\n<table>\n<tr><th class=\"l\"></th><th>ECE</th><th>NLL</th><th>Brier</th></tr>\n";
   for (const char* when : {"before", "after"}) {
     const auto& m = c["mean"][when];
     html << "<tr><td class=\"l\">" << (std::string(when) == "before" ? "before" : "after") << " temperature scaling "
-         << "(mean over " << c["runs"].size() << " fold/seed runs)</td><td>" << Num(m.value("ece", 0.0), 4) << "</td><td>"
-         << Num(m.value("nll", 0.0), 4) << "</td><td>" << Num(m.value("brier", 0.0), 4) << "</td></tr>\n";
+         << "(mean over " << c["runs"].size() << " fold/seed runs)</td><td>" << Num(m.value("ece", 0.0), 4)
+         << "</td><td>" << Num(m.value("nll", 0.0), 4) << "</td><td>" << Num(m.value("brier", 0.0), 4)
+         << "</td></tr>\n";
   }
   for (const char* when : {"before", "after"}) {
     const auto& m = pooled[when];
@@ -439,8 +460,8 @@ void RenderCalibration(const ReportData& data, std::ostringstream& html) {
   }
   html << "</table>\n<p class=\"meta\">Temperatures (fitted on each fold's validation split):";
   for (const auto& r : c["runs"]) {
-    html << " fold " << r.value("fold", 0) << "/seed " << r.value("seed", 0) << " T = " << Num(r.value("temperature", 1.0), 3)
-         << ";";
+    html << " fold " << r.value("fold", 0) << "/seed " << r.value("seed", 0)
+         << " T = " << Num(r.value("temperature", 1.0), 3) << ";";
   }
   html << " ECE over 15 equal-width confidence bins; Brier = mean of sum over classes of (p - y)<sup>2</sup>.</p>\n"
        << "<div class=\"charts\">\n"
@@ -449,7 +470,8 @@ void RenderCalibration(const ReportData& data, std::ostringstream& html) {
        << "\n"
        << ReliabilityDiagram("After scaling (pooled ECE " + Num(pooled["after"].value("ece", 0.0), 3) + ")",
                              pooled["bins_after"], "#4e79a7")
-       << "\n</div>\n<p class=\"meta\">Reliability diagrams of all test predictions pooled (" << pooled.value("count", int64_t{0})
+       << "\n</div>\n<p class=\"meta\">Reliability diagrams of all test predictions pooled ("
+       << pooled.value("count", int64_t{0})
        << "). Bars: accuracy per confidence bin (fainter when the bin holds few predictions); red ticks: the bin's "
           "mean confidence; dashed: perfect calibration.</p>\n";
 }
@@ -466,7 +488,9 @@ void RenderTranscriptOverlap(const CorpusAnalysis& a, std::ostringstream& html) 
   html << "<h2>Transcript overlap with the training split</h2>\n<p>" << matches << " of " << test
        << " test utterances (" << Num(test ? 100.0 * matches / test : 0, 1)
        << " %) have a transcript that appears verbatim (case, punctuation and spacing ignored) in their fold's "
-          "training split; " << long_matches << " of them have 5 words or more. A text model can recognise such "
+          "training split; "
+       << long_matches
+       << " of them have 5 words or more. A text model can recognise such "
           "lines instead of the emotion (IEMOCAP's scripted dialogues repeat their script across sessions; "
           "data.subset=improvised avoids them).</p>\n<table>\n<tr><th class=\"l\">fold</th><th>test</th>"
           "<th>verbatim in train</th><th>of them &ge; 5 words</th></tr>\n";
@@ -499,7 +523,8 @@ void RenderSpeakers(const ReportData& data, std::ostringstream& html) {
   }
   html << "</table>\n";
   if (!a.worst_speaker.empty()) {
-    html << "<p class=\"meta\">Worst speaker: <b>" << HtmlEscape(a.worst_speaker) << "</b>. Test utterances pooled over "
+    html << "<p class=\"meta\">Worst speaker: <b>" << HtmlEscape(a.worst_speaker)
+         << "</b>. Test utterances pooled over "
             "seeds; UAR over the classes each speaker has. Bars: UAR per speaker.</p>\n"
          << RecallBars(names, uars, {}) << "\n";
   }
@@ -512,7 +537,8 @@ std::string RenderReportHtml(const ReportData& data) {
   std::ostringstream html;
   RenderHeader(data, html);
   std::vector<FoldOutcome> outcomes;
-  for (const auto& r : data.runs) if (r.tested) outcomes.push_back(r.outcome);
+  for (const auto& r : data.runs)
+    if (r.tested) outcomes.push_back(r.outcome);
   const RunSummary summary = RunSummary::From(outcomes, data.classes);
   RenderResultsTable(data, outcomes, summary, html);
   RenderLearningCurves(data, html);

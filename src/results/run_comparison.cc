@@ -8,12 +8,12 @@
 #include <set>
 #include <sstream>
 
-#include "merhan/stats/holm.h"
-#include "merhan/results/metric_bootstrap.h"
 #include "merhan/results/html.h"
+#include "merhan/results/metric_bootstrap.h"
 #include "merhan/results/number_format.h"
 #include "merhan/results/run_layout.h"
 #include "merhan/results/run_predictions.h"
+#include "merhan/stats/holm.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/config_registry.h"
 #include "merhan/util/error.h"
@@ -28,7 +28,7 @@ const char* const kMetricLabels[] = {"WAR", "UAR", "macro-F1"};
 struct LoadedRun {
   std::string dir, name, protocol;
   std::vector<std::string> classes;
-  std::vector<FoldOutcome> outcomes;          // sorted by (fold, seed)
+  std::vector<FoldOutcome> outcomes;             // sorted by (fold, seed)
   std::vector<FoldSeedPredictions> predictions;  // same order
 };
 
@@ -45,7 +45,8 @@ LoadedRun LoadRun(const std::string& dir) {
   LoadedRun run;
   run.dir = dir;
   const std::string config_path = dir + "/config.json";
-  if (!fs::exists(config_path)) throw DataError(config_path + ": missing (is " + dir + " a run directory of merhan train?)");
+  if (!fs::exists(config_path))
+    throw DataError(config_path + ": missing (is " + dir + " a run directory of merhan train?)");
   const auto config = ParseJson(ReadFileToString(config_path), config_path);
   try {
     run.classes = config.at("data").at("classes").get<std::vector<std::string>>();
@@ -60,12 +61,13 @@ LoadedRun LoadRun(const std::string& dir) {
     const std::string test = entry.dir + "/test_metrics.json";
     FoldOutcome o = FoldOutcome::FromJson(ParseJson(ReadFileToString(test), test), test);
     if (o.fold != entry.fold || o.seed != entry.seed) {
-      throw DataError(Cat(test, ": says fold ", o.fold, " seed ", o.seed, " but lies in fold-", entry.fold, "/seed-",
-                          entry.seed));
+      throw DataError(
+          Cat(test, ": says fold ", o.fold, " seed ", o.seed, " but lies in fold-", entry.fold, "/seed-", entry.seed));
     }
     run.outcomes.push_back(std::move(o));
   }
-  if (run.outcomes.empty()) throw DataError(dir + ": no finished (fold, seed) result (fold-K/seed-S/test_metrics.json)");
+  if (run.outcomes.empty())
+    throw DataError(dir + ": no finished (fold, seed) result (fold-K/seed-S/test_metrics.json)");
   std::sort(run.outcomes.begin(), run.outcomes.end(), [](const FoldOutcome& a, const FoldOutcome& b) {
     return a.fold != b.fold ? a.fold < b.fold : a.seed < b.seed;
   });
@@ -100,7 +102,8 @@ void CheckCompareOptions(const std::vector<std::string>& run_dirs, const Compare
   if (!(options.confidence > 0 && options.confidence < 1)) {
     throw UsageError(Cat("compare: --confidence must be in (0, 1), got ", options.confidence));
   }
-  if (!(options.alpha > 0 && options.alpha < 1)) throw UsageError(Cat("compare: --alpha must be in (0, 1), got ", options.alpha));
+  if (!(options.alpha > 0 && options.alpha < 1))
+    throw UsageError(Cat("compare: --alpha must be in (0, 1), got ", options.alpha));
   std::set<std::string> seen;
   for (const auto& d : run_dirs) {
     const std::string key = fs::weakly_canonical(d).string();
@@ -127,8 +130,8 @@ void CheckComparable(const std::vector<LoadedRun>& runs, const LoadedRun& ref) {
                        " has " + ListOf(ref.classes) + "; runs over different classes cannot be compared");
     }
     if (r.protocol != ref.protocol) {
-      throw UsageError("compare: " + r.dir + " used protocol " + r.protocol + " but the reference " + ref.dir + " used " +
-                       ref.protocol + "; their folds differ");
+      throw UsageError("compare: " + r.dir + " used protocol " + r.protocol + " but the reference " + ref.dir +
+                       " used " + ref.protocol + "; their folds differ");
     }
     if (FoldsOf(r) != ref_folds) {
       throw UsageError("compare: " + r.dir + " tested folds " + FoldList(FoldsOf(r)) + " but the reference " + ref.dir +
@@ -231,16 +234,17 @@ void FillRunMetrics(const LoadedRun& run, const std::vector<stats::Interval>& in
     // The bootstrap's estimate recomputes the metrics from predictions.csv; it
     // must agree with test_metrics.json, or the files do not belong together.
     if (std::fabs(c->metrics[k].interval.estimate - c->metrics[k].mean_std.mean) > 1e-6) {
-      throw DataError(Cat(c->dir, ": ", kBootstrapMetrics[k], " from predictions.csv (", c->metrics[k].interval.estimate,
-                          ") differs from test_metrics.json (", c->metrics[k].mean_std.mean, ")"));
+      throw DataError(Cat(c->dir, ": ", kBootstrapMetrics[k], " from predictions.csv (",
+                          c->metrics[k].interval.estimate, ") differs from test_metrics.json (",
+                          c->metrics[k].mean_std.mean, ")"));
     }
   }
 }
 
 // Paired differences of aligned run `a` (>= 1) to the reference: wins, ties,
 // losses, the bootstrap interval of the mean difference and Wilcoxon.
-void FillPairedMetrics(const AlignedRuns& aligned, const CommonPairs& common, const std::vector<stats::Interval>& intervals,
-                       size_t a, ComparedRun* c) {
+void FillPairedMetrics(const AlignedRuns& aligned, const CommonPairs& common,
+                       const std::vector<stats::Interval>& intervals, size_t a, ComparedRun* c) {
   const size_t R = common.size();
   const auto& ref_parts = aligned.runs()[0];
   const auto& parts = aligned.runs()[a];
@@ -288,7 +292,8 @@ void FillMcNemar(const AlignedRuns& aligned, const CommonPairs& common, size_t a
 // Holm across the compared runs: one family per metric (Wilcoxon) and one for McNemar.
 void ApplyHolm(double alpha, RunComparison* out) {
   std::vector<size_t> candidates;
-  for (size_t i = 0; i < out->runs.size(); ++i) if (!out->runs[i].is_reference) candidates.push_back(i);
+  for (size_t i = 0; i < out->runs.size(); ++i)
+    if (!out->runs[i].is_reference) candidates.push_back(i);
   for (int k = 0; k < 3; ++k) {
     std::vector<double> p;
     for (size_t i : candidates) p.push_back(out->runs[i].paired_metrics[k].wilcoxon.pvalue);
@@ -321,7 +326,8 @@ RunComparison CompareRuns(const std::vector<std::string>& run_dirs, const Compar
 
   // The reference goes first from here on; output keeps the order given.
   std::vector<size_t> order = {reference};
-  for (size_t i = 0; i < runs.size(); ++i) if (i != reference) order.push_back(i);
+  for (size_t i = 0; i < runs.size(); ++i)
+    if (i != reference) order.push_back(i);
   std::vector<std::vector<FoldSeedPredictions>> predictions;
   const AlignedRuns aligned = AlignOnReference(runs, order, &predictions);
   const CommonPairs common = FindCommonPairs(aligned, runs, order);
@@ -353,9 +359,6 @@ RunComparison CompareRuns(const std::vector<std::string>& run_dirs, const Compar
 
 namespace {
 
-
-
-
 std::string CsvField(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string out = "\"";
@@ -366,11 +369,14 @@ std::string CsvField(const std::string& s) {
 nlohmann::json NumberOrNull(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
 std::string Method(const CompareOptions& o) {
-  return Cat(FormatFixed(100 * o.confidence, 0), " % percentile bootstrap intervals (test utterances resampled within each "
-             "fold, the same resample for every run and seed; ", o.replicates, " replicates, seed ", o.seed,
+  return Cat(FormatFixed(100 * o.confidence, 0),
+             " % percentile bootstrap intervals (test utterances resampled within each "
+             "fold, the same resample for every run and seed; ",
+             o.replicates, " replicates, seed ", o.seed,
              "); Wilcoxon signed-rank over the per-(fold, seed) differences and McNemar (exact) on the pooled "
              "per-utterance outcomes of the common (fold, seed) pairs, each Holm-corrected across the compared runs "
-             "at alpha = ", o.alpha);
+             "at alpha = ",
+             o.alpha);
 }
 
 }  // namespace
@@ -392,27 +398,30 @@ nlohmann::json RunComparison::ToJson() const {
     run["fold_seeds"] = pairs;
     for (int k = 0; k < 3; ++k) {
       const auto& m = r.metrics[k];
-      run["metrics"][kBootstrapMetrics[k]] = {{"mean", m.mean_std.mean}, {"std", m.mean_std.std}, {"n", m.mean_std.n},
-                                               {"ci_low", m.interval.low}, {"ci_high", m.interval.high}};
+      run["metrics"][kBootstrapMetrics[k]] = {{"mean", m.mean_std.mean},
+                                              {"std", m.mean_std.std},
+                                              {"n", m.mean_std.n},
+                                              {"ci_low", m.interval.low},
+                                              {"ci_high", m.interval.high}};
     }
     if (!r.is_reference) {
       run["paired"] = r.paired;
       for (int k = 0; k < 3; ++k) {
         const auto& p = r.paired_metrics[k];
-        run["difference"][kBootstrapMetrics[k]] = {
-            {"mean", p.mean_difference},
-            {"ci_low", p.interval.low},
-            {"ci_high", p.interval.high},
-            {"wins", p.wins},
-            {"ties", p.ties},
-            {"losses", p.losses},
-            {"wilcoxon", {{"statistic", NumberOrNull(p.wilcoxon.statistic)},
-                          {"pvalue", NumberOrNull(p.wilcoxon.pvalue)},
-                          {"method", p.wilcoxon.method},
-                          {"n", p.wilcoxon.n},
-                          {"zeros", p.wilcoxon.n_zero},
-                          {"holm_pvalue", NumberOrNull(p.wilcoxon_holm)},
-                          {"significant", p.significant}}}};
+        run["difference"][kBootstrapMetrics[k]] = {{"mean", p.mean_difference},
+                                                   {"ci_low", p.interval.low},
+                                                   {"ci_high", p.interval.high},
+                                                   {"wins", p.wins},
+                                                   {"ties", p.ties},
+                                                   {"losses", p.losses},
+                                                   {"wilcoxon",
+                                                    {{"statistic", NumberOrNull(p.wilcoxon.statistic)},
+                                                     {"pvalue", NumberOrNull(p.wilcoxon.pvalue)},
+                                                     {"method", p.wilcoxon.method},
+                                                     {"n", p.wilcoxon.n},
+                                                     {"zeros", p.wilcoxon.n_zero},
+                                                     {"holm_pvalue", NumberOrNull(p.wilcoxon_holm)},
+                                                     {"significant", p.significant}}}};
       }
       run["mcnemar"] = {{"utterance_pairs", r.pooled_utterances},
                         {"only_reference_right", r.mcnemar.b},
@@ -437,7 +446,8 @@ std::string RunComparison::ToMarkdown() const {
   const std::string ci = FormatFixed(100 * options.confidence, 0) + " % CI";
   out << "# Run comparison\n\nReference: **" << ref.name << "** (" << ref.dir << "). Classes " << ListOf(classes)
       << ", protocol " << protocol << ", folds " << fold_list << ".\n\n";
-  out << "## Runs\n\nMean ± std over each run's (fold, seed) test results, in %; brackets: " << ci << " of the mean.\n\n";
+  out << "## Runs\n\nMean ± std over each run's (fold, seed) test results, in %; brackets: " << ci
+      << " of the mean.\n\n";
   out << "| run | results | WAR | UAR | macro-F1 |\n|---|---|---|---|---|\n";
   for (const auto& r : runs) {
     out << "| " << r.name << (r.is_reference ? " (reference)" : "") << " | " << r.fold_seeds.size() << " |";
@@ -457,10 +467,11 @@ std::string RunComparison::ToMarkdown() const {
     if (r.is_reference) continue;
     for (int k = 0; k < 3; ++k) {
       const auto& p = r.paired_metrics[k];
-      out << "| " << r.name << " | " << kMetricLabels[k] << " | " << r.paired << " | " << FormatSigned(100 * p.mean_difference, 2)
-          << " | [" << FormatSigned(100 * p.interval.low, 2) << ", " << FormatSigned(100 * p.interval.high, 2) << "] | " << p.wins
-          << "/" << r.paired << " | " << p.ties << " | " << FormatPValue(p.wilcoxon.pvalue) << " (" << p.wilcoxon.method
-          << ") | " << FormatPValue(p.wilcoxon_holm) << (p.significant ? " *" : "") << " |\n";
+      out << "| " << r.name << " | " << kMetricLabels[k] << " | " << r.paired << " | "
+          << FormatSigned(100 * p.mean_difference, 2) << " | [" << FormatSigned(100 * p.interval.low, 2) << ", "
+          << FormatSigned(100 * p.interval.high, 2) << "] | " << p.wins << "/" << r.paired << " | " << p.ties << " | "
+          << FormatPValue(p.wilcoxon.pvalue) << " (" << p.wilcoxon.method << ") | " << FormatPValue(p.wilcoxon_holm)
+          << (p.significant ? " *" : "") << " |\n";
     }
   }
   out << "\n## McNemar on pooled test predictions\n\nEvery utterance of every common (fold, seed), pooled (an "
@@ -470,7 +481,8 @@ std::string RunComparison::ToMarkdown() const {
   for (const auto& r : runs) {
     if (r.is_reference) continue;
     out << "| " << r.name << " | " << r.pooled_utterances << " | " << r.mcnemar.b << " | " << r.mcnemar.c << " | "
-        << FormatPValue(r.mcnemar.pvalue) << " | " << FormatPValue(r.mcnemar_holm) << (r.mcnemar_significant ? " *" : "") << " |\n";
+        << FormatPValue(r.mcnemar.pvalue) << " | " << FormatPValue(r.mcnemar_holm)
+        << (r.mcnemar_significant ? " *" : "") << " |\n";
   }
   out << "\nMethod: " << Method(options) << ".\n";
   return out.str();
@@ -484,9 +496,10 @@ std::string RunComparison::ToCsv() const {
   for (const auto& r : runs) {
     for (int k = 0; k < 3; ++k) {
       const auto& m = r.metrics[k];
-      out << CsvField(r.name) << "," << CsvField(r.dir) << "," << (r.is_reference ? 1 : 0) << "," << kBootstrapMetrics[k]
-          << "," << r.fold_seeds.size() << "," << FormatFixed(m.mean_std.mean, 6) << "," << FormatFixed(m.mean_std.std, 6) << ","
-          << FormatFixed(m.interval.low, 6) << "," << FormatFixed(m.interval.high, 6);
+      out << CsvField(r.name) << "," << CsvField(r.dir) << "," << (r.is_reference ? 1 : 0) << ","
+          << kBootstrapMetrics[k] << "," << r.fold_seeds.size() << "," << FormatFixed(m.mean_std.mean, 6) << ","
+          << FormatFixed(m.mean_std.std, 6) << "," << FormatFixed(m.interval.low, 6) << ","
+          << FormatFixed(m.interval.high, 6);
       if (r.is_reference) {
         out << ",,,,,,,,,,,,,,\n";
         continue;
@@ -521,7 +534,9 @@ std::string BarChart(const std::string& title, const std::vector<BarRow>& rows, 
                      const std::string& unit, bool from_zero_line) {
   const int label_w = 150, plot_w = 300, right = 60, row_h = 30, top = 34, bottom = 34;
   const int W = label_w + plot_w + right, H = top + static_cast<int>(rows.size()) * row_h + bottom;
-  auto X = [&](double v) { return label_w + (std::clamp(v, axis_lo, axis_hi) - axis_lo) / (axis_hi - axis_lo) * plot_w; };
+  auto X = [&](double v) {
+    return label_w + (std::clamp(v, axis_lo, axis_hi) - axis_lo) / (axis_hi - axis_lo) * plot_w;
+  };
   std::ostringstream svg;
   svg << "<svg class=\"chart\" width=\"" << W << "\" height=\"" << H << "\" viewBox=\"0 0 " << W << " " << H
       << "\" role=\"img\" aria-label=\"" << HtmlEscape(title) << "\">";
@@ -551,7 +566,8 @@ std::string BarChart(const std::string& title, const std::vector<BarRow>& rows, 
     const double x0 = X(std::min(base, r.value)), x1 = X(std::max(base, r.value));
     svg << "<rect x=\"" << x0 << "\" y=\"" << y + 6 << "\" width=\"" << std::max(1.0, x1 - x0) << "\" height=\""
         << row_h - 12 << "\" fill=\"" << r.color << "\" opacity=\"0.85\"><title>" << HtmlEscape(r.label) << ": "
-        << FormatFixed(r.value, 2) << " [" << FormatFixed(r.low, 2) << ", " << FormatFixed(r.high, 2) << "]</title></rect>";
+        << FormatFixed(r.value, 2) << " [" << FormatFixed(r.low, 2) << ", " << FormatFixed(r.high, 2)
+        << "]</title></rect>";
     const double yc = y + row_h / 2;
     svg << "<line x1=\"" << X(r.low) << "\" x2=\"" << X(r.high) << "\" y1=\"" << yc << "\" y2=\"" << yc
         << "\" stroke=\"#111\" stroke-width=\"1.6\"/>";
@@ -580,8 +596,9 @@ void RenderRunsSection(const RunComparison& c, const std::string& ci, std::ostri
     html << "<tr" << (r.is_reference ? " class=\"ref\"" : "") << "><td class=\"l\">" << HtmlEscape(r.name)
          << (r.is_reference ? " (reference)" : "") << "</td><td>" << r.fold_seeds.size() << "</td>";
     for (const auto& m : r.metrics) {
-      html << "<td>" << FormatFixed(100 * m.mean_std.mean, 2) << " ± " << FormatFixed(100 * m.mean_std.std, 2) << "</td><td>["
-           << FormatFixed(100 * m.interval.low, 2) << ", " << FormatFixed(100 * m.interval.high, 2) << "]</td>";
+      html << "<td>" << FormatFixed(100 * m.mean_std.mean, 2) << " ± " << FormatFixed(100 * m.mean_std.std, 2)
+           << "</td><td>[" << FormatFixed(100 * m.interval.low, 2) << ", " << FormatFixed(100 * m.interval.high, 2)
+           << "]</td>";
     }
     html << "</tr>\n";
   }
@@ -618,9 +635,9 @@ void RenderDifferencesSection(const RunComparison& c, const std::string& ci, std
       const auto& p = r.paired_metrics[k];
       html << "<tr><td class=\"l\">" << HtmlEscape(r.name) << "</td><td class=\"l\">" << kMetricLabels[k] << "</td><td>"
            << r.paired << "</td><td>" << FormatSigned(100 * p.mean_difference, 2) << "</td><td>["
-           << FormatSigned(100 * p.interval.low, 2) << ", " << FormatSigned(100 * p.interval.high, 2) << "]</td><td>" << p.wins
-           << "/" << r.paired << "</td><td>" << p.ties << "</td><td>" << FormatPValue(p.wilcoxon.pvalue) << " ("
-           << p.wilcoxon.method << ")</td><td" << (p.significant ? " class=\"sig\"" : "") << ">"
+           << FormatSigned(100 * p.interval.low, 2) << ", " << FormatSigned(100 * p.interval.high, 2) << "]</td><td>"
+           << p.wins << "/" << r.paired << "</td><td>" << p.ties << "</td><td>" << FormatPValue(p.wilcoxon.pvalue)
+           << " (" << p.wilcoxon.method << ")</td><td" << (p.significant ? " class=\"sig\"" : "") << ">"
            << FormatPValue(p.wilcoxon_holm) << "</td></tr>\n";
     }
   }
@@ -653,8 +670,8 @@ void RenderMcNemarSection(const RunComparison& c, std::ostringstream& html) {
        << "<th>Holm p</th></tr>\n";
   for (const auto& r : c.runs) {
     if (r.is_reference) continue;
-    html << "<tr><td class=\"l\">" << HtmlEscape(r.name) << "</td><td>" << r.pooled_utterances << "</td><td>" << r.mcnemar.b
-         << "</td><td>" << r.mcnemar.c << "</td><td>" << FormatPValue(r.mcnemar.pvalue) << "</td><td>"
+    html << "<tr><td class=\"l\">" << HtmlEscape(r.name) << "</td><td>" << r.pooled_utterances << "</td><td>"
+         << r.mcnemar.b << "</td><td>" << r.mcnemar.c << "</td><td>" << FormatPValue(r.mcnemar.pvalue) << "</td><td>"
          << FormatPValue(r.mcnemar_chi2.pvalue) << "</td><td" << (r.mcnemar_significant ? " class=\"sig\"" : "") << ">"
          << FormatPValue(r.mcnemar_holm) << "</td></tr>\n";
   }
@@ -666,15 +683,17 @@ std::string RunComparison::ToHtml() const {
   const auto& ref = runs[reference];
   const std::string ci = FormatFixed(100 * options.confidence, 0) + " % CI";
   std::ostringstream html;
-  html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>merhan compare</title>\n<style>"
-       << R"(body{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif;margin:24px;color:#1b1b1b;max-width:1200px}
+  html
+      << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>merhan compare</title>\n<style>"
+      << R"(body{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif;margin:24px;color:#1b1b1b;max-width:1200px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
 .meta{color:#555;font-size:13px}table{border-collapse:collapse;font-size:13px}
 th,td{border:1px solid #ccc;padding:4px 10px;text-align:right}th{background:#f2f4f7}td.l,th.l{text-align:left}
 tr.ref td{background:#f7f7f0}td.sig{font-weight:bold;color:#0b5d1e}.charts{display:flex;flex-wrap:wrap;gap:12px}
 svg text{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif}.ct{font-size:14px;font-weight:bold}
 .tick{font-size:11px;fill:#333}.tick.b{font-weight:bold}.lab{font-size:12px;fill:#333}.grid{stroke:#e6e6e6}
-)" << "</style>\n</head>\n<body>\n";
+)"
+      << "</style>\n</head>\n<body>\n";
   html << "<h1>merhan run comparison</h1>\n<p class=\"meta\">reference <b>" << HtmlEscape(ref.name) << "</b> ("
        << HtmlEscape(ref.dir) << ") &middot; classes " << HtmlEscape(ListOf(classes)) << " &middot; protocol "
        << HtmlEscape(protocol) << " &middot; " << folds.size() << " folds</p>\n";

@@ -79,7 +79,8 @@ FoldSeedPredictions ReadPredictionsCsv(const std::string& path, const std::vecto
     for (size_t c = 0; c < classes.size(); ++c) {
       char* end = nullptr;
       const double v = std::strtod(f[3 + c].c_str(), &end);
-      if (f[3 + c].empty() || *end != '\0') throw DataError(Cat(where, ": p_", classes[c], " is not a number: '", f[3 + c], "'"));
+      if (f[3 + c].empty() || *end != '\0')
+        throw DataError(Cat(where, ": p_", classes[c], " is not a number: '", f[3 + c], "'"));
       p.probabilities.push_back(v);
     }
   }

@@ -9,8 +9,8 @@
 #include "merhan/data/folds.h"
 #include "merhan/data/precomputed_stream.h"
 #include "merhan/results/calibration_summary.h"
-#include "merhan/results/number_format.h"
 #include "merhan/results/metric_bootstrap.h"
+#include "merhan/results/number_format.h"
 #include "merhan/results/run_predictions.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/error.h"
@@ -19,8 +19,12 @@
 namespace merhan {
 
 nlohmann::json FoldOutcome::ToJson(const std::vector<std::string>& classes) const {
-  return {{"fold", fold},           {"fold_name", fold_name}, {"seed", seed},
-          {"best_epoch", best_epoch}, {"epochs_run", epochs_run}, {"test_loss", test_loss},
+  return {{"fold", fold},
+          {"fold_name", fold_name},
+          {"seed", seed},
+          {"best_epoch", best_epoch},
+          {"epochs_run", epochs_run},
+          {"test_loss", test_loss},
           {"test", test.ToJson(classes)}};
 }
 
@@ -68,7 +72,6 @@ double MetricOf(const ClassificationReport& r, const std::string& name) {
   if (name == "macro_f1") return r.macro_f1;
   return r.weighted_f1;
 }
-
 
 const char* const kHeaders[] = {"WAR", "UAR", "macro-F1", "weighted-F1"};
 
@@ -135,7 +138,8 @@ void RunSummary::AttachCorpusAnalysis(const std::string& run_dir, const DataOpti
     AnalyseSpeakers(ReadRunPredictions(run_dir, fold_seeds, classes), corpus.utterances, fold_names, &corpus_analysis);
     std::sort(tested.begin(), tested.end());
     for (int k : tested) {
-      if (k < 0 || k >= static_cast<int>(folds.size())) throw DataError(Cat("fold ", k, " is not a fold of the corpus"));
+      if (k < 0 || k >= static_cast<int>(folds.size()))
+        throw DataError(Cat("fold ", k, " is not a fold of the corpus"));
       TranscriptOverlap o = CountTranscriptOverlap(corpus.utterances, folds[k].train, folds[k].test);
       o.fold = k;
       o.fold_name = folds[k].name;
@@ -181,9 +185,10 @@ void RunSummary::Analyse(const std::string& run_dir, const AnalysisOptions& anal
 namespace {
 
 std::string IntervalMethod(const stats::BootstrapOptions& o) {
-  return Cat("percentile bootstrap of the mean over (fold, seed) test results: test utterances resampled with "
-             "replacement within each fold (the same resample for every seed), ",
-             o.replicates, " replicates, seed ", o.seed);
+  return Cat(
+      "percentile bootstrap of the mean over (fold, seed) test results: test utterances resampled with "
+      "replacement within each fold (the same resample for every seed), ",
+      o.replicates, " replicates, seed ", o.seed);
 }
 
 }  // namespace
@@ -208,20 +213,23 @@ nlohmann::json RunSummary::ToJson() const {
                          {"seed", interval_options.seed},
                          {"confidence", interval_options.confidence}};
     for (size_t k = 0; k < intervals.size() && k < kBootstrapMetrics.size(); ++k) {
-      iv[kBootstrapMetrics[k]] = {{"estimate", intervals[k].estimate}, {"low", intervals[k].low}, {"high", intervals[k].high}};
+      iv[kBootstrapMetrics[k]] = {
+          {"estimate", intervals[k].estimate}, {"low", intervals[k].low}, {"high", intervals[k].high}};
     }
     j["intervals"] = iv;
   }
   if (!pending.empty()) j["pending"] = pending;
   if (!transductive_streams.empty()) {
     j["transductive"] = {{"streams", transductive_streams},
-                         {"note", "standardised per speaker with every speaker's own statistics, held-out (test) "
-                                  "speakers' unlabelled features included (normalize=speaker-transductive)"}};
+                         {"note",
+                          "standardised per speaker with every speaker's own statistics, held-out (test) "
+                          "speakers' unlabelled features included (normalize=speaker-transductive)"}};
   }
   j["calibration"] = calibration.is_null() ? nlohmann::json{{"note", "no (fold, seed) was calibrated"}} : calibration;
-  j["per_speaker"] = has_corpus_analysis ? corpus_analysis.ToJson()
-                                         : nlohmann::json{{"note", corpus_analysis_note.empty() ? "not computed"
-                                                                                                : corpus_analysis_note}};
+  j["per_speaker"] =
+      has_corpus_analysis
+          ? corpus_analysis.ToJson()
+          : nlohmann::json{{"note", corpus_analysis_note.empty() ? "not computed" : corpus_analysis_note}};
   return j;
 }
 
@@ -261,13 +269,15 @@ std::string RunSummary::ToMarkdown() const {
     out << "\n";
   }
   out << "| **mean ± std** | " << (outcomes.empty() ? 0 : static_cast<int>(outcomes.size())) << " runs | |";
-  for (const auto& m : metrics) out << " **" << FormatFixed(100 * m.mean, 2) << " ± " << FormatFixed(100 * m.std, 2) << "** |";
+  for (const auto& m : metrics)
+    out << " **" << FormatFixed(100 * m.mean, 2) << " ± " << FormatFixed(100 * m.std, 2) << "** |";
   out << "\n";
   if (!intervals.empty()) {
     out << "| **" << FormatFixed(100 * interval_options.confidence, 0) << " % CI** | bootstrap | |";
-    for (const auto& iv : intervals) out << " [" << FormatFixed(100 * iv.low, 2) << ", " << FormatFixed(100 * iv.high, 2) << "] |";
-    out << " – |\n\n" << FormatFixed(100 * interval_options.confidence, 0) << " % CI: " << IntervalMethod(interval_options)
-        << ".\n";
+    for (const auto& iv : intervals)
+      out << " [" << FormatFixed(100 * iv.low, 2) << ", " << FormatFixed(100 * iv.high, 2) << "] |";
+    out << " – |\n\n"
+        << FormatFixed(100 * interval_options.confidence, 0) << " % CI: " << IntervalMethod(interval_options) << ".\n";
   }
   if (!pending.empty()) {
     out << "\n**Incomplete run**: " << pending.size() << " planned (fold, seed) not finished yet:\n";

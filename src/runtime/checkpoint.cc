@@ -49,7 +49,7 @@ std::string HashFile(const fs::path& path, uint64_t* size_out) {
 }
 
 const char* const kEncoderFiles[] = {"config.json", "model.safetensors", "pytorch_model.bin",
-                                     "vocab.txt", "tokenizer.json", "spiece.model"};
+                                     "vocab.txt",   "tokenizer.json",    "spiece.model"};
 
 }  // namespace
 
@@ -72,16 +72,15 @@ nlohmann::json TextEncoderFingerprint(const std::string& dir) {
   return {{"dir", root.string()}, {"files", files}};
 }
 
-void CheckTextEncoder(const nlohmann::json& recorded, const std::string& checkpoint_path,
-                      const std::string& moved_to) {
+void CheckTextEncoder(const nlohmann::json& recorded, const std::string& checkpoint_path, const std::string& moved_to) {
   if (recorded.is_null()) return;
   const std::string dir = moved_to.empty() ? recorded.value("dir", std::string()) : moved_to;
-  const std::string hint =
-      moved_to.empty() ? " (recorded in checkpoint " + checkpoint_path +
-                             "; the model was trained with that encoder: restore it there, give its new place "
-                             "with --text-model-dir, or retrain)"
-                       : " (--text-model-dir must hold the encoder checkpoint " + checkpoint_path +
-                             " was trained with, file for file)";
+  const std::string hint = moved_to.empty()
+                               ? " (recorded in checkpoint " + checkpoint_path +
+                                     "; the model was trained with that encoder: restore it there, give its new place "
+                                     "with --text-model-dir, or retrain)"
+                               : " (--text-model-dir must hold the encoder checkpoint " + checkpoint_path +
+                                     " was trained with, file for file)";
   if (!fs::is_directory(dir)) {
     throw DataError("text encoder directory " + dir + " is missing" +
                     (moved_to.empty() ? ": it was moved or deleted" : "") + hint);
@@ -94,8 +93,8 @@ void CheckTextEncoder(const nlohmann::json& recorded, const std::string& checkpo
       throw DataError("text encoder directory " + dir + ": " + it.key() + " is gone" + hint);
     }
     if (after[it.key()] != it.value()) {
-      throw DataError("text encoder directory " + dir + ": " + it.key() + " changed (size/hash " +
-                      it.value().dump() + " -> " + after[it.key()].dump() + ")" + hint);
+      throw DataError("text encoder directory " + dir + ": " + it.key() + " changed (size/hash " + it.value().dump() +
+                      " -> " + after[it.key()].dump() + ")" + hint);
     }
   }
   for (auto it = after.begin(); it != after.end(); ++it) {
@@ -174,8 +173,8 @@ void CheckpointReader::LoadModel(torch::nn::Module& model) {
     torch::NoGradGuard no_grad;
     model.load(weights);
   } catch (const c10::Error& e) {
-    throw DataError("checkpoint " + path_ + " does not fit this model: " +
-                    std::string(e.what_without_backtrace()).substr(0, 300));
+    throw DataError("checkpoint " + path_ +
+                    " does not fit this model: " + std::string(e.what_without_backtrace()).substr(0, 300));
   }
   const auto loaded = Shapes(model);
   for (const auto& [name, shape] : expected) {
@@ -192,8 +191,8 @@ bool CheckpointReader::ReadTraining(torch::serialize::InputArchive* training) {
   try {
     return archive_.try_read("training", *training);
   } catch (const c10::Error& e) {
-    throw DataError("checkpoint " + path_ + ": unreadable training state: " +
-                    std::string(e.what_without_backtrace()).substr(0, 300));
+    throw DataError("checkpoint " + path_ +
+                    ": unreadable training state: " + std::string(e.what_without_backtrace()).substr(0, 300));
   }
 }
 

@@ -12,8 +12,8 @@ int GetInt(const nlohmann::json& j, const char* key, const std::string& origin) 
   const nlohmann::json& v = j.at(key);
   const auto x = JsonInteger(v, std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
   if (!x || !v.is_number_integer()) {
-    throw DataError(origin + ": malformed checkpoint metadata: '" + key + "' must be an integer that fits an int, got " +
-                    v.dump().substr(0, 40));
+    throw DataError(origin + ": malformed checkpoint metadata: '" + key +
+                    "' must be an integer that fits an int, got " + v.dump().substr(0, 40));
   }
   return static_cast<int>(*x);
 }
@@ -21,21 +21,22 @@ int GetInt(const nlohmann::json& j, const char* key, const std::string& origin) 
 }  // namespace
 
 nlohmann::json CheckpointMeta::ToJson() const {
-  nlohmann::json dims_json = {{"num_classes", dims.num_classes}, {"audio_dim", dims.audio_dim}, {"text_dim", dims.text_dim}};
+  nlohmann::json dims_json = {
+      {"num_classes", dims.num_classes}, {"audio_dim", dims.audio_dim}, {"text_dim", dims.text_dim}};
   if (!dims.stream_dims.empty()) dims_json["stream_dims"] = dims.stream_dims;  // precomputed streams only
   nlohmann::json j = {{"format", kCheckpointFormat},
-          {"version", kCheckpointVersion},
-          {"kind", kind},
-          {"config", config},
-          {"classes", classes},
-          {"dims", dims_json},
-          {"fold", fold},
-          {"fold_name", fold_name},
-          {"seed", seed},
-          {"epoch", epoch},
-          {"metrics", metrics},
-          {"text_encoder", text_encoder},
-          {"calibration", calibration}};
+                      {"version", kCheckpointVersion},
+                      {"kind", kind},
+                      {"config", config},
+                      {"classes", classes},
+                      {"dims", dims_json},
+                      {"fold", fold},
+                      {"fold_name", fold_name},
+                      {"seed", seed},
+                      {"epoch", epoch},
+                      {"metrics", metrics},
+                      {"text_encoder", text_encoder},
+                      {"calibration", calibration}};
   if (!stream_normalization.is_null()) j["stream_normalization"] = stream_normalization;
   return j;
 }

@@ -8,15 +8,17 @@ namespace merhan {
 nlohmann::json ClassificationReport::ToJson(const std::vector<std::string>& classes) const {
   nlohmann::json per_class = nlohmann::json::object();
   for (size_t c = 0; c < classes.size() && c < recall.size(); ++c) {
-    per_class[classes[c]] = {{"precision", precision[c]},
-                             {"recall", recall[c]},
-                             {"f1", f1[c]},
-                             {"support", support[c]}};
+    per_class[classes[c]] = {
+        {"precision", precision[c]}, {"recall", recall[c]}, {"f1", f1[c]}, {"support", support[c]}};
   }
-  return {{"count", count},       {"war", war},
-          {"uar", uar},           {"macro_f1", macro_f1},
-          {"weighted_f1", weighted_f1}, {"classes", classes},
-          {"per_class", per_class}, {"confusion", confusion}};
+  return {{"count", count},
+          {"war", war},
+          {"uar", uar},
+          {"macro_f1", macro_f1},
+          {"weighted_f1", weighted_f1},
+          {"classes", classes},
+          {"per_class", per_class},
+          {"confusion", confusion}};
 }
 
 ClassificationReport ClassificationReport::FromJson(const nlohmann::json& j, const std::string& origin) {
@@ -41,8 +43,8 @@ ClassificationReport ClassificationReport::FromJson(const nlohmann::json& j, con
   return r;
 }
 
-ClassificationReport ComputeClassificationReport(const std::vector<int64_t>& y_true,
-                                                 const std::vector<int64_t>& y_pred, int num_classes) {
+ClassificationReport ComputeClassificationReport(const std::vector<int64_t>& y_true, const std::vector<int64_t>& y_pred,
+                                                 int num_classes) {
   const ClassificationMetrics m = ComputeMetrics(y_true, y_pred, num_classes);
   ClassificationReport r;
   r.count = m.count;

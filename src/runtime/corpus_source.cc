@@ -147,24 +147,24 @@ std::shared_ptr<BatchSource> MakeCorpusSource(std::shared_ptr<CorpusData> data, 
   return std::make_shared<CorpusBatchSource>(std::move(data), std::move(indices), options, std::move(standardization));
 }
 
-FoldSources MakeFoldSources(const std::shared_ptr<CorpusData>& data, const Fold& fold,
-                            const ExperimentConfig& config, int seed,
-                            const std::vector<PrecomputedStreamSpec>& normalized) {
+FoldSources MakeFoldSources(const std::shared_ptr<CorpusData>& data, const Fold& fold, const ExperimentConfig& config,
+                            int seed, const std::vector<PrecomputedStreamSpec>& normalized) {
   AssertSpeakerDisjoint(fold, data->corpus.utterances);  // again, right before use
   // Inside the fold: normalize=speaker reads the training speakers' features only.
   const Standardization standardization = FitStandardization(*data, normalized, fold.train);
   const BatcherOptions fixed = BatcherOptionsFor(config, BatchOrder::kFixed);
   FoldSources s;
   s.stream_normalization = StandardizationJson(standardization);
-  s.train = MakeCorpusSource(data, fold.train, BatcherOptionsFor(config, BatchOrder::kShuffled, static_cast<uint64_t>(seed)),
-                             standardization);
+  s.train = MakeCorpusSource(
+      data, fold.train, BatcherOptionsFor(config, BatchOrder::kShuffled, static_cast<uint64_t>(seed)), standardization);
   s.val = MakeCorpusSource(data, fold.val, fixed, standardization);
   s.test = MakeCorpusSource(data, fold.test, fixed, standardization);
   return s;
 }
 
 std::shared_ptr<BatchSource> MakeManifestSource(const ExperimentConfig& config, const std::vector<std::string>& classes,
-                                                const std::string& manifest, const nlohmann::json& stream_normalization) {
+                                                const std::string& manifest,
+                                                const nlohmann::json& stream_normalization) {
   ExperimentConfig c = config;
   c.data.format = "manifest";
   c.data.manifest = manifest;

@@ -21,7 +21,8 @@ torch::Device ResolveDevice(const std::string& spec) {
     throw UsageError("train.device: expected auto, cpu, cuda or cuda:N, got \"" + spec + "\"");
   }
   if (!cuda) {
-    throw UsageError("train.device: \"" + spec + "\" asked for CUDA, but no CUDA device is available to this LibTorch"
+    throw UsageError("train.device: \"" + spec +
+                     "\" asked for CUDA, but no CUDA device is available to this LibTorch"
                      " (see `merhan --version`); use auto or cpu");
   }
   const int count = static_cast<int>(torch::cuda::device_count());

@@ -15,8 +15,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <regex>
-#include <thread>
 #include <sstream>
+#include <thread>
 
 #include <Eigen/Core>
 
@@ -90,14 +90,12 @@ RuntimeInfo CollectRuntimeInfo() {
   info.libraries["libsndfile"] = sf_version_string();
   info.libraries["libsoxr"] = soxr_version();
   info.libraries["utf8proc"] = utf8proc_version();
-  info.libraries["eigen"] = std::to_string(EIGEN_WORLD_VERSION) + "." +
-                            std::to_string(EIGEN_MAJOR_VERSION) + "." +
+  info.libraries["eigen"] = std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
                             std::to_string(EIGEN_MINOR_VERSION);
   info.libraries["nlohmann_json"] = std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
                                     std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." +
                                     std::to_string(NLOHMANN_JSON_VERSION_PATCH);
-  info.libraries["spdlog"] = std::to_string(SPDLOG_VER_MAJOR) + "." +
-                             std::to_string(SPDLOG_VER_MINOR) + "." +
+  info.libraries["spdlog"] = std::to_string(SPDLOG_VER_MAJOR) + "." + std::to_string(SPDLOG_VER_MINOR) + "." +
                              std::to_string(SPDLOG_VER_PATCH);
   return info;
 }
@@ -134,12 +132,10 @@ std::string RuntimeInfo::ToString() const {
   for (size_t i = 0; i < cuda_devices.size(); ++i) out << (i ? ", " : ": ") << cuda_devices[i];
   out << "\n";
   out << "cuDNN: " << (cudnn_version.empty() ? "none" : cudnn_version) << "\n";
-  out << "BLAS: " << (blas.empty() ? "unknown" : blas) << ", LAPACK: " << (lapack.empty() ? "unknown" : lapack)
-      << "\n";
-  out << "CPU: " << (cpu_capability.empty() ? "unknown" : cpu_capability) << ", native bf16: "
-      << (cpu_native_bf16 ? "yes" : "no") << "\n";
-  out << "Threads: intra-op " << intra_op_threads << ", inter-op " << inter_op_threads << " (" << openmp
-      << ")\n";
+  out << "BLAS: " << (blas.empty() ? "unknown" : blas) << ", LAPACK: " << (lapack.empty() ? "unknown" : lapack) << "\n";
+  out << "CPU: " << (cpu_capability.empty() ? "unknown" : cpu_capability)
+      << ", native bf16: " << (cpu_native_bf16 ? "yes" : "no") << "\n";
+  out << "Threads: intra-op " << intra_op_threads << ", inter-op " << inter_op_threads << " (" << openmp << ")\n";
   out << "Compiler: " << compiler << "\n";
   out << "Libraries:";
   for (auto it = libraries.begin(); it != libraries.end(); ++it) {

@@ -42,7 +42,8 @@ void GatherEvaluation(ProcessGroup& group, const std::vector<std::string>& order
   const torch::Tensor labels = k.select(1, 1).index_select(0, rows).contiguous();
   const torch::Tensor sorted = k.select(1, 0).index_select(0, rows).contiguous();
   result->ids.clear();
-  for (int64_t i = 0; i < sorted.size(0); ++i) result->ids.push_back(order[static_cast<size_t>(sorted[i].item<int64_t>())]);
+  for (int64_t i = 0; i < sorted.size(0); ++i)
+    result->ids.push_back(order[static_cast<size_t>(sorted[i].item<int64_t>())]);
   result->labels.assign(labels.data_ptr<int64_t>(), labels.data_ptr<int64_t>() + labels.numel());
 }
 
@@ -95,8 +96,7 @@ EvaluationResult EvaluateModel(EmotionModel& model, BatchSource& source, const t
     probabilities.push_back(probs);
     ++batch_index;
   });
-  result.probabilities = probabilities.empty() ? torch::zeros({0, num_classes})
-                                               : torch::cat(probabilities, 0);
+  result.probabilities = probabilities.empty() ? torch::zeros({0, num_classes}) : torch::cat(probabilities, 0);
   const std::vector<std::string> order = source.ResultOrder();
   if (group && group->world_size() > 1) {
     GatherEvaluation(*group, order, &result);

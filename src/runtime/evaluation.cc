@@ -49,7 +49,9 @@ std::string EvaluationResult::PredictionsCsv(const std::vector<std::string>& cla
   out << "id,true,pred";
   for (const auto& c : classes) out << ",p_" << c;
   out << "\n";
-  auto name = [&](int64_t k) { return k >= 0 && k < static_cast<int64_t>(classes.size()) ? classes[k] : std::string(); };
+  auto name = [&](int64_t k) {
+    return k >= 0 && k < static_cast<int64_t>(classes.size()) ? classes[k] : std::string();
+  };
   const auto probs = probabilities.defined() ? probabilities.to(torch::kFloat64).contiguous() : torch::Tensor();
   out << std::setprecision(6);
   const int64_t num_classes = static_cast<int64_t>(classes.size());

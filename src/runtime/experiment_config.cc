@@ -37,23 +37,29 @@ void ExperimentConfig::Validate() const {
   if (pools_audio && audio.cmvn == "utterance") {
     // Per-utterance CMVN leaves every coefficient with temporal mean exactly 0, and the
     // mean is all these models see of the audio: they would learn from nothing.
-    throw UsageError("audio.cmvn: \"utterance\" makes the temporal mean of every utterance's MFCCs zero, and "
-                     "model.type " + model.type + " sees only that mean; use audio.cmvn=none");
+    throw UsageError(
+        "audio.cmvn: \"utterance\" makes the temporal mean of every utterance's MFCCs zero, and "
+        "model.type " +
+        model.type + " sees only that mean; use audio.cmvn=none");
   }
   if (text.trainable_layers > 0) {
     // The encoder then runs inside the model on cached token ids (FineTunedTextModel).
     if (model.type != "merhan" && model.type != "text") {
-      throw UsageError("text.trainable_layers: fine-tuning the text encoder is supported for model.type merhan and "
-                       "text, not " + model.type + " (early fusion standardises text features with statistics "
-                       "fitted once; late fusion trains its classifiers apart); use 0");
+      throw UsageError(
+          "text.trainable_layers: fine-tuning the text encoder is supported for model.type merhan and "
+          "text, not " +
+          model.type +
+          " (early fusion standardises text features with statistics "
+          "fitted once; late fusion trains its classifiers apart); use 0");
     }
     if (!model.UsesText()) {
       throw UsageError("text.trainable_layers: the model reads no text-encoder states (model.modalities=" +
                        model.modalities + ", model.streams=" + nlohmann::json(model.streams).dump() + "); use 0");
     }
     if (text.dtype != "fp32") {
-      throw UsageError("text.trainable_layers: a fine-tuned encoder must be stored in fp32 (text.dtype=fp32); "
-                       "bf16 autocast (train.bf16, train.cpu_bf16) still applies");
+      throw UsageError(
+          "text.trainable_layers: a fine-tuned encoder must be stored in fp32 (text.dtype=fp32); "
+          "bf16 autocast (train.bf16, train.cpu_bf16) still applies");
     }
   }
 }
@@ -90,8 +96,7 @@ void ResolveStreamPaths(nlohmann::json* streams, const fs::path& base) {
 
 }  // namespace
 
-ExperimentConfig ExperimentConfig::Load(const std::string& path,
-                                        const std::vector<std::string>& overrides) {
+ExperimentConfig ExperimentConfig::Load(const std::string& path, const std::vector<std::string>& overrides) {
   ExperimentConfig config;
   ConfigRegistry r;
   config.Register(&r);

@@ -24,7 +24,8 @@ std::shared_ptr<BatchSource> FoldTestSource(const LoadedModel& loaded, const std
                     "'s config now yields different classes than it was trained on");
   }
   std::vector<Fold> folds;
-  const auto data = LoadCorpusData(config, [&](const Corpus& corpus) { folds = MakeFolds(corpus.utterances, config.data); });
+  const auto data =
+      LoadCorpusData(config, [&](const Corpus& corpus) { folds = MakeFolds(corpus.utterances, config.data); });
   if (loaded.meta.fold >= static_cast<int>(folds.size())) {
     throw DataError(Cat("eval: checkpoint ", checkpoint_path, " records fold ", loaded.meta.fold, ", but its config's ",
                         "protocol now gives ", folds.size(), " folds"));
@@ -35,8 +36,8 @@ std::shared_ptr<BatchSource> FoldTestSource(const LoadedModel& loaded, const std
 
 }  // namespace
 
-nlohmann::json PredictionJson(const std::vector<std::string>& classes, const torch::Tensor& probabilities,
-                              int64_t i, const std::string& id, const std::string& wav_path) {
+nlohmann::json PredictionJson(const std::vector<std::string>& classes, const torch::Tensor& probabilities, int64_t i,
+                              const std::string& id, const std::string& wav_path) {
   const auto row = probabilities[i].to(torch::kFloat64).contiguous();
   if (row.numel() != static_cast<int64_t>(classes.size())) {
     throw InternalError("PredictionJson: " + std::to_string(row.numel()) + " probabilities for " +
@@ -73,7 +74,8 @@ nlohmann::json EvaluateLoadedModel(LoadedModel& loaded, const std::string& manif
       throw UsageError("eval: checkpoint " + checkpoint_path + " records no fold; give --manifest");
     }
     source = FoldTestSource(loaded, checkpoint_path);
-    data = "test split of fold " + std::to_string(meta.fold) + (meta.fold_name.empty() ? "" : " (" + meta.fold_name + ")");
+    data =
+        "test split of fold " + std::to_string(meta.fold) + (meta.fold_name.empty() ? "" : " (" + meta.fold_name + ")");
   }
   source->SetShard(0, 1);
   ApplyTorchThreads(loaded.config.run.threads);  // after feature workers, which set their own
@@ -113,7 +115,8 @@ std::vector<nlohmann::json> PredictInputs(LoadedModel& loaded, const std::vector
   const torch::Tensor probs = PredictProbabilities(loaded, batch);
   std::vector<nlohmann::json> out;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    out.push_back(PredictionJson(loaded.meta.classes, probs, static_cast<int64_t>(i), inputs[i].id, inputs[i].wav_path));
+    out.push_back(
+        PredictionJson(loaded.meta.classes, probs, static_cast<int64_t>(i), inputs[i].id, inputs[i].wav_path));
   }
   return out;
 }
@@ -128,6 +131,5 @@ void PredictManifest(LoadedModel& loaded, const std::string& manifest,
     for (int64_t i = 0; i < batch.size(); ++i) emit(PredictionJson(loaded.meta.classes, probs, i, batch.ids[i], ""));
   });
 }
-
 
 }  // namespace merhan

@@ -38,11 +38,14 @@ Batch MakeInferenceBatch(const ExperimentConfig& config, const std::vector<Infer
   const StreamSet required = RequiredStreams(config.model, config.text);
   if (!required.Precomputed().empty()) {
     const std::string& name = required.Precomputed().front();
-    throw UsageError(Cat("the model reads stream \"", name, "\" (data.streams.", name, "), which is read from files, "
+    throw UsageError(Cat("the model reads stream \"", name, "\" (data.streams.", name,
+                         "), which is read from files, "
                          "not computed from a wav and a transcript: predict with --manifest, with a row for each "
-                         "utterance pointing at its ", name, " features (a column \"", name, "\" naming its .npy "
-                         "file, or data.streams.", name, ".dir/<id>.npy, or the id's tensor in data.streams.", name,
-                         ".file)"));
+                         "utterance pointing at its ",
+                         name, " features (a column \"", name,
+                         "\" naming its .npy "
+                         "file, or data.streams.",
+                         name, ".dir/<id>.npy, or the id's tensor in data.streams.", name, ".file)"));
   }
   std::shared_ptr<InferenceFrontEnd> local;
   std::shared_ptr<InferenceFrontEnd>& front_end = front_end_in ? *front_end_in : local;

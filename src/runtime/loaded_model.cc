@@ -30,7 +30,7 @@ void BuildLoadedModel(LoadedModel* loaded, const LoadOptions& options,
                       const std::function<void(torch::nn::Module&)>& load_weights) {
   loaded->device = ResolveDevice(options.device.empty() ? loaded->config.train.device : options.device);
   loaded->model = options.build ? options.build(loaded->config.model, loaded->meta.dims)
-                        : BuildExperimentModel(loaded->config, loaded->meta.dims);
+                                : BuildExperimentModel(loaded->config, loaded->meta.dims);
   load_weights(*loaded->model);
   loaded->model->to(loaded->device);
   loaded->model->eval();

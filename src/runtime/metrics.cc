@@ -89,7 +89,8 @@ ClassificationMetrics ComputeMetrics(const ConfusionMatrix& confusion) {
   m.war = Ratio(static_cast<double>(correct), static_cast<double>(m.count));
   // sklearn's average='weighted' with zero total support is zero_division -> 0.
   for (int c = 0; c < n; ++c) {
-    m.weighted_f1 += Ratio(m.per_class[c].f1 * static_cast<double>(m.per_class[c].support), static_cast<double>(m.count));
+    m.weighted_f1 +=
+        Ratio(m.per_class[c].f1 * static_cast<double>(m.per_class[c].support), static_cast<double>(m.count));
   }
   return m;
 }
@@ -111,10 +112,14 @@ nlohmann::json ClassificationMetrics::ToJson(const std::vector<std::string>& cla
                    {"support", per_class[c].support}});
     classes.push_back(name(c));
   }
-  return {{"count", count},         {"war", war},
-          {"uar", uar},             {"macro_precision", macro_precision},
-          {"macro_f1", macro_f1},   {"weighted_f1", weighted_f1},
-          {"classes", classes},     {"per_class", per},
+  return {{"count", count},
+          {"war", war},
+          {"uar", uar},
+          {"macro_precision", macro_precision},
+          {"macro_f1", macro_f1},
+          {"weighted_f1", weighted_f1},
+          {"classes", classes},
+          {"per_class", per},
           {"confusion", confusion}};
 }
 

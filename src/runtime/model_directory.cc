@@ -25,8 +25,8 @@ constexpr const char* kNormalisation = "normalisation.safetensors";
 // LoadTokenizer reads. ONNX/OpenVINO exports, READMEs and pooling configs stay behind.
 std::vector<std::string> EncoderFilesToCopy(const fs::path& dir) {
   std::vector<std::string> files;
-  for (const char* name : {"config.json", "vocab.txt", "tokenizer.json", "tokenizer_config.json",
-                           "special_tokens_map.json"}) {
+  for (const char* name :
+       {"config.json", "vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}) {
     if (fs::is_regular_file(dir / name)) files.push_back(name);
   }
   files.push_back(fs::is_regular_file(dir / "model.safetensors") ? "model.safetensors" : "pytorch_model.bin");
@@ -92,8 +92,8 @@ void CheckReplaceable(const std::string& out_dir) {
   try {
     ReadModelJson(out_dir);
   } catch (const DataError& e) {
-    throw UsageError("--replace: " + out_dir + " is not a merhan model directory, so it is not replaced (" +
-                     e.what() + ")");
+    throw UsageError("--replace: " + out_dir + " is not a merhan model directory, so it is not replaced (" + e.what() +
+                     ")");
   }
 }
 
@@ -115,19 +115,22 @@ nlohmann::json ExportModelDirectory(const std::string& checkpoint, const std::st
   model["kind"] = "model";
   model["exported_from"] = fs::absolute(checkpoint).string();
   model["training_revision"] = TrainingRevision(checkpoint);
-  WriteDirectoryAtomically(out_dir, [&](const std::string& tmp) {
-    const fs::path dir(tmp);
-    WriteTensors(loaded, dir);
-    nlohmann::json config = loaded.config.ToJson();
-    if (with_encoder) {
-      CopyTextEncoder(loaded, dir);
-      config["text"]["model_dir"] = kEncoderDir;  // resolved against the model directory on load
-    }
-    WriteStringAtomically((dir / "config.json").string(), config.dump(2) + "\n");
-    WriteStringAtomically((dir / "labels.json").string(), nlohmann::json(loaded.meta.classes).dump() + "\n");
-    model["files"] = FileChecksums(dir);
-    WriteStringAtomically((dir / "model.json").string(), model.dump(2) + "\n");
-  }, replace);
+  WriteDirectoryAtomically(
+      out_dir,
+      [&](const std::string& tmp) {
+        const fs::path dir(tmp);
+        WriteTensors(loaded, dir);
+        nlohmann::json config = loaded.config.ToJson();
+        if (with_encoder) {
+          CopyTextEncoder(loaded, dir);
+          config["text"]["model_dir"] = kEncoderDir;  // resolved against the model directory on load
+        }
+        WriteStringAtomically((dir / "config.json").string(), config.dump(2) + "\n");
+        WriteStringAtomically((dir / "labels.json").string(), nlohmann::json(loaded.meta.classes).dump() + "\n");
+        model["files"] = FileChecksums(dir);
+        WriteStringAtomically((dir / "model.json").string(), model.dump(2) + "\n");
+      },
+      replace);
   return model;
 }
 
@@ -165,8 +168,8 @@ void VerifyFiles(const fs::path& dir, const nlohmann::json& listed) {
     const std::string file = (dir / it.key()).string();
     if (!now.contains(it.key())) throw DataError(file + " is missing from the model directory");
     if (now[it.key()] != it.value()) {
-      throw DataError(file + " changed since export (size/sha256 " + it.value().dump() + " -> " +
-                      now[it.key()].dump() + " in model.json's record)");
+      throw DataError(file + " changed since export (size/sha256 " + it.value().dump() + " -> " + now[it.key()].dump() +
+                      " in model.json's record)");
     }
   }
   for (auto it = now.begin(); it != now.end(); ++it) {

@@ -66,7 +66,8 @@ nlohmann::json StandardizationJson(const Standardization& stats) {
 void WarnTransductive(const std::vector<PrecomputedStreamSpec>& specs) {
   for (const PrecomputedStreamSpec& spec : specs) {
     if (spec.normalize != StreamNormalization::kSpeakerTransductive) continue;
-    log::Warn(Cat("data.streams.", spec.name, ".normalize=speaker-transductive: validation and test speakers are "
+    log::Warn(Cat("data.streams.", spec.name,
+                  ".normalize=speaker-transductive: validation and test speakers are "
                   "standardised with statistics of their own (unlabelled) features, so the results are "
                   "transductive; normalize=speaker uses the training speakers' statistics for them"));
   }

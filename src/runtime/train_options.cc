@@ -5,27 +5,33 @@
 namespace merhan {
 
 void TrainOptions::Register(ConfigRegistry* r, const std::string& p) {
-  r->RegisterChoice(p + ".optimizer", &optimizer, {"adam", "adamw", "sgd"},
-                    "optimiser (sgd: plain, no momentum; used where runs must agree to rounding, e.g. data-parallel checks)");
+  r->RegisterChoice(
+      p + ".optimizer", &optimizer, {"adam", "adamw", "sgd"},
+      "optimiser (sgd: plain, no momentum; used where runs must agree to rounding, e.g. data-parallel checks)");
   r->Register(p + ".lr", &lr, "learning rate of everything but the text encoder");
   r->Register(p + ".text_lr", &text_lr, "learning rate of unfrozen text-encoder layers");
   r->Register(p + ".weight_decay", &weight_decay, "L2 (adam, sgd) or decoupled (adamw) weight decay");
   r->Register(p + ".batch_size", &batch_size, "utterances per batch");
   r->Register(p + ".epochs", &epochs, "maximum number of epochs");
   r->Register(p + ".patience", &patience, "early-stopping patience in epochs; 0 disables it");
-  r->RegisterChoice(p + ".monitor", &monitor, {"val_loss", "val_uar"}, "early-stopping and model-selection metric (validation split only)");
+  r->RegisterChoice(p + ".monitor", &monitor, {"val_loss", "val_uar"},
+                    "early-stopping and model-selection metric (validation split only)");
   r->Register(p + ".grad_clip", &grad_clip, "max global gradient L2 norm; 0 = off");
   r->RegisterChoice(p + ".schedule", &schedule, {"none", "cosine", "plateau"}, "learning-rate schedule");
-  r->Register(p + ".plateau_factor", &plateau_factor, "schedule=plateau: multiply the learning rates by this after a plateau");
-  r->Register(p + ".plateau_patience", &plateau_patience, "schedule=plateau: epochs without improvement of train.monitor before reducing");
+  r->Register(p + ".plateau_factor", &plateau_factor,
+              "schedule=plateau: multiply the learning rates by this after a plateau");
+  r->Register(p + ".plateau_patience", &plateau_patience,
+              "schedule=plateau: epochs without improvement of train.monitor before reducing");
   r->Register(p + ".min_lr_scale", &min_lr_scale, "lower bound of the schedule's learning-rate factor");
   r->Register(p + ".label_smoothing", &label_smoothing, "cross-entropy label smoothing");
-  r->RegisterChoice(p + ".class_weights", &class_weights, {"none", "balanced"}, "cross-entropy class weights from training-split counts");
+  r->RegisterChoice(p + ".class_weights", &class_weights, {"none", "balanced"},
+                    "cross-entropy class weights from training-split counts");
   r->Register(p + ".device", &device, "auto | cpu | cuda | cuda:N");
   r->Register(p + ".bf16", &bf16, "bf16 autocast on CUDA (fp32 weights, optimiser state and loss)");
   r->Register(p + ".cpu_bf16", &cpu_bf16,
               "bf16 autocast on the CPU where it is native (AVX512-BF16 or AMX-BF16; elsewhere fp32, with a warning)");
-  r->Register(p + ".bucket", &bucket, "training batches of similar lengths (shuffled buckets, seeded); false = plain shuffle");
+  r->Register(p + ".bucket", &bucket,
+              "training batches of similar lengths (shuffled buckets, seeded); false = plain shuffle");
   r->Register(p + ".num_workers", &num_workers, "batch-loading threads");
   r->Register(p + ".profile_steps", &profile_steps,
               "op-profile this many training steps (after a warm-up step) of the first epoch into profile.md; 0 = off");
@@ -57,7 +63,9 @@ void RunOptions::Register(ConfigRegistry* r, const std::string& p) {
   r->Register(p + ".out_dir", &out_dir, "parent directory of run directories");
   r->Register(p + ".seeds", &seeds, "one full cross-validation per seed");
   r->Register(p + ".folds", &folds, "fold indices to run (0-based); empty = all");
-  r->Register(p + ".threads", &threads, "LibTorch intra-op threads of training and evaluation; 0 = OMP_NUM_THREADS if set, else every core the process may use");
+  r->Register(p + ".threads", &threads,
+              "LibTorch intra-op threads of training and evaluation; 0 = OMP_NUM_THREADS if set, else every core the "
+              "process may use");
 }
 
 void RunOptions::Validate() const {
@@ -65,7 +73,8 @@ void RunOptions::Validate() const {
     throw UsageError("run.name: must be a non-empty name without '/', got \"" + name + "\"");
   }
   if (seeds.empty()) throw UsageError("run.seeds: must list at least one seed");
-  for (int f : folds) if (f < 0) throw UsageError("run.folds: fold indices are >= 0");
+  for (int f : folds)
+    if (f < 0) throw UsageError("run.folds: fold indices are >= 0");
   if (threads < 0) throw UsageError("run.threads: must be >= 0");
 }
 

@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "merhan/audio/audio_loader.h"
-#include "merhan/serve/prediction_request.h"
 #include "merhan/runtime/environment.h"
 #include "merhan/runtime/model_directory.h"
+#include "merhan/serve/prediction_request.h"
 #include "merhan/util/error.h"
 #include "merhan/util/logging.h"
 
@@ -58,8 +58,9 @@ std::string ReasonOf(int status) {
     case 400: return "malformed HTTP request";
     case 404: return "no such endpoint: use POST /v1/predict, POST /v1/predict/batch, GET /healthz or GET /v1/model";
     // httplib caps application/x-www-form-urlencoded bodies (curl --data's default type) at 8 KiB.
-    case 413: return "the request body is too large: over --max-body-mb, or over 8 KiB as "
-                     "application/x-www-form-urlencoded (send audio as audio/wav, multipart or JSON)";
+    case 413:
+      return "the request body is too large: over --max-body-mb, or over 8 KiB as "
+             "application/x-www-form-urlencoded (send audio as audio/wav, multipart or JSON)";
     case 414: return "the request line is too long";
     default: return Cat("HTTP error ", status);
   }
@@ -71,7 +72,8 @@ ModelServer::ModelServer(LoadedModel& model, const ServeOptions& options)
     : model_(model), options_(options), http_(std::make_unique<httplib::Server>()) {
   options_.Validate();
   std::string tmpl = (fs::temp_directory_path() / "merhan-serve-XXXXXX").string();
-  if (!::mkdtemp(tmpl.data())) throw DataError("cannot create a spool directory under " + fs::temp_directory_path().string());
+  if (!::mkdtemp(tmpl.data()))
+    throw DataError("cannot create a spool directory under " + fs::temp_directory_path().string());
   spool_dir_ = tmpl;
   const int workers = options_.ResolvedWorkers(model_.device.is_cuda(), ResolveTorchThreads(0));
   // The model is shared (its forward only reads it); each worker has its own
@@ -85,7 +87,8 @@ ModelServer::ModelServer(LoadedModel& model, const ServeOptions& options)
       },
       options_.max_batch, std::chrono::milliseconds(options_.max_wait_ms), options_.max_queue,
       [threads = options_.threads] { ApplyTorchThreads(threads); }, workers);
-  log::Info(Cat("serving with ", workers, " worker(s) of ", ResolveTorchThreads(options_.threads), " intra-op thread(s)"));
+  log::Info(
+      Cat("serving with ", workers, " worker(s) of ", ResolveTorchThreads(options_.threads), " intra-op thread(s)"));
   AddRoutes();
 }
 
@@ -123,7 +126,8 @@ void ModelServer::Stop() { http_->stop(); }
 void ModelServer::AddRoutes() {
   http_->set_pre_routing_handler([](const httplib::Request& request, httplib::Response&) {
     t_request_start = Clock::now();
-    if (log::DebugEnabled()) log::Debug(Cat("start ", request.method, " ", request.target, " from ", request.remote_addr));
+    if (log::DebugEnabled())
+      log::Debug(Cat("start ", request.method, " ", request.target, " from ", request.remote_addr));
     return httplib::Server::HandlerResponse::Unhandled;
   });
   http_->set_logger([](const httplib::Request& request, const httplib::Response& response) {
@@ -194,7 +198,9 @@ void ModelServer::CheckAudio(const std::string& path, const std::string& who) co
 void ModelServer::Predict(const httplib::Request& request, httplib::Response& response, bool batch) {
   try {
     const std::vector<UploadedUtterance> utterances = ParsePredictionRequest(request, batch, options_);
-    auto who = [&](size_t i) { return utterances.size() > 1 ? Cat("utterance ", i, " (", utterances[i].id, "): ") : ""; };
+    auto who = [&](size_t i) {
+      return utterances.size() > 1 ? Cat("utterance ", i, " (", utterances[i].id, "): ") : "";
+    };
     std::deque<SpooledFile> files;  // a deque never moves its elements, whose destructors delete the files
     for (size_t i = 0; i < utterances.size(); ++i) {
       files.emplace_back(Spool(utterances[i].audio));

@@ -76,7 +76,8 @@ std::vector<UploadedUtterance> FromJson(const httplib::Request& request, bool ba
     throw HttpError(400, "body: expected {\"items\": [{\"audio\": base64, \"transcript\": ...}, ...]}");
   }
   std::vector<UploadedUtterance> out;
-  for (size_t i = 0; i < body["items"].size(); ++i) out.push_back(FromJsonItem(body["items"][i], Cat("items[", i, "]")));
+  for (size_t i = 0; i < body["items"].size(); ++i)
+    out.push_back(FromJsonItem(body["items"][i], Cat("items[", i, "]")));
   return out;
 }
 
@@ -106,8 +107,8 @@ void CheckUtterances(std::vector<UploadedUtterance>* utterances, const ServeOpti
     }
     const size_t chars = CountCodePoints(u.transcript);
     if (chars > static_cast<size_t>(limits.max_transcript_chars)) {
-      throw HttpError(413, Cat(who, "the transcript has ", chars, " characters; the limit is ",
-                               limits.max_transcript_chars));
+      throw HttpError(
+          413, Cat(who, "the transcript has ", chars, " characters; the limit is ", limits.max_transcript_chars));
     }
   }
 }

@@ -29,7 +29,8 @@ void ServeOptions::Register(ConfigRegistry* r, const std::string& p) {
 void ServeOptions::Validate() const {
   if (port < 0 || port > 65535) throw UsageError(Cat("--port: must be in [0, 65535], got ", port));
   if (!allow_remote && !IsLoopbackHost(host)) {
-    throw UsageError("--host " + host + " is not a loopback address; binding it exposes the server to the network: "
+    throw UsageError("--host " + host +
+                     " is not a loopback address; binding it exposes the server to the network: "
                      "add --allow-remote to mean it");
   }
   auto positive = [](const char* name, double v) {

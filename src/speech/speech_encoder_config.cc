@@ -150,28 +150,20 @@ void ReadEncoder(const ConfigReader& r, SpeechEncoderConfig* c) {
 
 const char* ToString(SpeechModelType type) {
   switch (type) {
-    case SpeechModelType::kWav2Vec2:
-      return "wav2vec2";
-    case SpeechModelType::kHubert:
-      return "hubert";
-    case SpeechModelType::kWavLM:
-      return "wavlm";
-    case SpeechModelType::kData2VecAudio:
-      return "data2vec-audio";
+    case SpeechModelType::kWav2Vec2: return "wav2vec2";
+    case SpeechModelType::kHubert: return "hubert";
+    case SpeechModelType::kWavLM: return "wavlm";
+    case SpeechModelType::kData2VecAudio: return "data2vec-audio";
   }
   return "?";
 }
 
 const char* TaskPrefix(SpeechModelType type) {
   switch (type) {
-    case SpeechModelType::kWav2Vec2:
-      return "wav2vec2";
-    case SpeechModelType::kHubert:
-      return "hubert";
-    case SpeechModelType::kWavLM:
-      return "wavlm";
-    case SpeechModelType::kData2VecAudio:
-      return "data2vec_audio";
+    case SpeechModelType::kWav2Vec2: return "wav2vec2";
+    case SpeechModelType::kHubert: return "hubert";
+    case SpeechModelType::kWavLM: return "wavlm";
+    case SpeechModelType::kData2VecAudio: return "data2vec_audio";
   }
   return "?";
 }

@@ -19,7 +19,8 @@ void AnalysisOptions::Validate() const {
     throw UsageError(Cat("analysis.bootstrap_replicates: must be >= 0, got ", bootstrap_replicates));
   }
   if (bootstrap_seed < 0) throw UsageError(Cat("analysis.bootstrap_seed: must be >= 0, got ", bootstrap_seed));
-  if (!(confidence > 0 && confidence < 1)) throw UsageError(Cat("analysis.confidence: must be in (0, 1), got ", confidence));
+  if (!(confidence > 0 && confidence < 1))
+    throw UsageError(Cat("analysis.confidence: must be in (0, 1), got ", confidence));
 }
 
 }  // namespace merhan

@@ -25,7 +25,8 @@ uint32_t BoundedDraw(uint64_t (*next)(void*), void* state, uint32_t bound) {
   // Reject the top partial block of 2^64 so that every residue is equally likely.
   const uint64_t limit = UINT64_MAX - (UINT64_MAX % bound + 1) % bound;
   uint64_t r;
-  do r = next(state); while (r > limit);
+  do r = next(state);
+  while (r > limit);
   return static_cast<uint32_t>(r % bound);
 }
 

@@ -35,7 +35,8 @@ CalibrationMetrics ComputeCalibration(const std::vector<double>& probabilities, 
   for (size_t i = 0; i < n; ++i) {
     const double* p = probabilities.data() + i * num_classes;
     const int64_t y = labels[i];
-    if (y < 0 || y >= num_classes) throw InternalError(Cat("ComputeCalibration: label ", y, " outside 0..", num_classes - 1));
+    if (y < 0 || y >= num_classes)
+      throw InternalError(Cat("ComputeCalibration: label ", y, " outside 0..", num_classes - 1));
     int argmax = 0;
     for (int c = 1; c < num_classes; ++c) {
       if (p[c] > p[argmax]) argmax = c;
@@ -70,7 +71,8 @@ CalibrationMetrics ComputeCalibration(const std::vector<double>& probabilities, 
 
 std::vector<double> SoftmaxWithTemperature(const std::vector<double>& logits, int num_classes, double temperature) {
   if (num_classes < 1 || logits.size() % num_classes != 0) throw InternalError("SoftmaxWithTemperature: bad shape");
-  if (!(temperature > 0)) throw InternalError(Cat("SoftmaxWithTemperature: temperature must be > 0, got ", temperature));
+  if (!(temperature > 0))
+    throw InternalError(Cat("SoftmaxWithTemperature: temperature must be > 0, got ", temperature));
   std::vector<double> out(logits.size());
   for (size_t row = 0; row < logits.size(); row += num_classes) {
     double top = -std::numeric_limits<double>::infinity();

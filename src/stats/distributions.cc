@@ -26,7 +26,8 @@ double BinomialHalfCdf(int64_t k, int64_t n) {
   // smaller terms by the ratio pmf(j-1) / pmf(j) = j / (n - j + 1), summed
   // from the largest (k < n/2, so pmf is increasing up to k).
   const long double nn = static_cast<long double>(n), kk = static_cast<long double>(k);
-  const long double log_top = std::lgamma(nn + 1) - std::lgamma(kk + 1) - std::lgamma(nn - kk + 1) - nn * std::log(2.0L);
+  const long double log_top =
+      std::lgamma(nn + 1) - std::lgamma(kk + 1) - std::lgamma(nn - kk + 1) - nn * std::log(2.0L);
   long double term = 1, sum = 1;
   for (int64_t j = k; j > 0; --j) {
     term *= static_cast<long double>(j) / static_cast<long double>(n - j + 1);

@@ -18,7 +18,8 @@ HolmResult HolmCorrection(const std::vector<double>& pvalues, double alpha) {
   std::vector<size_t> order;
   for (size_t i = 0; i < pvalues.size(); ++i) {
     if (std::isnan(pvalues[i])) continue;
-    if (pvalues[i] < 0 || pvalues[i] > 1) throw InternalError(Cat("HolmCorrection: p-value ", pvalues[i], " outside [0, 1]"));
+    if (pvalues[i] < 0 || pvalues[i] > 1)
+      throw InternalError(Cat("HolmCorrection: p-value ", pvalues[i], " outside [0, 1]"));
     order.push_back(i);
   }
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return pvalues[a] < pvalues[b]; });

@@ -48,7 +48,8 @@ void Check(const std::vector<double>& logits, const std::vector<int64_t>& labels
                             num_classes, " classes"));
   }
   for (int64_t y : labels) {
-    if (y < 0 || y >= num_classes) throw InternalError(Cat("temperature scaling: label ", y, " outside 0..", num_classes - 1));
+    if (y < 0 || y >= num_classes)
+      throw InternalError(Cat("temperature scaling: label ", y, " outside 0..", num_classes - 1));
   }
   for (double v : logits) {
     if (!std::isfinite(v)) throw InternalError("temperature scaling: non-finite logit");
@@ -73,7 +74,7 @@ TemperatureFit FitTemperature(const std::vector<double>& logits, const std::vect
   const Derivatives at_lo = Evaluate(logits, labels, num_classes, lo);
   const Derivatives at_hi = Evaluate(logits, labels, num_classes, hi);
   double beta;
-  if (at_lo.first >= 0) {         // rising from the smallest beta: optimum at T_max
+  if (at_lo.first >= 0) {  // rising from the smallest beta: optimum at T_max
     beta = lo;
     fit.at_bound = true;
   } else if (at_hi.first <= 0) {  // still falling at the largest beta: optimum at T_min
@@ -83,7 +84,10 @@ TemperatureFit FitTemperature(const std::vector<double>& logits, const std::vect
     beta = 1.0;
     for (fit.iterations = 1; fit.iterations <= 200; ++fit.iterations) {
       const Derivatives d = Evaluate(logits, labels, num_classes, beta);
-      if (d.first > 0) hi = beta; else lo = beta;  // the derivative is increasing in beta
+      if (d.first > 0)
+        hi = beta;
+      else
+        lo = beta;  // the derivative is increasing in beta
       double next = d.second > 0 ? beta - d.first / d.second : 0.5 * (lo + hi);
       if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
       const double step = std::fabs(next - beta);

@@ -45,8 +45,8 @@ double ExactPValue(const WilcoxonResult& r) {
   const double mean = r.n * (r.n + 1) / 4.0;
   auto cdf = [&](int64_t k) { return k <= mean ? PmfSum(pmf, 0, k) : 1 - PmfSum(pmf, k + 1, last); };
   auto sf = [&](int64_t k) { return k <= mean ? PmfSum(pmf, k, last) : 1 - PmfSum(pmf, 0, k - 1); };
-  const double p = 2 * std::min(sf(static_cast<int64_t>(std::floor(r.r_plus))),
-                                cdf(static_cast<int64_t>(std::ceil(r.r_plus))));
+  const double p =
+      2 * std::min(sf(static_cast<int64_t>(std::floor(r.r_plus))), cdf(static_cast<int64_t>(std::ceil(r.r_plus))));
   return std::clamp(p, 0.0, 1.0);
 }
 

@@ -103,8 +103,7 @@ const SentencePieceModel::Plugin* LoadPlugin() {
 }
 }  // namespace
 
-SentencePieceModel::SentencePieceModel(const std::string& model_path)
-    : plugin_(LoadPlugin()), path_(model_path) {
+SentencePieceModel::SentencePieceModel(const std::string& model_path) : plugin_(LoadPlugin()), path_(model_path) {
   if (!fs::exists(model_path)) throw DataError(model_path + ": SentencePiece model not found");
   char err[512] = {0};
   handle_ = plugin_->load(model_path.c_str(), err, sizeof(err));
@@ -118,8 +117,8 @@ SentencePieceModel::~SentencePieceModel() {
 std::vector<int> SentencePieceModel::Encode(const std::string& text) const {
   std::vector<int> ids(text.size() + 16);
   char err[512] = {0};
-  int n = plugin_->encode(handle_, text.data(), text.size(), ids.data(), static_cast<int>(ids.size()), err,
-                         sizeof(err));
+  int n =
+      plugin_->encode(handle_, text.data(), text.size(), ids.data(), static_cast<int>(ids.size()), err, sizeof(err));
   if (n < 0) throw DataError(path_ + ": encoding failed: " + err);
   if (n > static_cast<int>(ids.size())) {
     ids.resize(n);

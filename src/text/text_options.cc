@@ -5,7 +5,8 @@
 namespace merhan {
 
 void TextOptions::Register(ConfigRegistry* r, const std::string& p) {
-  r->Register(p + ".model_dir", &model_dir, "local Hugging Face model directory; \"minilm\" = the bundled all-MiniLM-L6-v2");
+  r->Register(p + ".model_dir", &model_dir,
+              "local Hugging Face model directory; \"minilm\" = the bundled all-MiniLM-L6-v2");
   r->Register(p + ".max_length", &max_length, "maximum tokens per utterance incl. [CLS]/[SEP]");
   r->Register(p + ".trainable_layers", &trainable_layers, "top encoder layers to fine-tune; 0 = frozen");
   r->RegisterChoice(p + ".dtype", &dtype, {"fp32", "bf16"}, "encoder weights/compute dtype");

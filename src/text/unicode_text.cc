@@ -37,9 +37,7 @@ size_t CountCodePoints(std::string_view text) {
   return n;
 }
 
-static utf8proc_category_t Category(char32_t c) {
-  return utf8proc_category(static_cast<utf8proc_int32_t>(c));
-}
+static utf8proc_category_t Category(char32_t c) { return utf8proc_category(static_cast<utf8proc_int32_t>(c)); }
 
 bool IsControl(char32_t c) {
   if (c == '\t' || c == '\n' || c == '\r') return false;

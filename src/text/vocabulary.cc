@@ -24,8 +24,8 @@ Vocabulary Vocabulary::Load(const std::string& path) {
                           "(convert it, e.g. with dos2unix)"));
     }
     if (token.empty()) {
-      throw DataError(Cat(path, ":", line_no,
-                          ": blank line; every line of vocab.txt is one token and its line number is its id"));
+      throw DataError(
+          Cat(path, ":", line_no, ": blank line; every line of vocab.txt is one token and its line number is its id"));
     }
     v.tokens_.push_back(std::move(token));
   }

@@ -29,7 +29,8 @@ WordPieceOptions WordPieceOptions::FromTokenizerConfig(const std::string& path) 
   const nlohmann::json j = ReadJsonObjectFile(path);
   try {
     if (j.contains("do_lower_case") && j["do_lower_case"].is_boolean()) o.lower_case = j["do_lower_case"];
-    if (j.contains("strip_accents") && j["strip_accents"].is_boolean()) o.strip_accents = j["strip_accents"].get<bool>();
+    if (j.contains("strip_accents") && j["strip_accents"].is_boolean())
+      o.strip_accents = j["strip_accents"].get<bool>();
     if (j.contains("tokenize_chinese_chars") && j["tokenize_chinese_chars"].is_boolean()) {
       o.tokenize_chinese_chars = j["tokenize_chinese_chars"];
     }
@@ -80,14 +81,14 @@ WordPieceTokenizer::WordPieceTokenizer(Vocabulary vocab, WordPieceOptions option
   template_.cls_id = require(options_.cls_token, "cls_token");
   template_.sep_id = require(options_.sep_token, "sep_token");
   template_.pad_id = require(options_.pad_token, "pad_token");
-  std::vector<std::string> specials = {options_.unk_token, options_.cls_token, options_.sep_token,
-                                       options_.pad_token};
+  std::vector<std::string> specials = {options_.unk_token, options_.cls_token, options_.sep_token, options_.pad_token};
   if (vocab_.Find(options_.mask_token) >= 0) specials.push_back(options_.mask_token);
   for (const auto& t : options_.extra_special_tokens) {
     if (vocab_.Find(t) >= 0) specials.push_back(t);
   }
-  std::sort(specials.begin(), specials.end(),
-            [](const std::string& a, const std::string& b) { return a.size() != b.size() ? a.size() > b.size() : a < b; });
+  std::sort(specials.begin(), specials.end(), [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() > b.size() : a < b;
+  });
   specials.erase(std::unique(specials.begin(), specials.end()), specials.end());
   for (const auto& t : specials) {
     if (t.empty()) continue;

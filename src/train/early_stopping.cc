@@ -6,8 +6,7 @@
 
 namespace merhan {
 
-EarlyStopping::EarlyStopping(const std::string& monitor, int patience)
-    : monitor_(monitor), patience_(patience) {
+EarlyStopping::EarlyStopping(const std::string& monitor, int patience) : monitor_(monitor), patience_(patience) {
   if (monitor == "val_loss") {
     lower_is_better_ = true;
   } else if (monitor == "val_uar") {
@@ -18,8 +17,7 @@ EarlyStopping::EarlyStopping(const std::string& monitor, int patience)
 }
 
 bool EarlyStopping::Update(int epoch, double value) {
-  const bool improved = std::isfinite(value) &&
-                        (best_epoch_ < 0 || (lower_is_better_ ? value < best_ : value > best_));
+  const bool improved = std::isfinite(value) && (best_epoch_ < 0 || (lower_is_better_ ? value < best_ : value > best_));
   if (improved) {
     best_ = value;
     best_epoch_ = epoch;

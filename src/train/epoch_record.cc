@@ -21,11 +21,21 @@ StepTimes StepTimes::FromJson(const nlohmann::json& j) {
 }
 
 nlohmann::json EpochRecord::ToJson() const {
-  return {{"epoch", epoch},       {"train_loss", train_loss},     {"val_loss", val_loss},
-          {"val_war", val_war},   {"val_uar", val_uar},           {"val_macro_f1", val_macro_f1},
-          {"val_weighted_f1", val_weighted_f1}, {"lr", lr}, {"seconds", seconds},
-          {"improved", improved}, {"threads", threads}, {"world_size", world_size}, {"audio_padding", audio_padding},
-          {"text_padding", text_padding}, {"times", times.ToJson()}};
+  return {{"epoch", epoch},
+          {"train_loss", train_loss},
+          {"val_loss", val_loss},
+          {"val_war", val_war},
+          {"val_uar", val_uar},
+          {"val_macro_f1", val_macro_f1},
+          {"val_weighted_f1", val_weighted_f1},
+          {"lr", lr},
+          {"seconds", seconds},
+          {"improved", improved},
+          {"threads", threads},
+          {"world_size", world_size},
+          {"audio_padding", audio_padding},
+          {"text_padding", text_padding},
+          {"times", times.ToJson()}};
 }
 
 EpochRecord EpochRecord::FromJson(const nlohmann::json& j) {

@@ -51,7 +51,8 @@ FoldCalibration FitFoldCalibration(const EvaluationResult& validation, int num_c
   return c;
 }
 
-void StoreCalibration(const std::string& checkpoint_path, torch::nn::Module& model, const FoldCalibration& calibration) {
+void StoreCalibration(const std::string& checkpoint_path, torch::nn::Module& model,
+                      const FoldCalibration& calibration) {
   CheckpointMeta meta = CheckpointReader(checkpoint_path).meta();
   meta.calibration = calibration.ToJson();
   SaveCheckpoint(checkpoint_path, meta, model);

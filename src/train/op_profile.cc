@@ -18,7 +18,8 @@ namespace profiler_impl = torch::profiler::impl;
 
 uint64_t NowNs() {
   return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
 }
 
 const std::set<profiler_impl::ActivityType>& CpuActivities() {
@@ -63,7 +64,9 @@ std::vector<OpTime> SummarizeEvents(std::vector<ProfiledEvent> events) {
 nlohmann::json OpProfile::ToJson() const {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& op : ops) {
-    rows.push_back({{"name", op.name}, {"calls", op.calls}, {"self_seconds", op.self_seconds},
+    rows.push_back({{"name", op.name},
+                    {"calls", op.calls},
+                    {"self_seconds", op.self_seconds},
                     {"total_seconds", op.total_seconds}});
   }
   return {{"steps", steps}, {"wall_seconds", wall_seconds}, {"ops", rows}};

@@ -50,8 +50,10 @@ std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const TrainOptions& o, co
                                                        std::vector<double>* base_lrs) {
   std::vector<torch::optim::OptimizerParamGroup> groups;
   auto options = [&](double lr) -> std::unique_ptr<torch::optim::OptimizerOptions> {
-    if (o.optimizer == "sgd") return std::make_unique<torch::optim::SGDOptions>(torch::optim::SGDOptions(lr).weight_decay(o.weight_decay));
-    if (o.optimizer == "adamw") return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(lr).weight_decay(o.weight_decay));
+    if (o.optimizer == "sgd")
+      return std::make_unique<torch::optim::SGDOptions>(torch::optim::SGDOptions(lr).weight_decay(o.weight_decay));
+    if (o.optimizer == "adamw")
+      return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(lr).weight_decay(o.weight_decay));
     return std::make_unique<torch::optim::AdamOptions>(torch::optim::AdamOptions(lr).weight_decay(o.weight_decay));
   };
   if (!g.main.empty()) {
@@ -64,12 +66,15 @@ std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const TrainOptions& o, co
   }
   if (groups.empty()) throw UsageError("the model has no trainable parameters: nothing to train");
   if (o.optimizer == "sgd") {
-    return std::make_unique<torch::optim::SGD>(std::move(groups), torch::optim::SGDOptions(o.lr).weight_decay(o.weight_decay));
+    return std::make_unique<torch::optim::SGD>(std::move(groups),
+                                               torch::optim::SGDOptions(o.lr).weight_decay(o.weight_decay));
   }
   if (o.optimizer == "adamw") {
-    return std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
+    return std::make_unique<torch::optim::AdamW>(std::move(groups),
+                                                 torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
   }
-  return std::make_unique<torch::optim::Adam>(std::move(groups), torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
+  return std::make_unique<torch::optim::Adam>(std::move(groups),
+                                              torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
 }
 
 std::string Percent(double fraction) {
@@ -77,7 +82,6 @@ std::string Percent(double fraction) {
   out << std::fixed << std::setprecision(1) << 100.0 * fraction << "%";
   return out.str();
 }
-
 
 std::vector<torch::Tensor> StateTensors(torch::nn::Module& model) {
   std::vector<torch::Tensor> state = model.parameters(true);
@@ -152,9 +156,10 @@ GradientReducer::Totals Trainer::LocalTotals(const Batch& batch, double mean_los
   const torch::Tensor labels = batch.labels.to(torch::kCPU, torch::kInt64);
   const torch::Tensor labelled = labels.ge(0);
   // cross_entropy's denominator: the labelled items' class weights (or their count).
-  local.weight = class_weights_.defined()
-                     ? class_weights_.cpu().to(torch::kFloat64).index({labels.masked_select(labelled)}).sum().item<double>()
-                     : labelled.sum().item<double>();
+  local.weight =
+      class_weights_.defined()
+          ? class_weights_.cpu().to(torch::kFloat64).index({labels.masked_select(labelled)}).sum().item<double>()
+          : labelled.sum().item<double>();
   local.loss_sum = mean_loss * local.weight;
   return local;
 }
@@ -194,9 +199,14 @@ void CountPadding(const torch::Tensor& mask, double* padded, double* total) {
 }  // namespace
 
 nlohmann::json EpochProgress::ToJson() const {
-  return {{"epoch", epoch},           {"batches", batches},         {"loss_sum", loss_sum},
-          {"utterances", utterances}, {"audio_padded", audio_padded}, {"audio_total", audio_total},
-          {"text_padded", text_padded}, {"text_total", text_total}};
+  return {{"epoch", epoch},
+          {"batches", batches},
+          {"loss_sum", loss_sum},
+          {"utterances", utterances},
+          {"audio_padded", audio_padded},
+          {"audio_total", audio_total},
+          {"text_padded", text_padded},
+          {"text_total", text_total}};
 }
 
 EpochProgress EpochProgress::FromJson(const nlohmann::json& j) {
@@ -248,8 +258,8 @@ double Trainer::TrainStep(const Batch& cpu_batch, const std::vector<torch::Tenso
     value = loss.item<double>();
     if (!std::isfinite(value)) {
       throw DataError(Cat("non-finite training loss (", value, ") at epoch ", epoch + 1, ", batch ", batch_index,
-                          " (0-based) of fold ", meta_.fold, " seed ", meta_.seed, "; utterances: ",
-                          IdList(batch.ids), ". Check those inputs, or lower train.lr / set train.grad_clip"));
+                          " (0-based) of fold ", meta_.fold, " seed ", meta_.seed, "; utterances: ", IdList(batch.ids),
+                          ". Check those inputs, or lower train.lr / set train.grad_clip"));
     }
     lap(&times->forward);
     RECORD_USER_SCOPE("merhan::backward");
@@ -312,7 +322,7 @@ bool Trainer::TrainEpoch(BatchSource& train, int epoch, EpochProgress* progress,
   bool stopped = false;
   try {
     train.ForEachBatch(epoch, [&](const Batch& cpu_batch) {
-      if (batch_index++ < p.batches) return;  // trained before the run was stopped
+      if (batch_index++ < p.batches) return;                              // trained before the run was stopped
       if (record->threads == 0) record->threads = at::get_num_threads();  // what the steps really run with
       if (profile && batch_index == 2) profiler = std::make_unique<OpProfiler>();
       CountPadding(cpu_batch.audio_mask, &p.audio_padded, &p.audio_total);
@@ -406,8 +416,8 @@ bool Trainer::LoadLast(const std::string& dir, std::vector<EpochRecord>* history
   // next to the parameters.
   CheckpointReader reader(last, device_);
   if (reader.meta().fold != meta_.fold || reader.meta().seed != meta_.seed) {
-    throw DataError(Cat(last, " belongs to fold ", reader.meta().fold, " seed ", reader.meta().seed,
-                        ", not fold ", meta_.fold, " seed ", meta_.seed));
+    throw DataError(Cat(last, " belongs to fold ", reader.meta().fold, " seed ", reader.meta().seed, ", not fold ",
+                        meta_.fold, " seed ", meta_.seed));
   }
   torch::serialize::InputArchive training;
   if (!reader.ReadTraining(&training)) throw DataError(last + " holds no training state: cannot resume from it");

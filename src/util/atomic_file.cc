@@ -45,8 +45,7 @@ void PublishDirectory(const std::string& tmp, const std::string& target, bool ex
 
 }  // namespace
 
-void WriteFileAtomically(const std::string& path,
-                         const std::function<void(std::ostream&)>& write) {
+void WriteFileAtomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
   const fs::path target(path);
   if (target.has_parent_path()) CreateDirectories(target.parent_path().string());
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());

@@ -64,15 +64,14 @@ void ConfigRegistry::Register(const std::string& k, std::vector<std::string>* v,
 void ConfigRegistry::Register(const std::string& k, std::vector<int>* v, const std::string& h) { Add(k, v, h); }
 void ConfigRegistry::Register(const std::string& k, std::vector<double>* v, const std::string& h) { Add(k, v, h); }
 
-void ConfigRegistry::RegisterChoice(const std::string& key, std::string* v,
-                                    const std::vector<std::string>& choices,
+void ConfigRegistry::RegisterChoice(const std::string& key, std::string* v, const std::vector<std::string>& choices,
                                     const std::string& help) {
   Add(key, v, help);
   fields_[key].choices = choices;
 }
 
-void ConfigRegistry::RegisterJson(const std::string& key, nlohmann::json* v,
-                                  const std::string& expected, const std::string& help) {
+void ConfigRegistry::RegisterJson(const std::string& key, nlohmann::json* v, const std::string& expected,
+                                  const std::string& help) {
   Add(key, v, help);
   fields_[key].json_expected = expected;
 }
@@ -109,8 +108,10 @@ std::string ConfigRegistry::NearestKey(const std::string& key) const {
 void ConfigRegistry::ThrowUnknown(const std::string& key, const std::string& origin) const {
   std::string msg = Where(origin, key) + ": unknown config key";
   const std::string near = NearestKey(key);
-  if (!near.empty()) msg += "; did you mean '" + near + "'?";
-  else msg += " (run `merhan config --keys` for the list)";
+  if (!near.empty())
+    msg += "; did you mean '" + near + "'?";
+  else
+    msg += " (run `merhan config --keys` for the list)";
   throw UsageError(msg);
 }
 
@@ -123,14 +124,22 @@ std::string ConfigRegistry::TypeName(const Field& f) {
   return std::visit(
       [&](auto* p) -> std::string {
         using T = std::remove_pointer_t<decltype(p)>;
-        if constexpr (std::is_same_v<T, bool>) return "boolean";
-        else if constexpr (std::is_same_v<T, int> || std::is_same_v<T, int64_t>) return "integer";
-        else if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) return "number";
-        else if constexpr (std::is_same_v<T, std::string>) return "string";
-        else if constexpr (std::is_same_v<T, std::vector<std::string>>) return "array of strings";
-        else if constexpr (std::is_same_v<T, std::vector<int>>) return "array of integers";
-        else if constexpr (std::is_same_v<T, std::vector<double>>) return "array of numbers";
-        else return f.json_expected;
+        if constexpr (std::is_same_v<T, bool>)
+          return "boolean";
+        else if constexpr (std::is_same_v<T, int> || std::is_same_v<T, int64_t>)
+          return "integer";
+        else if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>)
+          return "number";
+        else if constexpr (std::is_same_v<T, std::string>)
+          return "string";
+        else if constexpr (std::is_same_v<T, std::vector<std::string>>)
+          return "array of strings";
+        else if constexpr (std::is_same_v<T, std::vector<int>>)
+          return "array of integers";
+        else if constexpr (std::is_same_v<T, std::vector<double>>)
+          return "array of numbers";
+        else
+          return f.json_expected;
       },
       f.ptr);
 }
@@ -142,8 +151,7 @@ nlohmann::json ConfigRegistry::ValueOf(const Field& f) {
 void ConfigRegistry::SetFromJson(const std::string& key, const Field& f, const nlohmann::json& v,
                                  const std::string& origin) {
   auto fail = [&]() {
-    throw UsageError(Where(origin, key) + ": expected " + TypeName(f) + ", got " +
-                     JsonTypeName(v) + " " + Short(v));
+    throw UsageError(Where(origin, key) + ": expected " + TypeName(f) + ", got " + JsonTypeName(v) + " " + Short(v));
   };
   std::visit(
       [&](auto* p) {
@@ -166,15 +174,14 @@ void ConfigRegistry::SetFromJson(const std::string& key, const Field& f, const n
         } else if constexpr (std::is_same_v<T, std::string>) {
           if (!v.is_string()) fail();
           const std::string s = v.get<std::string>();
-          if (!f.choices.empty() &&
-              std::find(f.choices.begin(), f.choices.end(), s) == f.choices.end()) {
-            throw UsageError(Where(origin, key) + ": expected " + TypeName(f) + ", got \"" + s +
-                             "\"");
+          if (!f.choices.empty() && std::find(f.choices.begin(), f.choices.end(), s) == f.choices.end()) {
+            throw UsageError(Where(origin, key) + ": expected " + TypeName(f) + ", got \"" + s + "\"");
           }
           *p = s;
         } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
           if (!v.is_array()) fail();
-          for (const auto& e : v) if (!e.is_string()) fail();
+          for (const auto& e : v)
+            if (!e.is_string()) fail();
           *p = v.get<T>();
         } else if constexpr (std::is_same_v<T, std::vector<int>>) {
           if (!v.is_array()) fail();
@@ -187,7 +194,8 @@ void ConfigRegistry::SetFromJson(const std::string& key, const Field& f, const n
           *p = out;
         } else if constexpr (std::is_same_v<T, std::vector<double>>) {
           if (!v.is_array()) fail();
-          for (const auto& e : v) if (!e.is_number()) fail();
+          for (const auto& e : v)
+            if (!e.is_number()) fail();
           *p = v.get<T>();
         } else {
           const std::string& want = f.json_expected;
@@ -198,8 +206,7 @@ void ConfigRegistry::SetFromJson(const std::string& key, const Field& f, const n
       f.ptr);
 }
 
-void ConfigRegistry::ApplyAt(const std::string& prefix, const nlohmann::json& object,
-                             const std::string& origin) {
+void ConfigRegistry::ApplyAt(const std::string& prefix, const nlohmann::json& object, const std::string& origin) {
   for (auto it = object.begin(); it != object.end(); ++it) {
     const std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
     if (prefix.empty() && it.key() == "extends") continue;  // handled by LoadConfigChain
@@ -253,8 +260,7 @@ void ConfigRegistry::ApplyOverride(const std::string& assignment) {
         std::string item;
         while (std::getline(ss, item, ',')) value.push_back(item);
       } else {
-        throw UsageError("--set " + key + ": expected " + TypeName(f->second) + ", got \"" + text +
-                         "\"");
+        throw UsageError("--set " + key + ": expected " + TypeName(f->second) + ", got \"" + text + "\"");
       }
     }
   }
@@ -292,10 +298,14 @@ nlohmann::json ParseJson(const std::string& text, const std::string& origin) {
     // Convert the byte offset into line:column, which is what an editor shows.
     size_t line = 1, col = 1;
     for (size_t i = 0; i < std::min<size_t>(e.byte ? e.byte - 1 : 0, text.size()); ++i) {
-      if (text[i] == '\n') { ++line; col = 1; } else { ++col; }
+      if (text[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
     }
-    throw UsageError(origin + ":" + std::to_string(line) + ":" + std::to_string(col) +
-                     ": invalid JSON: " + e.what());
+    throw UsageError(origin + ":" + std::to_string(line) + ":" + std::to_string(col) + ": invalid JSON: " + e.what());
   } catch (const nlohmann::json::exception& e) {
     // A number JSON allows but a double cannot hold (1e400): out_of_range, no position.
     throw UsageError(origin + ": invalid JSON: " + e.what());

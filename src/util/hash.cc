@@ -10,9 +10,7 @@
 
 namespace merhan {
 
-uint64_t Hash64(const void* data, size_t size, uint64_t seed) {
-  return XXH3_64bits_withSeed(data, size, seed);
-}
+uint64_t Hash64(const void* data, size_t size, uint64_t seed) { return XXH3_64bits_withSeed(data, size, seed); }
 
 Hasher::Hasher() : state_(XXH3_createState()) {
   if (!state_) throw InternalError("xxhash: cannot allocate a hash state");

@@ -9,7 +9,7 @@
 namespace merhan {
 namespace {
 
-std::atomic<int> g_signal{0};      // the first stop signal seen inside a scope
+std::atomic<int> g_signal{0};       // the first stop signal seen inside a scope
 std::atomic<int> g_scope_depth{0};  // nesting of live StopScopes
 
 constexpr int kExitAtOnce = 128 + SIGINT;

@@ -86,8 +86,8 @@ TEST(AudioLoader, ResampleMatchesPythonSoxr) {
     std::string ref;
   };
   std::vector<Case> cases;
-  for (auto [from, to] : std::vector<std::pair<int, int>>{{44100, 16000}, {22050, 16000}, {8000, 16000},
-                                                          {48000, 16000}, {16000, 22050}}) {
+  for (auto [from, to] : std::vector<std::pair<int, int>>{
+           {44100, 16000}, {22050, 16000}, {8000, 16000}, {48000, 16000}, {16000, 22050}}) {
     const std::string file = testing::Convert(dir, speech, from, 32, 1);
     const AudioSignal native = LoadAudio(file, At(from));
     const std::string in = dir.File("in_" + std::to_string(from) + "_" + std::to_string(to) + ".npy");
@@ -95,8 +95,8 @@ TEST(AudioLoader, ResampleMatchesPythonSoxr) {
     Case c{from, to, Resample(native.samples.data(), native.samples.size(), from, to, "hq"), in + ".ref.npy"};
     // LoadAudio at the target rate resamples the same way.
     EXPECT_EQ(LoadAudio(file, At(to)).samples, c.ours);
-    jobs.push_back({{"cmd", "resample"}, {"signal", in}, {"in_rate", from}, {"out_rate", to},
-                    {"quality", "HQ"}, {"out", c.ref}});
+    jobs.push_back(
+        {{"cmd", "resample"}, {"signal", in}, {"in_rate", from}, {"out_rate", to}, {"quality", "HQ"}, {"out", c.ref}});
     cases.push_back(std::move(c));
   }
   ASSERT_TRUE(testing::RunReferenceJobs(dir, jobs, "resample_jobs"));
@@ -104,7 +104,8 @@ TEST(AudioLoader, ResampleMatchesPythonSoxr) {
     const NpyArray ref = ReadNpyFloat(c.ref);
     ASSERT_EQ(ref.data.size(), c.ours.size()) << c.from << " -> " << c.to;
     double max_abs = 0;
-    for (size_t i = 0; i < ref.data.size(); ++i) max_abs = std::max<double>(max_abs, std::fabs(ref.data[i] - c.ours[i]));
+    for (size_t i = 0; i < ref.data.size(); ++i)
+      max_abs = std::max<double>(max_abs, std::fabs(ref.data[i] - c.ours[i]));
     std::cout << "[resample] " << c.from << " -> " << c.to << " Hz: " << c.ours.size()
               << " samples, max abs difference vs python soxr " << max_abs << "\n";
     EXPECT_LE(max_abs, 1e-5) << c.from << " -> " << c.to;

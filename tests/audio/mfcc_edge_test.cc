@@ -28,7 +28,8 @@ TEST(MfccEdgeCases, MatchTorchaudio) {
   signals.push_back({"400 samples (one window)", {speech.samples.begin() + mid, speech.samples.begin() + mid + 400}});
   signals.push_back({"1 s of zeros", std::vector<float>(16000, 0.0f)});
   std::vector<float> ten_minutes;
-  while (ten_minutes.size() < 600u * 16000u) ten_minutes.insert(ten_minutes.end(), speech.samples.begin(), speech.samples.end());
+  while (ten_minutes.size() < 600u * 16000u)
+    ten_minutes.insert(ten_minutes.end(), speech.samples.begin(), speech.samples.end());
   ten_minutes.resize(600u * 16000u);
   signals.push_back({"10 minutes", ten_minutes});
 
@@ -51,8 +52,11 @@ TEST(MfccEdgeCases, MatchTorchaudio) {
       c.ours = mfcc.Compute(signals[i].second.data(), signals[i].second.size(), &frames);
       c.shape = {frames, options.n_mfcc};
       EXPECT_EQ(frames, mfcc.NumFrames(signals[i].second.size()));
-      jobs.push_back({{"signal", sig}, {"options", nlohmann::json::parse(options.ToString())},
-                      {"impl", preset}, {"dtype", preset == "kaldi" ? "float64" : "float32"}, {"out", c.ref}});
+      jobs.push_back({{"signal", sig},
+                      {"options", nlohmann::json::parse(options.ToString())},
+                      {"impl", preset},
+                      {"dtype", preset == "kaldi" ? "float64" : "float32"},
+                      {"out", c.ref}});
       cases.push_back(std::move(c));
     }
   }
@@ -112,8 +116,9 @@ TEST(MfccOptionsTest, PresetsAndValidation) {
 TEST(MfccThreads, ConcurrentComputeAndBatchEqualSerial) {
   TempDir dir;
   const std::string speech = testing::MakeSpeech(dir);
-  std::vector<std::string> paths = {testing::Convert(dir, speech, 16000, 16, 1), testing::Convert(dir, speech, 44100, 24, 2),
-                                    testing::Convert(dir, speech, 8000, 32, 1), testing::Convert(dir, speech, 22050, 16, 2)};
+  std::vector<std::string> paths = {
+      testing::Convert(dir, speech, 16000, 16, 1), testing::Convert(dir, speech, 44100, 24, 2),
+      testing::Convert(dir, speech, 8000, 32, 1), testing::Convert(dir, speech, 22050, 16, 2)};
   AudioOptions audio;
   MfccOptions options;
   options.dither = 0.1;  // seeded: every call must still give the same output

@@ -32,12 +32,12 @@ using testing::Comparison;
 using testing::ShapeText;
 
 struct Variant {
-  std::string name;     // e.g. speech_44100_24_2ch
-  int rate;             // native rate of the file
-  int target;           // rate it is loaded at
-  std::string preset;   // our preset
+  std::string name;    // e.g. speech_44100_24_2ch
+  int rate;            // native rate of the file
+  int target;          // rate it is loaded at
+  std::string preset;  // our preset
   std::vector<std::string> sets;
-  std::string impl;     // reference
+  std::string impl;  // reference
   std::string dtype;
   double tolerance;
   // Filled by SetUpTestSuite.
@@ -56,9 +56,8 @@ class MfccParity : public ::testing::Test {
     nlohmann::json jobs = nlohmann::json::array();
     int id = 0;
     std::string last_ref64;
-    auto add = [&](const std::string& file, const std::string& stem, int rate, int target,
-                   const std::string& preset, std::vector<std::string> sets, const std::string& impl,
-                   const std::string& dtype, double tol) {
+    auto add = [&](const std::string& file, const std::string& stem, int rate, int target, const std::string& preset,
+                   std::vector<std::string> sets, const std::string& impl, const std::string& dtype, double tol) {
       Variant v{stem, rate, target, preset, sets, impl, dtype, tol, {}, {}, "", ""};
       AudioOptions audio;
       audio.sample_rate = target;
@@ -77,8 +76,11 @@ class MfccParity : public ::testing::Test {
       v.ref = dir_->File("ref_" + tag + ".npy");
       if (impl == "kaldi" && dtype == "float64") last_ref64 = v.ref;
       if (impl == "kaldi" && dtype == "float32") v.ref64 = last_ref64;
-      jobs.push_back({{"signal", sig}, {"options", nlohmann::json::parse(options.ToString())},
-                      {"impl", impl}, {"dtype", dtype}, {"out", v.ref}});
+      jobs.push_back({{"signal", sig},
+                      {"options", nlohmann::json::parse(options.ToString())},
+                      {"impl", impl},
+                      {"dtype", dtype},
+                      {"out", v.ref}});
       (*variants_)[impl + "/" + preset + (sets.empty() ? "" : "+" + sets[0]) + "/" + dtype].push_back(v);
     };
     variants_ = new std::map<std::string, std::vector<Variant>>();
@@ -133,9 +135,10 @@ class MfccParity : public ::testing::Test {
         worst_name = what;
       }
     }
-    std::cout << "[parity] " << key << ": " << variants_->at(key).size() << " files, max abs error "
-              << worst << " (" << worst_name << ")";
-    if (reference_self_error > 0) std::cout << "; the float32 reference's own max error vs float64: " << reference_self_error;
+    std::cout << "[parity] " << key << ": " << variants_->at(key).size() << " files, max abs error " << worst << " ("
+              << worst_name << ")";
+    if (reference_self_error > 0)
+      std::cout << "; the float32 reference's own max error vs float64: " << reference_self_error;
     std::cout << "\n";
     ::testing::Test::RecordProperty("max_abs_error", std::to_string(worst));
   }

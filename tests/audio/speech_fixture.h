@@ -35,8 +35,10 @@ inline bool Shell(const std::string& command) {
   const CommandResult r = RunCommand(command);
   if (r.exit_code != 0) {
     const std::string what = command + " exited " + std::to_string(r.exit_code) + "\n" + r.output;
-    if (InSuiteSetup()) SuiteSetupErrors() += what + "\n";
-    else ADD_FAILURE() << what;
+    if (InSuiteSetup())
+      SuiteSetupErrors() += what + "\n";
+    else
+      ADD_FAILURE() << what;
   }
   return r.exit_code == 0;
 }

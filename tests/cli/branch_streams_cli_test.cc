@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "merhan/runtime/checkpoint.h"
 #include "cli_test_util.h"
+#include "merhan/runtime/checkpoint.h"
 
 namespace merhan {
 namespace {
@@ -27,16 +27,19 @@ class BranchStreams : public ::testing::Test {
     ASSERT_EQ(made.exit_code, 0) << made.output;
     for (const char* normalize : {"none", "speaker", "speaker-transductive"}) {
       const nlohmann::json streams = {
-          {"acoustic", {{"format", "safetensors"}, {"file", dir_->File("corpus/features/acoustic.safetensors")},
-                        {"dim", 128}, {"normalize", normalize}}},
+          {"acoustic",
+           {{"format", "safetensors"},
+            {"file", dir_->File("corpus/features/acoustic.safetensors")},
+            {"dim", 128},
+            {"normalize", normalize}}},
           {"visual", {{"format", "npy"}, {"dir", dir_->File("corpus/features/visual")}, {"dim", 2048}}}};
       std::ofstream(dir_->File(std::string(normalize) + ".json"))
-          << testing::TinyTrainConfig(
-                 *dir_, {{"data", {{"streams", streams}}},
-                         // The audio branch reads the acoustic frames instead of MFCC.
-                         {"model", {{"streams", {"acoustic", "text"}}}},
-                         {"run", {{"name", normalize}, {"folds", {0}}, {"out_dir", dir_->File("runs")}}},
-                         {"train", {{"epochs", 2}}}})
+          << testing::TinyTrainConfig(*dir_,
+                                      {{"data", {{"streams", streams}}},
+                                       // The audio branch reads the acoustic frames instead of MFCC.
+                                       {"model", {{"streams", {"acoustic", "text"}}}},
+                                       {"run", {{"name", normalize}, {"folds", {0}}, {"out_dir", dir_->File("runs")}}},
+                                       {"train", {{"epochs", 2}}}})
                  .dump(2);
     }
   }
@@ -83,8 +86,13 @@ class BranchStreams : public ::testing::Test {
         continue;
       }
       const std::string wav = dir_->File("corpus/" + u["wav"].get<std::string>());
-      out << nlohmann::json{{"id", u["id"]}, {"wav", wav}, {"text", u["text"]}, {"label", label},
-                            {"speaker", u["speaker"]}}.dump() << "\n";
+      out << nlohmann::json{{"id", u["id"]},
+                            {"wav", wav},
+                            {"text", u["text"]},
+                            {"label", label},
+                            {"speaker", u["speaker"]}}
+                 .dump()
+          << "\n";
     }
     return path;
   }
@@ -110,7 +118,10 @@ TEST_F(BranchStreams, MerhanAudioBranchReadsAPrecomputedStream) {
   // predict from a wav and a transcript cannot compute the acoustic frames.
   std::string wav;
   for (const auto& e : fs::recursive_directory_iterator(dir_->File("corpus"))) {
-    if (e.path().extension() == ".wav") { wav = e.path().string(); break; }
+    if (e.path().extension() == ".wav") {
+      wav = e.path().string();
+      break;
+    }
   }
   const std::string ckpt = testing::Quote(run + "/fold-0/seed-1/best.ckpt");
   const auto pr = RunCommand(testing::Merhan("predict --checkpoint " + ckpt + " --wav " + testing::Quote(wav) +
@@ -122,7 +133,7 @@ TEST_F(BranchStreams, MerhanAudioBranchReadsAPrecomputedStream) {
 
 TEST_F(BranchStreams, PooledStreamInABranchIsAUsageError) {
   const auto r = RunCommand(testing::Merhan("train --config " + testing::Quote(dir_->File("none.json")) +
-                                   " --set 'model.streams=[\"visual\", \"text\"]' --set run.name=pooled"));
+                                            " --set 'model.streams=[\"visual\", \"text\"]' --set run.name=pooled"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("model.streams[0]: MER-HAN's audio branch reads a sequence (frames x dim), but stream "
                           "\"visual\" is pooled"),

@@ -25,12 +25,11 @@ inline CommandResult MakeTinyCorpus(const TempDir& dir, int seed, const std::str
 // runs tests side by side, and OpenMP teams that share cores spin against each other
 // (measured 30x slower).
 inline nlohmann::json TinyTrainConfig(const TempDir& dir, const nlohmann::json& changes) {
-  nlohmann::json config{
-      {"extends", SourceDir() + "/configs/demo.json"},
-      {"data", {{"root", dir.File("corpus/IEMOCAP_full_release")}, {"cache_dir", dir.File("cache")}}},
-      {"model", {{"lstm_hidden", 16}, {"cma_dim", 16}}},
-      {"run", {{"threads", 1}}},
-      {"train", {{"epochs", 3}, {"patience", 0}, {"batch_size", 16}, {"num_workers", 1}}}};
+  nlohmann::json config{{"extends", SourceDir() + "/configs/demo.json"},
+                        {"data", {{"root", dir.File("corpus/IEMOCAP_full_release")}, {"cache_dir", dir.File("cache")}}},
+                        {"model", {{"lstm_hidden", 16}, {"cma_dim", 16}}},
+                        {"run", {{"threads", 1}}},
+                        {"train", {{"epochs", 3}, {"patience", 0}, {"batch_size", 16}, {"num_workers", 1}}}};
   config.merge_patch(changes);
   return config;
 }

@@ -88,9 +88,8 @@ class CrashResume : public ::testing::Test {
     SCOPED_TRACE(point.name);
     const std::string runs = "runs-" + std::to_string(index);
     const std::string cache = point.fresh_cache ? "cache-" + std::to_string(index) : "cache";
-    std::string command = TrainCommand(runs, cache, point.failpoint.empty()
-                                                        ? ""
-                                                        : "MERHAN_FAILPOINT=" + Quote(point.failpoint));
+    std::string command =
+        TrainCommand(runs, cache, point.failpoint.empty() ? "" : "MERHAN_FAILPOINT=" + Quote(point.failpoint));
     if (point.failpoint.empty()) {
       std::ostringstream t;
       t << point.seconds;
@@ -244,9 +243,9 @@ TEST_F(CrashResume, FullDiskWritingMetricsExitsWithThreeAndResumes) {
 // lock, reuses the first's MFCCs, and both end with the same predictions.
 TEST_F(CrashResume, TwoRunsOnOneEmptyCacheAtOnce) {
   const std::string one_epoch = " --set train.epochs=1";
-  testing::Process first(TrainCommand("runs-race", "cache-race", "env MERHAN_FAILPOINT=index.json@1=STOP", "info") +
-                             one_epoch,
-                         dir_->File("race-1.log"));
+  testing::Process first(
+      TrainCommand("runs-race", "cache-race", "env MERHAN_FAILPOINT=index.json@1=STOP", "info") + one_epoch,
+      dir_->File("race-1.log"));
   ASSERT_TRUE(first.WaitUntilStopped()) << first.Log();
   testing::Process second(TrainCommand("runs-race", "cache-race", "", "info") + one_epoch, dir_->File("race-2.log"));
   ASSERT_TRUE(second.WaitForLog("waiting for its lock")) << second.Log();

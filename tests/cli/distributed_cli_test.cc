@@ -25,10 +25,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "merhan/runtime/inference.h"
-#include "merhan/dist/process_group.h"
-#include "merhan/util/logging.h"
 #include "cli_test_util.h"
+#include "merhan/dist/process_group.h"
+#include "merhan/runtime/inference.h"
+#include "merhan/util/logging.h"
 
 namespace merhan {
 namespace {
@@ -72,11 +72,11 @@ class DistributedTrain : public ::testing::Test {
     dir_ = new testing::TempDir();
     const auto made = testing::MakeTinyCorpus(*dir_, 3);
     ASSERT_EQ(made.exit_code, 0) << made.output;
-    std::ofstream(dir_->File("ddp.json")) << testing::TinyTrainConfig(
-                                                 *dir_, {{"model", {{"lstm_hidden", 8}, {"cma_dim", 8}, {"dropout", 0.0}}},
-                                                         {"run", {{"folds", {0}}, {"out_dir", dir_->File("runs")}}},
-                                                         {"train", {{"batch_size", 15}}}})
-                                                 .dump(2);
+    std::ofstream(dir_->File("ddp.json"))
+        << testing::TinyTrainConfig(*dir_, {{"model", {{"lstm_hidden", 8}, {"cma_dim", 8}, {"dropout", 0.0}}},
+                                            {"run", {{"folds", {0}}, {"out_dir", dir_->File("runs")}}},
+                                            {"train", {{"batch_size", 15}}}})
+               .dump(2);
     const auto features = RunCommand(Merhan("features --config " + Quote(dir_->File("ddp.json"))));
     ASSERT_EQ(features.exit_code, 0) << features.output;
   }
@@ -99,7 +99,8 @@ class DistributedTrain : public ::testing::Test {
     }
     if (launch == Launch::kSlurmEnv) {  // the port derived from the job id (20000 + id mod 10000)
       return common + Cat("SLURM_PROCID=", r, " SLURM_NTASKS=", n, " SLURM_LOCALID=", r, " SLURM_NODEID=0",
-                          " SLURM_TASKS_PER_NODE=", n, " SLURM_JOB_NODELIST=localhost SLURM_JOB_ID=", port - 20000, " ");
+                          " SLURM_TASKS_PER_NODE=", n, " SLURM_JOB_NODELIST=localhost SLURM_JOB_ID=", port - 20000,
+                          " ");
     }
     return common;
   }
@@ -134,7 +135,8 @@ class DistributedTrain : public ::testing::Test {
   }
 
   static std::string Train(Launch launch, int n, const std::string& name, const std::string& extra = "") {
-    const Ranks ranks = Start(launch, n, "--config " + Quote(dir_->File("ddp.json")) + " --set run.name=" + name + " " + extra);
+    const Ranks ranks =
+        Start(launch, n, "--config " + Quote(dir_->File("ddp.json")) + " --set run.name=" + name + " " + extra);
     for (int r = 0; r < n; ++r) EXPECT_EQ(ranks.exit_codes[r], 0) << "rank " << r << ":\n" << ranks.logs[r];
     return OnlyRun(dir_->File("runs/" + name));
   }
@@ -246,9 +248,10 @@ TEST_F(DistributedTrain, AKilledRankStopsTheOtherWithItsNumber) {
       "[ -s \"$(ls runs/killed/*/fold-0/seed-1/metrics.jsonl | head -1)\" ] && break; sleep 0.1; done; "
       "pkill -KILL -P $p1; t0=$(date +%s%N); wait $p0; e0=$?; t1=$(date +%s%N); "
       "echo \"ELAPSED_MS=$(( (t1 - t0) / 1000000 ))\"; ";
-  const Ranks ranks = Start(Launch::kTorchrunEnv, 2,
-                            "--config " + Quote(dir_->File("ddp.json")) + " --set run.name=killed --set train.epochs=500",
-                            wait_then_kill + "echo \"EXIT0=$e0\"; ");
+  const Ranks ranks =
+      Start(Launch::kTorchrunEnv, 2,
+            "--config " + Quote(dir_->File("ddp.json")) + " --set run.name=killed --set train.epochs=500",
+            wait_then_kill + "echo \"EXIT0=$e0\"; ");
   std::smatch m;
   ASSERT_TRUE(std::regex_search(ranks.script_output, m, std::regex("ELAPSED_MS=([0-9]+)"))) << ranks.script_output;
   EXPECT_LT(std::stoi(m[1]), 20000) << "rank 0 must stop within MERHAN_DIST_TIMEOUT";

@@ -10,9 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_test_util.h"
 #include "merhan/nn/bert.h"
 #include "merhan/runtime/inference.h"
-#include "cli_test_util.h"
 
 namespace merhan {
 namespace {
@@ -32,14 +32,15 @@ class EndToEnd : public ::testing::Test {
     const auto made = testing::MakeTinyCorpus(*dir_, 3);
     ASSERT_EQ(made.exit_code, 0) << made.output;
     std::ofstream(dir_->File("e2e.json"))
-        << testing::TinyTrainConfig(*dir_, {{"run", {{"name", "e2e"}, {"folds", {0, 1}}, {"out_dir", dir_->File("runs")}}}})
+        << testing::TinyTrainConfig(*dir_,
+                                    {{"run", {{"name", "e2e"}, {"folds", {0, 1}}, {"out_dir", dir_->File("runs")}}}})
                .dump(2);
   }
   static void TearDownTestSuite() { delete dir_; }
 
   static std::string Train(const std::string& name, const std::string& extra = "") {
-    const auto r = RunCommand(Merhan("train --config " + Quote(dir_->File("e2e.json")) + " --set run.name=" + name +
-                                     " " + extra));
+    const auto r =
+        RunCommand(Merhan("train --config " + Quote(dir_->File("e2e.json")) + " --set run.name=" + name + " " + extra));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     return OnlyRun(dir_->File("runs/" + name));
   }
@@ -62,9 +63,9 @@ TEST_F(EndToEnd, TrainEvalPredictAndMetricsMatchScikitLearn) {
       EXPECT_TRUE(fs::exists(dir + "/" + f)) << dir << "/" << f;
     }
     // Our metrics against scikit-learn on the same predictions (tolerance 1e-12).
-    const auto ref = RunCommand(Quote(testing::PythonBinary()) + " " +
-                                Quote(testing::SourceDir() + "/scripts/ref_metrics_csv.py") + " " +
-                                Quote(dir + "/predictions.csv") + " neu hap ang sad");
+    const auto ref =
+        RunCommand(Quote(testing::PythonBinary()) + " " + Quote(testing::SourceDir() + "/scripts/ref_metrics_csv.py") +
+                   " " + Quote(dir + "/predictions.csv") + " neu hap ang sad");
     ASSERT_EQ(ref.exit_code, 0) << ref.output;
     const nlohmann::json sk = nlohmann::json::parse(ref.output);
     const nlohmann::json ours = ReadJson(dir + "/test_metrics.json")["test"];
@@ -78,7 +79,8 @@ TEST_F(EndToEnd, TrainEvalPredictAndMetricsMatchScikitLearn) {
 
   // eval on the checkpoint's own fold reproduces the test metrics of training.
   const std::string ckpt = run + "/fold-0/seed-1/best.ckpt";
-  const auto ev = RunCommand(Merhan("eval --checkpoint " + Quote(ckpt) + " --output " + Quote(dir_->File("eval.json"))));
+  const auto ev =
+      RunCommand(Merhan("eval --checkpoint " + Quote(ckpt) + " --output " + Quote(dir_->File("eval.json"))));
   ASSERT_EQ(ev.exit_code, 0) << ev.output;
   const nlohmann::json evj = ReadJson(dir_->File("eval.json"));
   EXPECT_NEAR(evj["war"].get<double>(), ReadJson(run + "/fold-0/seed-1/test_metrics.json")["test"]["war"].get<double>(),
@@ -87,7 +89,10 @@ TEST_F(EndToEnd, TrainEvalPredictAndMetricsMatchScikitLearn) {
   // predict on one wav of the corpus with its transcript.
   std::string wav;
   for (const auto& e : fs::recursive_directory_iterator(dir_->File("corpus"))) {
-    if (e.path().extension() == ".wav") { wav = e.path().string(); break; }
+    if (e.path().extension() == ".wav") {
+      wav = e.path().string();
+      break;
+    }
   }
   ASSERT_FALSE(wav.empty());
   const auto pr = RunCommand(Merhan("--log-level warn predict --checkpoint " + Quote(ckpt) + " --wav " + Quote(wav) +
@@ -115,9 +120,10 @@ TEST_F(EndToEnd, TrainEvalPredictAndMetricsMatchScikitLearn) {
 // themselves) and batch workers must not lower the count the training steps run
 // with; environment.json and metrics.jsonl record the count the steps saw.
 TEST_F(EndToEnd, TrainingStepsRunWithTheRequestedThreads) {
-  const std::string run = Train("threads", "--set 'run.folds=[0]' --set train.epochs=1 --set run.threads=3 "
-                                           "--set data.cache_threads=2 --set train.num_workers=2 --set data.cache_dir=" +
-                                               Quote(dir_->File("cache-threads")));
+  const std::string run = Train("threads",
+                                "--set 'run.folds=[0]' --set train.epochs=1 --set run.threads=3 "
+                                "--set data.cache_threads=2 --set train.num_workers=2 --set data.cache_dir=" +
+                                    Quote(dir_->File("cache-threads")));
   EXPECT_EQ(ReadJson(run + "/environment.json")["intra_op_threads"].get<int>(), 3);
   const nlohmann::json epoch = nlohmann::json::parse(Slurp(run + "/fold-0/seed-1/metrics.jsonl"));
   EXPECT_EQ(epoch["threads"].get<int>(), 3) << epoch.dump();
@@ -167,8 +173,9 @@ namespace {
 // training moves its top layer (at train.text_lr) and nothing below it; eval
 // reproduces the test metrics and predict runs on one file.
 TEST_F(EndToEnd, FineTuningMovesOnlyTheTopTextLayer) {
-  const std::string run = Train("finetune", "--set text.trainable_layers=1 --set 'run.folds=[0]' "
-                                            "--set train.epochs=2 --set train.text_lr=1e-3");
+  const std::string run = Train("finetune",
+                                "--set text.trainable_layers=1 --set 'run.folds=[0]' "
+                                "--set train.epochs=2 --set train.text_lr=1e-3");
   const std::string ckpt = run + "/fold-0/seed-1/best.ckpt";
   ASSERT_TRUE(fs::exists(ckpt));
   LoadedModel loaded = LoadModelForInference(ckpt, LoadOptions{"cpu"});
@@ -194,13 +201,17 @@ TEST_F(EndToEnd, FineTuningMovesOnlyTheTopTextLayer) {
   }
   EXPECT_GT(compared, 90);
 
-  const auto ev = RunCommand(Merhan("eval --checkpoint " + Quote(ckpt) + " --output " + Quote(dir_->File("ft_eval.json"))));
+  const auto ev =
+      RunCommand(Merhan("eval --checkpoint " + Quote(ckpt) + " --output " + Quote(dir_->File("ft_eval.json"))));
   ASSERT_EQ(ev.exit_code, 0) << ev.output;
   EXPECT_NEAR(ReadJson(dir_->File("ft_eval.json"))["war"].get<double>(),
               ReadJson(run + "/fold-0/seed-1/test_metrics.json")["test"]["war"].get<double>(), 1e-12);
   std::string wav;
   for (const auto& e : fs::recursive_directory_iterator(dir_->File("corpus"))) {
-    if (e.path().extension() == ".wav") { wav = e.path().string(); break; }
+    if (e.path().extension() == ".wav") {
+      wav = e.path().string();
+      break;
+    }
   }
   const auto pr = RunCommand(Merhan("--log-level warn predict --checkpoint " + Quote(ckpt) + " --wav " + Quote(wav) +
                                     " --text 'I am so happy about this!'"));
@@ -208,8 +219,9 @@ TEST_F(EndToEnd, FineTuningMovesOnlyTheTopTextLayer) {
   EXPECT_NE(pr.output.find("\"probabilities\""), std::string::npos) << pr.output;
 
   // Types that cannot fine-tune say why.
-  const auto bad = RunCommand(Merhan("train --config " + Quote(dir_->File("e2e.json")) +
-                                     " --set text.trainable_layers=1 --set model.type=early_fusion --set audio.cmvn=none"));
+  const auto bad =
+      RunCommand(Merhan("train --config " + Quote(dir_->File("e2e.json")) +
+                        " --set text.trainable_layers=1 --set model.type=early_fusion --set audio.cmvn=none"));
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
   EXPECT_NE(bad.output.find("text.trainable_layers"), std::string::npos) << bad.output;
 }
@@ -243,7 +255,8 @@ TEST_F(EndToEnd, CalibrationIntervalsSpeakersAndCompare) {
   // The temperature is in the checkpoint; eval and predict use it unless told not to.
   const std::string ckpt = a + "/fold-0/seed-1/best.ckpt";
   const double t = ReadJson(a + "/fold-0/seed-1/calibration.json")["temperature"].get<double>();
-  const auto on = RunCommand(Merhan("--log-level warn eval --checkpoint " + Quote(ckpt) + " -o " + Quote(dir_->File("on.json"))));
+  const auto on =
+      RunCommand(Merhan("--log-level warn eval --checkpoint " + Quote(ckpt) + " -o " + Quote(dir_->File("on.json"))));
   const auto off = RunCommand(Merhan("--log-level warn eval --no-calibration --checkpoint " + Quote(ckpt) + " -o " +
                                      Quote(dir_->File("off.json"))));
   ASSERT_EQ(on.exit_code, 0) << on.output;
@@ -253,11 +266,12 @@ TEST_F(EndToEnd, CalibrationIntervalsSpeakersAndCompare) {
   EXPECT_EQ(jon["calibration"]["applied"].get<bool>(), t != 1.0);
   EXPECT_FALSE(joff["calibration"]["applied"].get<bool>());
   EXPECT_EQ(jon["confusion"], joff["confusion"]) << "scaling never changes a label";
-  EXPECT_NEAR(joff["loss"].get<double>(), ReadJson(a + "/fold-0/seed-1/test_metrics.json")["test_loss"].get<double>(), 1e-9);
+  EXPECT_NEAR(joff["loss"].get<double>(), ReadJson(a + "/fold-0/seed-1/test_metrics.json")["test_loss"].get<double>(),
+              1e-9);
 
   // compare: two runs over the same folds.
-  const auto cmp = RunCommand(Merhan("--log-level warn compare " + Quote(a) + " " + Quote(b) + " --bootstrap 200 --out " +
-                                     Quote(dir_->File("cmp"))));
+  const auto cmp = RunCommand(Merhan("--log-level warn compare " + Quote(a) + " " + Quote(b) +
+                                     " --bootstrap 200 --out " + Quote(dir_->File("cmp"))));
   ASSERT_EQ(cmp.exit_code, 0) << cmp.output;
   EXPECT_NE(cmp.output.find("## Paired differences to stats_a"), std::string::npos) << cmp.output;
   for (const char* f : {"compare.md", "compare.csv", "compare.json", "compare.html"}) {

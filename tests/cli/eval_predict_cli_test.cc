@@ -26,12 +26,13 @@ TEST(EvalPredictCli, BadInputsAreDataErrorsNamingTheFile) {
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("missing.wav"), std::string::npos) << r.output;
 
-  r = RunCommand(bin + " predict --checkpoint " + dir.File("not.ckpt") + " --wav " + dir.File("a.wav") + " --text '  '");
+  r = RunCommand(bin + " predict --checkpoint " + dir.File("not.ckpt") + " --wav " + dir.File("a.wav") +
+                 " --text '  '");
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("empty"), std::string::npos) << r.output;
 
-  r = RunCommand(bin + " predict --checkpoint " + dir.File("not.ckpt") + " --wav " + dir.File("a.wav") + " --transcript " +
-                 dir.File("nope.txt"));
+  r = RunCommand(bin + " predict --checkpoint " + dir.File("not.ckpt") + " --wav " + dir.File("a.wav") +
+                 " --transcript " + dir.File("nope.txt"));
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("nope.txt"), std::string::npos) << r.output;
 

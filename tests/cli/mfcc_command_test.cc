@@ -29,30 +29,34 @@ TEST(MfccCommand, StereoFortyFourKiloHertzMatchesTorchaudio) {
   TempDir dir;
   const std::string wav = MakeSpeech(dir);
   const std::string out = dir.File("mfcc.npy"), sig = dir.File("signal.npy");
-  const auto r = RunCommand(Q(testing::MerhanBinary()) + " mfcc --wav " + Q(wav) + " --out " + Q(out) +
-                            " --signal-out " + Q(sig));
+  const auto r =
+      RunCommand(Q(testing::MerhanBinary()) + " mfcc --wav " + Q(wav) + " --out " + Q(out) + " --signal-out " + Q(sig));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // numpy loads it: float32, (frames, 40).
-  const auto np = RunCommand(Q(testing::PythonBinary()) + " -c \"import numpy as n; a = n.load('" + out +
-                             "'); print(a.dtype, a.shape[1], a.shape[0] == 1 + n.load('" + sig + "').shape[0] // 160)\"");
+  const auto np =
+      RunCommand(Q(testing::PythonBinary()) + " -c \"import numpy as n; a = n.load('" + out +
+                 "'); print(a.dtype, a.shape[1], a.shape[0] == 1 + n.load('" + sig + "').shape[0] // 160)\"");
   ASSERT_EQ(np.exit_code, 0) << np.output;
   EXPECT_EQ(np.output, "float32 40 True\n");
 
   const std::string opts = dir.File("options.json"), ref = dir.File("ref.npy");
   WriteStringAtomically(opts, MfccOptions::Preset("torchaudio").ToString());
-  const auto py = RunCommand(Q(testing::PythonBinary()) + " " + Q(testing::SourceDir() + "/scripts/ref_mfcc.py") +
-                             " mfcc --signal " + Q(sig) + " --options " + Q(opts) + " --impl torchaudio --out " + Q(ref));
+  const auto py =
+      RunCommand(Q(testing::PythonBinary()) + " " + Q(testing::SourceDir() + "/scripts/ref_mfcc.py") +
+                 " mfcc --signal " + Q(sig) + " --options " + Q(opts) + " --impl torchaudio --out " + Q(ref));
   ASSERT_EQ(py.exit_code, 0) << py.output;
   const NpyArray ours = ReadNpyFloat(out), theirs = ReadNpyFloat(ref);
   ASSERT_EQ(ours.shape, theirs.shape);
   double max_abs = 0;
-  for (size_t i = 0; i < ours.data.size(); ++i) max_abs = std::max<double>(max_abs, std::fabs(ours.data[i] - theirs.data[i]));
+  for (size_t i = 0; i < ours.data.size(); ++i)
+    max_abs = std::max<double>(max_abs, std::fabs(ours.data[i] - theirs.data[i]));
   EXPECT_LE(max_abs, 1e-3);
   std::cout << "[cli parity] 44.1 kHz stereo 24-bit vs torchaudio: max abs " << max_abs << " dB\n";
 
   // Options reach the extractor: --set and --cmvn.
   const std::string out13 = dir.File("mfcc13.npy");
-  const auto r13 = RunCommand(Q(testing::MerhanBinary()) + " mfcc --wav " + Q(wav) + " --preset kaldi --set mfcc.n_mfcc=10 --cmvn utterance --out " + Q(out13));
+  const auto r13 = RunCommand(Q(testing::MerhanBinary()) + " mfcc --wav " + Q(wav) +
+                              " --preset kaldi --set mfcc.n_mfcc=10 --cmvn utterance --out " + Q(out13));
   ASSERT_EQ(r13.exit_code, 0) << r13.output;
   EXPECT_EQ(ReadNpyFloat(out13).shape[1], 10);
 }

@@ -27,10 +27,11 @@ class RunJobs : public ::testing::Test {
   void SetUp() override {
     const auto made = testing::MakeTinyCorpus(dir_, 5);
     ASSERT_EQ(made.exit_code, 0) << made.output;
-    std::ofstream(dir_.File("jobs.json")) << testing::TinyTrainConfig(
-                                                 dir_, {{"run", {{"name", "seq"}, {"folds", {0, 1}}, {"out_dir", dir_.File("runs")}}},
-                                                        {"train", {{"epochs", 2}}}})
-                                                 .dump(2);
+    std::ofstream(dir_.File("jobs.json"))
+        << testing::TinyTrainConfig(dir_,
+                                    {{"run", {{"name", "seq"}, {"folds", {0, 1}}, {"out_dir", dir_.File("runs")}}},
+                                     {"train", {{"epochs", 2}}}})
+               .dump(2);
   }
   std::string Train(const std::string& extra) {
     return Merhan("train --config " + Quote(dir_.File("jobs.json")) + " " + extra);
@@ -48,7 +49,8 @@ TEST_F(RunJobs, TwoConcurrentJobsThenReportEqualOneSequentialRun) {
   const std::string shared = dir_.File("shared");
   const std::string job = Train("--set data.cache_dir=" + Quote(dir_.File("cache2")) + " --run-dir " + Quote(shared));
   const auto both = RunCommand("(" + job + " --fold 0 >" + Quote(dir_.File("a.log")) + " 2>&1) & a=$!; (" + job +
-                               " --fold 1 >" + Quote(dir_.File("b.log")) + " 2>&1) & b=$!; "
+                               " --fold 1 >" + Quote(dir_.File("b.log")) +
+                               " 2>&1) & b=$!; "
                                "wait $a; ra=$?; wait $b; rb=$?; echo \"$ra $rb\"; [ $ra = 0 ] && [ $rb = 0 ]");
   ASSERT_EQ(both.exit_code, 0) << both.output << Slurp(dir_.File("a.log")) << Slurp(dir_.File("b.log"));
   const auto report = RunCommand(Merhan("report --require-complete " + Quote(shared)));
@@ -59,7 +61,8 @@ TEST_F(RunJobs, TwoConcurrentJobsThenReportEqualOneSequentialRun) {
   EXPECT_EQ(Slurp(shared + "/summary.md"), Slurp(seq_dir + "/summary.md"));
   EXPECT_EQ(Slurp(shared + "/summary.csv"), Slurp(seq_dir + "/summary.csv"));
   for (const char* pair : {"fold-0/seed-1", "fold-1/seed-1"}) {
-    EXPECT_EQ(Slurp(shared + "/" + pair + "/predictions.csv"), Slurp(seq_dir + "/" + pair + "/predictions.csv")) << pair;
+    EXPECT_EQ(Slurp(shared + "/" + pair + "/predictions.csv"), Slurp(seq_dir + "/" + pair + "/predictions.csv"))
+        << pair;
   }
   EXPECT_TRUE(fs::exists(shared + "/report.html"));
   EXPECT_TRUE(fs::exists(shared + "/data.json"));

@@ -18,9 +18,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_test_util.h"
 #include "merhan/text/tokenizer.h"
 #include "merhan/util/sha256.h"
-#include "cli_test_util.h"
 
 namespace merhan {
 namespace {
@@ -55,9 +55,10 @@ class ServeCli : public ::testing::Test {
     const auto copied = RunCommand("cp -r " + Quote(ResolveModelDir("minilm")) + " " + Quote(Encoder()));
     ASSERT_EQ(copied.exit_code, 0) << copied.output;
     std::ofstream(dir_->File("serve.json"))
-        << testing::TinyTrainConfig(*dir_, {{"text", {{"model_dir", Encoder()}}},
-                                            {"run", {{"name", "serve"}, {"folds", {0}}, {"out_dir", dir_->File("runs")}}},
-                                            {"train", {{"epochs", 1}}}})
+        << testing::TinyTrainConfig(*dir_,
+                                    {{"text", {{"model_dir", Encoder()}}},
+                                     {"run", {{"name", "serve"}, {"folds", {0}}, {"out_dir", dir_->File("runs")}}},
+                                     {"train", {{"epochs", 1}}}})
                .dump(2);
     const auto trained = RunCommand(Merhan("train --config " + Quote(dir_->File("serve.json"))));
     ASSERT_EQ(trained.exit_code, 0) << trained.output;
@@ -145,31 +146,37 @@ TEST_F(ServeCli, ExportedModelIsPortableAndPredictsBitIdentically) {
 
   // A moved encoder whose vocabulary differs is refused, naming the file.
   const std::string edited = dir_->File("encoder-edited");
-  ASSERT_EQ(RunCommand("cp -r " + Quote(away) + " " + Quote(edited) + " && echo extra >> " +
-                       Quote(edited + "/vocab.txt")).exit_code, 0);
-  r = RunCommand(Merhan("predict " + ckpt + " --text-model-dir " + Quote(edited) + " --wav " + Quote(wav_) +
-                        " --text hi"));
+  ASSERT_EQ(
+      RunCommand("cp -r " + Quote(away) + " " + Quote(edited) + " && echo extra >> " + Quote(edited + "/vocab.txt"))
+          .exit_code,
+      0);
+  r = RunCommand(
+      Merhan("predict " + ckpt + " --text-model-dir " + Quote(edited) + " --wav " + Quote(wav_) + " --text hi"));
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("vocab.txt"), std::string::npos) << r.output;
 
   // A model directory with a changed or an added file is refused, naming it.
   const std::string tampered = dir_->File("tampered");
   ASSERT_EQ(RunCommand("cp -r " + Quote(moved) + " " + Quote(tampered) + " && printf 'X' | dd of=" +
-                       Quote(tampered + "/weights.safetensors") + " bs=1 seek=200 conv=notrunc status=none").exit_code, 0);
+                       Quote(tampered + "/weights.safetensors") + " bs=1 seek=200 conv=notrunc status=none")
+                .exit_code,
+            0);
   r = RunCommand(Merhan("predict --model " + Quote(tampered) + " --wav " + Quote(wav_) + " --text hi"));
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("weights.safetensors"), std::string::npos) << r.output;
   const std::string added = dir_->File("added");
   ASSERT_EQ(RunCommand("cp -r " + Quote(moved) + " " + Quote(added) + " && touch " +
-                       Quote(added + "/text_encoder/spiece.model")).exit_code, 0);
+                       Quote(added + "/text_encoder/spiece.model"))
+                .exit_code,
+            0);
   r = RunCommand(Merhan("predict --model " + Quote(added) + " --wav " + Quote(wav_) + " --text hi"));
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("spiece.model"), std::string::npos) << r.output;
 
   // Usage: one source only; --text-model-dir only with a checkpoint.
   EXPECT_EQ(RunCommand(Merhan("predict --model " + Quote(moved) + " " + ckpt + " --wav a.wav --text hi")).exit_code, 2);
-  EXPECT_EQ(RunCommand(Merhan("predict --model " + Quote(moved) + " --text-model-dir x --wav a.wav --text hi")).exit_code,
-            2);
+  EXPECT_EQ(
+      RunCommand(Merhan("predict --model " + Quote(moved) + " --text-model-dir x --wav a.wav --text hi")).exit_code, 2);
   EXPECT_EQ(RunCommand(Merhan("predict --wav a.wav --text hi")).exit_code, 2);
 }
 
@@ -278,8 +285,9 @@ TEST_F(ServeCli, ServerAnswersLikePredictRefusesBadRequestsAndDrainsOnSigterm) {
 
   // --threads 0: every core, as `merhan predict` computes; answers are bit-identical
   // at the same intra-op thread count (another count may change the last bits of a sum).
-  Server server("--model " + Quote(model) + " --port 0 --threads 0 --max-batch 4 --max-wait-ms 100 --max-body-mb 1 "
-                "--max-audio-seconds 10 --max-transcript-chars 100",
+  Server server("--model " + Quote(model) +
+                    " --port 0 --threads 0 --max-batch 4 --max-wait-ms 100 --max-body-mb 1 "
+                    "--max-audio-seconds 10 --max-transcript-chars 100",
                 dir_->File("serve.log"));
   ASSERT_GT(server.port(), 0) << server.Log();
   const std::string out = dir_->File("body");
@@ -304,16 +312,20 @@ TEST_F(ServeCli, ServerAnswersLikePredictRefusesBadRequestsAndDrainsOnSigterm) {
   ASSERT_EQ(a.status, 200) << a.raw;
   EXPECT_EQ(a.body["probabilities"].dump(), want["probabilities"].dump());
   const std::string json_request = dir_->File("request.json");
-  ASSERT_EQ(RunCommand("printf '{\"audio\": \"%s\", \"transcript\": \"" + kText + "\"}' \"$(base64 -w0 " +
-                       Quote(wav_) + ")\" > " + Quote(json_request)).exit_code, 0);
-  a = Curl("-H 'Content-Type: application/json' --data-binary @" + Quote(json_request) + " " +
-           server.Url("/v1/predict"), out);
+  ASSERT_EQ(RunCommand("printf '{\"audio\": \"%s\", \"transcript\": \"" + kText + "\"}' \"$(base64 -w0 " + Quote(wav_) +
+                       ")\" > " + Quote(json_request))
+                .exit_code,
+            0);
+  a = Curl(
+      "-H 'Content-Type: application/json' --data-binary @" + Quote(json_request) + " " + server.Url("/v1/predict"),
+      out);
   ASSERT_EQ(a.status, 200) << a.raw;
   EXPECT_EQ(a.body["probabilities"].dump(), want["probabilities"].dump());
 
   // Several in one request (padded together: equal up to float rounding).
   a = Curl("-F audio=@" + Quote(wav_) + " -F " + Quote("transcript=" + kText) + " -F audio=@" + Quote(wav2_) + " -F " +
-           Quote("transcript=" + kText2) + " " + server.Url("/v1/predict/batch"), out);
+               Quote("transcript=" + kText2) + " " + server.Url("/v1/predict/batch"),
+           out);
   ASSERT_EQ(a.status, 200) << a.raw;
   ASSERT_EQ(a.body["predictions"].size(), 2u) << a.raw;
   ExpectSamePrediction(a.body["predictions"][0], want, 1e-5);
@@ -323,7 +335,8 @@ TEST_F(ServeCli, ServerAnswersLikePredictRefusesBadRequestsAndDrainsOnSigterm) {
   const std::string trunc = dir_->File("truncated.wav"), big = dir_->File("big.bin"), long_wav = dir_->File("long.wav");
   ASSERT_EQ(RunCommand("head -c 3000 " + Quote(wav_) + " > " + Quote(trunc) + " && head -c 2000000 /dev/zero > " +
                        Quote(big) + " && sox -n -r 16000 -c 1 -b 16 " + Quote(long_wav) + " synth 12 sine 220")
-                .exit_code, 0);
+                .exit_code,
+            0);
   const std::string text = " -H 'X-Transcript: hello' ";
   const std::vector<std::pair<std::string, int>> bad = {
       {"-H 'Content-Type: audio/wav' --data-binary 'not audio at all'" + text + server.Url("/v1/predict"), 400},
@@ -333,7 +346,8 @@ TEST_F(ServeCli, ServerAnswersLikePredictRefusesBadRequestsAndDrainsOnSigterm) {
       {"-F audio=@" + Quote(wav_) + " " + server.Url("/v1/predict"), 400},
       {"-H 'Content-Type: application/json' --data-binary '{\"audio\": ' " + server.Url("/v1/predict"), 400},
       {"-H 'Content-Type: application/json' --data-binary '{\"audio\": \"%%%\", \"transcript\": \"hi\"}' " +
-           server.Url("/v1/predict"), 400},
+           server.Url("/v1/predict"),
+       400},
       {"-H 'Content-Type: audio/wav' --data-binary @" + Quote(big) + text + server.Url("/v1/predict"), 413},
       {raw + " -H " + Quote("X-Transcript: " + std::string(101, 'a')) + " " + server.Url("/v1/predict"), 413},
       {"-H 'Content-Type: audio/wav' --data-binary @" + Quote(long_wav) + text + server.Url("/v1/predict"), 413},
@@ -347,9 +361,9 @@ TEST_F(ServeCli, ServerAnswersLikePredictRefusesBadRequestsAndDrainsOnSigterm) {
   }
 
   // Concurrent clients share batches and each gets its own answer.
-  const auto parallel = RunCommand(
-      "for i in 1 2 3 4 5 6 7 8; do curl -s -o " + Quote(dir_->File("par")) + "$i -w '%{http_code}\\n' " + raw +
-      " -H " + Quote("X-Transcript: " + kText) + " " + server.Url("/v1/predict") + " & done; wait");
+  const auto parallel =
+      RunCommand("for i in 1 2 3 4 5 6 7 8; do curl -s -o " + Quote(dir_->File("par")) + "$i -w '%{http_code}\\n' " +
+                 raw + " -H " + Quote("X-Transcript: " + kText) + " " + server.Url("/v1/predict") + " & done; wait");
   EXPECT_EQ(std::count(parallel.output.begin(), parallel.output.end(), '\n'), 8) << parallel.output;
   EXPECT_EQ(parallel.output.find_first_not_of("200\n"), std::string::npos) << parallel.output;
   for (int i = 1; i <= 8; ++i) ExpectSamePrediction(JsonOf(Slurp(dir_->File("par") + std::to_string(i))), want, 1e-5);

@@ -45,8 +45,8 @@ TEST(EmbedTextCommand, MiniLmMatchesTransformersWithin1e4) {
                                        "/scripts/ref_bert.py --model-dir " + ResolveModelDir("minilm") + " --out-dir " +
                                        dir.File("ref") + " --text '" + a + "' --text '" + b + "'");
   ASSERT_EQ(ref.exit_code, 0) << ref.output;
-  const auto r = testing::RunCommand(Merhan("embed-text --model-dir minilm --text '" + a + "' --text '" + b +
-                                            "' --out " + dir.File("h.npy")));
+  const auto r = testing::RunCommand(
+      Merhan("embed-text --model-dir minilm --text '" + a + "' --text '" + b + "' --out " + dir.File("h.npy")));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   NpyArray ours = ReadNpyFloat(dir.File("h.npy"));
   NpyArray hf = ReadNpyFloat(dir.File("ref/last_hidden_state.npy"));
@@ -64,8 +64,8 @@ TEST(EmbedTextCommand, DirectoryWithoutWeightsExitsThree) {
   testing::TempDir dir;
   const std::string minilm = ResolveModelDir("minilm");
   for (const char* f : {"config.json", "vocab.txt", "tokenizer_config.json"}) fs::copy(minilm + "/" + f, dir.File(f));
-  const auto r = testing::RunCommand(Merhan("embed-text --model-dir " + dir.path() + " --text hi --out " +
-                                            dir.File("h.npy")));
+  const auto r =
+      testing::RunCommand(Merhan("embed-text --model-dir " + dir.path() + " --text hi --out " + dir.File("h.npy")));
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find(dir.path()), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("model.safetensors or pytorch_model.bin"), std::string::npos) << r.output;

@@ -28,33 +28,42 @@ struct Data {
     }
     // Audio: (5 + (i*37)%90) frames x 4, value = i*1000 + t*10 + c.
     audio = std::make_unique<FeatureCache>(dir.path(), "audio", "{}", CacheInput::kText);
-    audio->Ensure(utterances, [](const Utterance& u) {
-      const int i = std::stoi(u.id.substr(1));
-      FeatureMatrix m;
-      m.rows = 5 + (i * 37) % 90;
-      m.cols = 4;
-      for (int64_t t = 0; t < m.rows; ++t)
-        for (int64_t c = 0; c < m.cols; ++c) m.data.push_back(static_cast<float>(i * 1000 + t * 10 + c));
-      return m;
-    }, 2);
+    audio->Ensure(
+        utterances,
+        [](const Utterance& u) {
+          const int i = std::stoi(u.id.substr(1));
+          FeatureMatrix m;
+          m.rows = 5 + (i * 37) % 90;
+          m.cols = 4;
+          for (int64_t t = 0; t < m.rows; ++t)
+            for (int64_t c = 0; c < m.cols; ++c) m.data.push_back(static_cast<float>(i * 1000 + t * 10 + c));
+          return m;
+        },
+        2);
     text = std::make_unique<FeatureCache>(dir.path(), "text", "{}", CacheInput::kText);
-    text->Ensure(utterances, [](const Utterance& u) {
-      FeatureMatrix m;
-      m.rows = static_cast<int64_t>(u.text.size()) + 2;
-      m.cols = 3;
-      m.data.assign(static_cast<size_t>(m.rows * m.cols), 1.0f);
-      return m;
-    }, 2);
+    text->Ensure(
+        utterances,
+        [](const Utterance& u) {
+          FeatureMatrix m;
+          m.rows = static_cast<int64_t>(u.text.size()) + 2;
+          m.cols = 3;
+          m.data.assign(static_cast<size_t>(m.rows * m.cols), 1.0f);
+          return m;
+        },
+        2);
     tokens = std::make_unique<FeatureCache>(dir.path(), "tokens", "{}", CacheInput::kText, FeatureDtype::kInt32);
-    tokens->Ensure(utterances, [](const Utterance& u) {
-      FeatureMatrix m;
-      m.rows = static_cast<int64_t>(u.text.size()) + 2;
-      m.cols = 1;
-      m.dtype = FeatureDtype::kInt32;
-      // Above 2^24, where float32 could not hold every id exactly.
-      for (int64_t t = 0; t < m.rows; ++t) m.ids.push_back(static_cast<int32_t>((1 << 24) + 101 + t));
-      return m;
-    }, 2);
+    tokens->Ensure(
+        utterances,
+        [](const Utterance& u) {
+          FeatureMatrix m;
+          m.rows = static_cast<int64_t>(u.text.size()) + 2;
+          m.cols = 1;
+          m.dtype = FeatureDtype::kInt32;
+          // Above 2^24, where float32 could not hold every id exactly.
+          for (int64_t t = 0; t < m.rows; ++t) m.ids.push_back(static_cast<int32_t>((1 << 24) + 101 + t));
+          return m;
+        },
+        2);
   }
   std::vector<int64_t> All() const {
     std::vector<int64_t> v(utterances.size());
@@ -62,7 +71,8 @@ struct Data {
     return v;
   }
   BatchSources Sources() const {
-    return {{StreamKind::kMfcc, audio.get()}, {StreamKind::kEncoderHidden, text.get()},
+    return {{StreamKind::kMfcc, audio.get()},
+            {StreamKind::kEncoderHidden, text.get()},
             {StreamKind::kTokenIds, tokens.get()}};
   }
 };
@@ -83,7 +93,8 @@ TEST(Batcher, PadsToTheLongestInTheBatchWithMasks) {
   Batcher batcher(&d.utterances, d.All(), d.Sources(), o);
   for (const Batch& b : Collect(batcher, 0)) {
     int64_t longest = 0;
-    for (int64_t k = 0; k < b.size(); ++k) longest = std::max(longest, d.audio->Get(b.ids[static_cast<size_t>(k)]).rows);
+    for (int64_t k = 0; k < b.size(); ++k)
+      longest = std::max(longest, d.audio->Get(b.ids[static_cast<size_t>(k)]).rows);
     ASSERT_EQ(b.audio.sizes(), (std::vector<int64_t>{b.size(), longest, 4}));
     ASSERT_EQ(b.audio_mask.sizes(), (std::vector<int64_t>{b.size(), longest}));
     for (int64_t k = 0; k < b.size(); ++k) {
@@ -238,12 +249,14 @@ TEST(Batcher, MissingFeaturesSurfaceFromWorkers) {
   o.shuffle = false;
   o.bucket = false;  // a bucketed plan reads every length first and throws in Start
   o.workers = 2;
-  Batcher batcher(&more, {static_cast<int64_t>(more.size() - 1)}, BatchSources{{StreamKind::kEncoderHidden, d.text.get()}}, o);
+  Batcher batcher(&more, {static_cast<int64_t>(more.size() - 1)},
+                  BatchSources{{StreamKind::kEncoderHidden, d.text.get()}}, o);
   auto e = batcher.Start(0);
   Batch b;
   EXPECT_THROW(e->Next(&b), DataError);
   o.bucket = true;
-  EXPECT_THROW(Batcher(&more, {static_cast<int64_t>(more.size() - 1)}, BatchSources{{StreamKind::kEncoderHidden, d.text.get()}}, o)
+  EXPECT_THROW(Batcher(&more, {static_cast<int64_t>(more.size() - 1)},
+                       BatchSources{{StreamKind::kEncoderHidden, d.text.get()}}, o)
                    .Start(0),
                DataError);
 }

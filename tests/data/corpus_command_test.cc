@@ -47,12 +47,14 @@ TEST(CorpusCommand, UnreadableMediaAndRefusedProtocolsAreNamed) {
   TempDir dir;
   const std::string root = CopyLayout("crema-d", "CREMA-D", dir.path());
   Rewrite(root + "/AudioWAV/1001_DFA_ANG_HI.wav", "not audio at all");
-  const std::string crema = Config(dir, R"({"format": "crema-d", "protocol": "speaker-kfold", "root": ")" + root + "\"}");
+  const std::string crema =
+      Config(dir, R"({"format": "crema-d", "protocol": "speaker-kfold", "root": ")" + root + "\"}");
   CommandResult r = RunCommand(MerhanBinary() + " corpus --config " + crema);
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find(root + "/AudioWAV/1001_DFA_ANG_HI.wav"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("cannot read audio"), std::string::npos) << r.output;
-  const std::string meld = Config(dir, R"({"format": "meld", "protocol": "official", "root": ")" + LayoutDir("meld") + "\"}");
+  const std::string meld =
+      Config(dir, R"({"format": "meld", "protocol": "official", "root": ")" + LayoutDir("meld") + "\"}");
   r = RunCommand(MerhanBinary() + " corpus --config " + meld);
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("meld:Chandler (test, train)"), std::string::npos) << r.output;

@@ -43,7 +43,8 @@ TEST(CorpusFormat, DefaultMergeIsEachReleasesFourClassMap) {
     EXPECT_EQ(policy.classes(), (std::vector<std::string>{"neu", "hap", "ang", "sad"}));
   }
   EXPECT_EQ(LabelPolicy::FromOptions(Release("ravdess")).IndexOf("calm"), -1);  // dropped unless mapped
-  EXPECT_EQ(LabelPolicy::FromOptions(Release("iemocap")).CodesOf(1), (std::vector<std::string>{"exc", "hap"}));  // sorted
+  EXPECT_EQ(LabelPolicy::FromOptions(Release("iemocap")).CodesOf(1),
+            (std::vector<std::string>{"exc", "hap"}));  // sorted
 }
 
 TEST(CorpusFormat, UserMapsAreInTheReleasesCodes) {

@@ -46,7 +46,8 @@ struct Fixture {
       m.rows = static_cast<int64_t>(bytes.size() / 50);
       m.cols = 3;
       for (int64_t r = 0; r < m.rows; ++r) {
-        for (int64_t c = 0; c < m.cols; ++c) m.data.push_back(static_cast<float>(bytes[static_cast<size_t>(r)] + 0.5 * c + r));
+        for (int64_t c = 0; c < m.cols; ++c)
+          m.data.push_back(static_cast<float>(bytes[static_cast<size_t>(r)] + 0.5 * c + r));
       }
       return m;
     };
@@ -110,7 +111,8 @@ TEST(FeatureCache, ChangedWavRecomputesOnlyThatOne) {
   for (const auto& u : fx.utterances) ExpectMatches(cache, u, check);
   // Only one data file is left.
   int data_files = 0;
-  for (const auto& e : fs::directory_iterator(cache.dir())) data_files += e.path().filename().string().rfind("data.", 0) == 0;
+  for (const auto& e : fs::directory_iterator(cache.dir()))
+    data_files += e.path().filename().string().rfind("data.", 0) == 0;
   EXPECT_EQ(data_files, 1);
 }
 
@@ -296,7 +298,8 @@ TEST(FeatureCache, ThreadCountDoesNotChangeTheFeatures) {
   for (const auto& u : fx.utterances) {
     const FeatureView a = one.Get(u.id), b = many.Get(u.id);
     ASSERT_EQ(a.rows, b.rows);
-    EXPECT_EQ(Hash64(a.data, static_cast<size_t>(a.rows * a.cols) * 4), Hash64(b.data, static_cast<size_t>(b.rows * b.cols) * 4));
+    EXPECT_EQ(Hash64(a.data, static_cast<size_t>(a.rows * a.cols) * 4),
+              Hash64(b.data, static_cast<size_t>(b.rows * b.cols) * 4));
   }
 }
 

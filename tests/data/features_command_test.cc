@@ -42,9 +42,8 @@ std::string PrivateCorpusFeatures(const TempDir& dir) {
   fs::create_directories(dir.File("corpus"));
   fs::copy(testing::TinyCorpusDir() + "/IEMOCAP_full_release", dir.File("corpus/IEMOCAP_full_release"),
            fs::copy_options::recursive);
-  WriteStringAtomically(dir.File("config.json"),
-                        R"({"data": {"root": "corpus", "cache_dir": ")" + dir.File("cache") +
-                            R"("}, "text": {"model_dir": "minilm", "max_length": 64}})");
+  WriteStringAtomically(dir.File("config.json"), R"({"data": {"root": "corpus", "cache_dir": ")" + dir.File("cache") +
+                                                     R"("}, "text": {"model_dir": "minilm", "max_length": 64}})");
   return testing::MerhanBinary() + " features --config " + dir.File("config.json") + " 2>&1";
 }
 
@@ -220,8 +219,7 @@ TEST_F(FeaturesCommandOnOneCache, TwoProcessesAtOnceLeaveWhatOneWould) {
   const auto text1 = Stats(first.Log(), "text"), text2 = Stats(second.Log(), "text");
   EXPECT_EQ(text1.first + text1.second, n_) << first.Log();
   EXPECT_EQ(text2.first + text2.second, n_) << second.Log();
-  EXPECT_EQ(text1.second + text2.second, n_) << "the text features were computed once\n"
-                                             << first.Log() << second.Log();
+  EXPECT_EQ(text1.second + text2.second, n_) << "the text features were computed once\n" << first.Log() << second.Log();
   ExpectAllHits(cache);
   EXPECT_EQ(FirstDifference(CacheContents(cache), CacheContents(Reference())), "");
 }
@@ -256,8 +254,7 @@ TEST_F(FeaturesCommandOnOneCache, CorruptEntryIsReportedAndRecomputed) {
 
   const auto r = testing::RunCommand(Features(cache));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("1 mfcc entry failed its checksum (" + id + "); recomputing"), std::string::npos)
-      << r.output;
+  EXPECT_NE(r.output.find("1 mfcc entry failed its checksum (" + id + "); recomputing"), std::string::npos) << r.output;
   EXPECT_EQ(Stats(r.output, "mfcc"), std::make_pair(n_ - 1, 1)) << r.output;
   EXPECT_EQ(Corrupt(r.output, "mfcc"), 1) << r.output;
   EXPECT_EQ(Stats(r.output, "text"), std::make_pair(n_, 0)) << r.output;
@@ -268,7 +265,8 @@ TEST_F(FeaturesCommandOnOneCache, CorruptEntryIsReportedAndRecomputed) {
 TEST(FeaturesCommand, BadCorpusIsADataError) {
   TempDir dir;
   WriteStringAtomically(dir.File("config.json"), R"({"data": {"root": "nowhere"}})");
-  const auto r = testing::RunCommand(testing::MerhanBinary() + " features --config " + dir.File("config.json") + " 2>&1");
+  const auto r =
+      testing::RunCommand(testing::MerhanBinary() + " features --config " + dir.File("config.json") + " 2>&1");
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("nowhere"), std::string::npos) << r.output;
 }

@@ -60,8 +60,10 @@ TEST(Folds, LosoLeavesOneSessionOutAndValidatesOnTheNext) {
     const Fold& f = folds[k];
     ExpectDisjoint(f, u);
     const int test_session = static_cast<int>(k) + 1, val_session = static_cast<int>(k + 1) % 5 + 1;
-    EXPECT_EQ(f.test_speakers, (std::vector<std::string>{std::to_string(test_session) + "F", std::to_string(test_session) + "M"}));
-    EXPECT_EQ(f.val_speakers, (std::vector<std::string>{std::to_string(val_session) + "F", std::to_string(val_session) + "M"}));
+    EXPECT_EQ(f.test_speakers,
+              (std::vector<std::string>{std::to_string(test_session) + "F", std::to_string(test_session) + "M"}));
+    EXPECT_EQ(f.val_speakers,
+              (std::vector<std::string>{std::to_string(val_session) + "F", std::to_string(val_session) + "M"}));
     EXPECT_EQ(f.train.size() + f.val.size() + f.test.size(), u.size());
     EXPECT_EQ(f.train_speakers.size(), 6u);
     tested.insert(f.test.begin(), f.test.end());
@@ -153,8 +155,8 @@ TEST(Folds, AssertSpeakerDisjointCatchesLeaks) {
   Fold leak3 = f;
   int64_t other = -1;
   for (size_t i = 0; i < u.size(); ++i) {
-    if (u[i].speaker == u[static_cast<size_t>(f.test[0])].speaker &&
-        static_cast<int64_t>(i) != f.test[0]) other = static_cast<int64_t>(i);
+    if (u[i].speaker == u[static_cast<size_t>(f.test[0])].speaker && static_cast<int64_t>(i) != f.test[0])
+      other = static_cast<int64_t>(i);
   }
   leak3.test.erase(std::find(leak3.test.begin(), leak3.test.end(), other));
   leak3.train.push_back(other);

@@ -1,8 +1,8 @@
 // The IEMOCAP reader against the synthetic corpus's own ground truth
 // (scripts/make_corpus), plus malformed-line errors and the standard-count check.
 #include <gtest/gtest.h>
-#include <algorithm>
 #include <sndfile.h>
+#include <algorithm>
 
 #include <filesystem>
 #include <fstream>
@@ -119,7 +119,8 @@ TEST(IemocapReader, OtherLabelPolicies) {
   const Corpus corpus = ReadIemocap(o.root, o);
   std::map<std::string, int> truth;
   for (const auto& t : testing::TinyGroundTruth()) ++truth[t["label"].get<std::string>()];
-  for (size_t i = 0; i < o.classes.size(); ++i) EXPECT_EQ(corpus.counts.per_class[i], truth[o.classes[i]]) << o.classes[i];
+  for (size_t i = 0; i < o.classes.size(); ++i)
+    EXPECT_EQ(corpus.counts.per_class[i], truth[o.classes[i]]) << o.classes[i];
 }
 
 TEST(IemocapReader, MissingFolderIsADataError) {
@@ -202,9 +203,12 @@ TEST(IemocapReader, MissingTranscriptOrWavIsADataError) {
     testing::CopyTinyCorpus(dir.path());
     // A label for an utterance without a wav.
     const std::string file = dir.path() + "/IEMOCAP_full_release/Session1/dialog/EmoEvaluation/Ses01F_impro01.txt";
-    const std::string transcript = dir.path() + "/IEMOCAP_full_release/Session1/dialog/transcriptions/Ses01F_impro01.txt";
-    WriteStringAtomically(file, ReadFileToString(file) + "[900.0000 - 901.0000]\tSes01F_impro01_F900\tneu\t[2.5000, 2.5000, 2.5000]\n");
-    WriteStringAtomically(transcript, ReadFileToString(transcript) + "Ses01F_impro01_F900 [900.0000-901.0000]: Hello.\n");
+    const std::string transcript =
+        dir.path() + "/IEMOCAP_full_release/Session1/dialog/transcriptions/Ses01F_impro01.txt";
+    WriteStringAtomically(
+        file, ReadFileToString(file) + "[900.0000 - 901.0000]\tSes01F_impro01_F900\tneu\t[2.5000, 2.5000, 2.5000]\n");
+    WriteStringAtomically(transcript,
+                          ReadFileToString(transcript) + "Ses01F_impro01_F900 [900.0000-901.0000]: Hello.\n");
     const std::string error = ErrorOf(dir.path());
     EXPECT_NE(error.find("Ses01F_impro01_F900.wav: missing wav"), std::string::npos) << error;
   }
@@ -251,7 +255,8 @@ TEST(IemocapReader, EmptyTranscriptNamesTheTranscriptionLine) {
   EXPECT_EQ(u.text_origin, file + ":" + std::to_string(line));
   TextOptions text_options;
   text_options.model_dir = "minilm";
-  const std::string error = ExtractError(MakeFeatureStream(StreamKind::kTokenIds, AudioOptions{}, MfccOptions{}, text_options), u);
+  const std::string error =
+      ExtractError(MakeFeatureStream(StreamKind::kTokenIds, AudioOptions{}, MfccOptions{}, text_options), u);
   EXPECT_NE(error.find(file + ":" + std::to_string(line) + ": " + u.id + ": empty transcript"), std::string::npos)
       << error;
 }
@@ -268,13 +273,15 @@ TEST(IemocapReader, UnreadableWavNamesTheLabelLine) {
   EXPECT_EQ(u.origin.substr(0, label_file.size() + 1), label_file + ":");
   u.wav_path = dir.path() + "/not_a_wav.wav";
   WriteStringAtomically(u.wav_path, "RIFF garbage");
-  const std::string error = ExtractError(MakeFeatureStream(StreamKind::kMfcc, AudioOptions{}, MfccOptions{}, TextOptions{}), u);
+  const std::string error =
+      ExtractError(MakeFeatureStream(StreamKind::kMfcc, AudioOptions{}, MfccOptions{}, TextOptions{}), u);
   EXPECT_NE(error.find(u.origin + ": " + u.id + ": "), std::string::npos) << error;
   EXPECT_NE(error.find("not_a_wav.wav"), std::string::npos) << error;
   // An utterance from the command line (no corpus line, its id is its wav) is named once.
   Utterance given;
   given.id = given.wav_path = u.wav_path;
-  const std::string once = ExtractError(MakeFeatureStream(StreamKind::kMfcc, AudioOptions{}, MfccOptions{}, TextOptions{}), given);
+  const std::string once =
+      ExtractError(MakeFeatureStream(StreamKind::kMfcc, AudioOptions{}, MfccOptions{}, TextOptions{}), given);
   EXPECT_EQ(once.rfind(u.wav_path + ": cannot read audio", 0), 0u) << once;
   EXPECT_EQ(once.find(u.wav_path, 1), std::string::npos) << once;
 }
@@ -394,8 +401,10 @@ Corpus FakeCorpus(const std::vector<std::array<int, 5>>& cells) {
 
 TEST(IemocapStandardCounts, MatchesOnlyTheStandardTable) {
   // The generator's per-session split (scripts/make_corpus FULL_COUNTS).
-  std::vector<std::array<int, 5>> cells = {{384, 135, 143, 229, 194}, {362, 113, 214, 137, 197},
-                                           {320, 135, 151, 240, 305}, {258, 66, 237, 327, 143},
+  std::vector<std::array<int, 5>> cells = {{384, 135, 143, 229, 194},
+                                           {362, 113, 214, 137, 197},
+                                           {320, 135, 151, 240, 305},
+                                           {258, 66, 237, 327, 143},
                                            {384, 146, 296, 170, 245}};
   EXPECT_TRUE(CheckIemocapStandardCounts(FakeCorpus(cells)).matches);
   auto moved = cells;  // same totals per class, one utterance moved between sessions

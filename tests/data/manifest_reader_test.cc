@@ -96,17 +96,20 @@ TEST(ManifestReader, BadCsvRowsNameTheLine) {
     EXPECT_NE(error.find(expected), std::string::npos) << error;
   }
   // The line of a record after a multi-line quoted field.
-  const std::string m = Write(dir, "bad.csv", header + "u1,wavs/a.wav,\"two\nlines\",joy,alice\nu2,wavs/nope.wav,x,joy,bob\n");
+  const std::string m =
+      Write(dir, "bad.csv", header + "u1,wavs/a.wav,\"two\nlines\",joy,alice\nu2,wavs/nope.wav,x,joy,bob\n");
   EXPECT_NE(ErrorOf(m, MeldLike()).find("bad.csv:4: wav file not found"), std::string::npos) << ErrorOf(m, MeldLike());
   // Header without a required column.
   const std::string h = Write(dir, "nolabel.csv", "id,wav,text,speaker\nu1,wavs/a.wav,hi,alice\n");
   EXPECT_NE(ErrorOf(h, MeldLike()).find("nolabel.csv:1: header has no 'label' column"), std::string::npos);
   // Session not an integer.
-  const std::string s = Write(dir, "session.csv", "id,wav,text,label,speaker,session\nu1,wavs/a.wav,hi,joy,alice,one\n");
+  const std::string s =
+      Write(dir, "session.csv", "id,wav,text,label,speaker,session\nu1,wavs/a.wav,hi,joy,alice,one\n");
   EXPECT_NE(ErrorOf(s, MeldLike()).find("session.csv:2: session 'one'"), std::string::npos);
   // A NUL before the digits (found by the manifest fuzzer: strtol read an empty number).
-  const std::string n = Write(dir, "nul.csv", std::string("id,wav,text,label,speaker,session\nu1,wavs/a.wav,hi,joy,alice,") +
-                                                  std::string(3, '\0') + "1\n");
+  const std::string n = Write(
+      dir, "nul.csv",
+      std::string("id,wav,text,label,speaker,session\nu1,wavs/a.wav,hi,joy,alice,") + std::string(3, '\0') + "1\n");
   EXPECT_NE(ErrorOf(n, MeldLike()).find("nul.csv:2: session '\\x00\\x00\\x001' is not a non-negative integer"),
             std::string::npos)
       << ErrorOf(n, MeldLike());
@@ -114,15 +117,19 @@ TEST(ManifestReader, BadCsvRowsNameTheLine) {
 
 TEST(ManifestReader, BadJsonlRowsNameTheLine) {
   TempDir dir;
-  const std::string good = R"({"id":"u1","wav":"wavs/a.wav","text":"hi","label":"joy","speaker":"alice"})" "\n";
+  const std::string good = R"({"id":"u1","wav":"wavs/a.wav","text":"hi","label":"joy","speaker":"alice"})"
+                           "\n";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"id":"u2","wav":"wavs/b.wav","text":"hi","label":"joy"})", "bad.jsonl:2: missing key 'speaker'"},
       {R"({"id":"u2","wav":"wavs/b.wav","text":"hi","label":"joy","speaker":"bob")", "bad.jsonl:2: not valid JSON"},
       {R"(["u2"])", "bad.jsonl:2: expected a JSON object"},
-      {R"({"id":"u2","wav":"wavs/b.wav","text":3,"label":"joy","speaker":"bob"})", "bad.jsonl:2: key 'text' must be a string"},
-      {R"({"id":"u2","wav":"wavs/x.wav","text":"hi","label":"joy","speaker":"bob"})", "bad.jsonl:2: wav file not found"},
+      {R"({"id":"u2","wav":"wavs/b.wav","text":3,"label":"joy","speaker":"bob"})",
+       "bad.jsonl:2: key 'text' must be a string"},
+      {R"({"id":"u2","wav":"wavs/x.wav","text":"hi","label":"joy","speaker":"bob"})",
+       "bad.jsonl:2: wav file not found"},
       // docs/fuzzing.md: a number no double holds (nlohmann's out_of_range, not parse_error).
-      {R"({"id":"u2","wav":"wavs/b.wav","text":"hi","label":"joy","speaker":"bob","session":1e400})", "bad.jsonl:2: not valid JSON"},
+      {R"({"id":"u2","wav":"wavs/b.wav","text":"hi","label":"joy","speaker":"bob","session":1e400})",
+       "bad.jsonl:2: not valid JSON"},
   };
   for (const auto& [row, expected] : cases) {
     const std::string m = Write(dir, "bad.jsonl", good + row + "\n");
@@ -140,8 +147,12 @@ TEST(ManifestReader, EmptyTranscriptNamesTheRow) {
   const FeatureStream tokens = MakeFeatureStream(StreamKind::kTokenIds, AudioOptions{}, MfccOptions{}, text_options);
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"m.csv", "id,wav,text,label,speaker\nu1,wavs/a.wav,\"two\nlines\",joy,alice\nu2,wavs/a.wav,\" \",joy,bob\n"},
-      {"m.jsonl", "\n\n" R"({"id":"u1","wav":"wavs/a.wav","text":"hi","label":"joy","speaker":"alice"})" "\n"
-                  R"({"id":"u2","wav":"wavs/a.wav","text":"","label":"joy","speaker":"bob"})" "\n"},
+      {"m.jsonl",
+       "\n\n"
+       R"({"id":"u1","wav":"wavs/a.wav","text":"hi","label":"joy","speaker":"alice"})"
+       "\n"
+       R"({"id":"u2","wav":"wavs/a.wav","text":"","label":"joy","speaker":"bob"})"
+       "\n"},
   };
   for (const auto& [name, content] : cases) {
     const std::string m = Write(dir, name, content);

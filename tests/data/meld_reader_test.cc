@@ -26,8 +26,8 @@ TEST(MeldReader, ReproducesGroundTruthWithTheFourClassMap) {
   const Corpus corpus = ReadCorpus(LayoutOptions("meld", LayoutDir("meld")));  // finds MELD.Raw/ inside
   ExpectMatchesTruth(corpus, LayoutTruth("meld"), kFourClass);
   // The fixture's quirks: train dia125_utt3 and dev dia110_utt7 missing, a corrupt mp4, a 61 s cut.
-  EXPECT_EQ(corpus.left_out_counts, (std::map<std::string, int>{
-                                        {"missing media", 2}, {"unreadable media", 1}, {"longer than 60 s", 1}}));
+  EXPECT_EQ(corpus.left_out_counts,
+            (std::map<std::string, int>{{"missing media", 2}, {"unreadable media", 1}, {"longer than 60 s", 1}}));
   std::string all;
   for (const auto& l : corpus.left_out) all += l + "\n";
   for (const char* id : {"train_dia125_utt3", "dev_dia110_utt7", "train_dia2_utt0", "test_dia3_utt1"}) {
@@ -41,7 +41,7 @@ TEST(MeldReader, CsvQuirksAreRead) {
   const auto by_id = ById(corpus);
   ASSERT_TRUE(by_id.count("train_dia0_utt0"));
   const Utterance& u = *by_id.at("train_dia0_utt0");
-  EXPECT_NE(u.text.find("\u2019"), std::string::npos) << u.text;  // curly quote kept, UTF-8
+  EXPECT_NE(u.text.find("\u2019"), std::string::npos) << u.text;       // curly quote kept, UTF-8
   EXPECT_NE(u.text.find(", you know?"), std::string::npos) << u.text;  // comma inside quotes
   EXPECT_EQ(u.text.find('\r'), std::string::npos);
   EXPECT_DOUBLE_EQ(u.start_s, 16 * 60 + 16.059);

@@ -72,7 +72,8 @@ TEST(MspPodcastReader, JsonLabelsAndTheOlderReleaseReadTheSame) {
     ASSERT_EQ(other.utterances.size(), csv.utterances.size());
     for (size_t i = 0; i < csv.utterances.size(); ++i) {
       const Utterance &a = csv.utterances[i], &b = other.utterances[i];
-      EXPECT_EQ(std::tie(a.id, a.label, a.speaker, a.split, a.text), std::tie(b.id, b.label, b.speaker, b.split, b.text));
+      EXPECT_EQ(std::tie(a.id, a.label, a.speaker, a.split, a.text),
+                std::tie(b.id, b.label, b.speaker, b.split, b.text));
     }
     EXPECT_EQ(other.counts.dropped, csv.counts.dropped);
   }
@@ -111,7 +112,8 @@ TEST(MspPodcastReader, OfficialProtocolIsTheReleaseSplitAndSpeakerDisjoint) {
     EXPECT_EQ(folds[0].train.size(), per_split["train"]);
     EXPECT_EQ(folds[0].val.size(), per_split["validation"]);
     EXPECT_EQ(folds[0].test.size(), per_split[test.empty() ? "test1" : test]);
-    for (int64_t i : folds[0].test) EXPECT_EQ(corpus.utterances[static_cast<size_t>(i)].split, test.empty() ? "test1" : test);
+    for (int64_t i : folds[0].test)
+      EXPECT_EQ(corpus.utterances[static_cast<size_t>(i)].split, test.empty() ? "test1" : test);
   }
   o.official_test = "test3";  // not in the fixture
   EXPECT_THROW(MakeFolds(corpus.utterances, o), UsageError);

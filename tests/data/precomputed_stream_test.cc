@@ -50,7 +50,8 @@ void WriteNpy(const std::string& path, const std::string& descr, const std::vect
 }
 
 // A safetensors file of F32 tensors.
-void WriteSafetensors(const std::string& path, const std::map<std::string, std::pair<std::vector<int64_t>, std::vector<float>>>& tensors) {
+void WriteSafetensors(const std::string& path,
+                      const std::map<std::string, std::pair<std::vector<int64_t>, std::vector<float>>>& tensors) {
   nlohmann::json header = nlohmann::json::object();
   std::string data;
   for (const auto& [name, t] : tensors) {
@@ -134,9 +135,10 @@ TEST(PrecomputedStream, BadNpyInputsNameTheUtteranceAndTheFile) {
 TEST(PrecomputedStream, SafetensorsKeyedByUtteranceId) {
   TempDir dir;
   WriteSafetensors(dir.File("acoustic.safetensors"), {{"u1", {{2, 2}, {1, 2, 3, 4}}}, {"u2", {{2}, {5, 6}}}});
-  const auto spec = ParsePrecomputedStreams(
-                        {{"acoustic", {{"format", "safetensors"}, {"file", dir.File("acoustic.safetensors")}, {"dim", 2}}}})
-                        .at(0);
+  const auto spec =
+      ParsePrecomputedStreams(
+          {{"acoustic", {{"format", "safetensors"}, {"file", dir.File("acoustic.safetensors")}, {"dim", 2}}}})
+          .at(0);
   FeatureCache* cache = nullptr;
   ASSERT_EQ(EnsureError(spec, {Utt("u1"), Utt("u2")}, dir.File("cache"), &cache), "");
   EXPECT_EQ(cache->Get("u1").rows, 2);
@@ -173,8 +175,9 @@ TEST(PrecomputedStream, ConfigErrorsNameTheKey) {
   EXPECT_NE(error({{"mfcc", {{"dim", 3}}}}).find("data.streams.mfcc"), std::string::npos);
   EXPECT_NE(error({{"v", {{"dim", 3}, {"dims", 4}}}}).find("data.streams.v.dims"), std::string::npos);
   EXPECT_EQ(error({{"v", {{"dim", 3}, {"dir", "x"}}}}), "");
-  EXPECT_NE(error({{"v", {{"dim", 3}, {"normalize", "global"}}}}).find("data.streams.v.normalize: expected none, speaker "
-                                                                       "or speaker-transductive, got \"global\""),
+  EXPECT_NE(error({{"v", {{"dim", 3}, {"normalize", "global"}}}})
+                .find("data.streams.v.normalize: expected none, speaker "
+                      "or speaker-transductive, got \"global\""),
             std::string::npos);
   EXPECT_NE(error({{"v", {{"dim", 3}, {"normalize", true}}}}).find("data.streams.v.normalize"), std::string::npos);
   for (const char* mode : {"none", "speaker", "speaker-transductive"}) {

@@ -6,12 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <functional>
+#include <map>
 #include <memory>
-#include <unistd.h>
 #include <set>
 #include <string>
 #include <vector>
@@ -35,7 +35,8 @@ inline std::string LayoutDir(const std::string& layout) {
   static std::map<std::string, std::string> dirs;
   auto& dir = dirs[layout];
   if (!dir.empty()) return dir;
-  const std::string scripts = Slurp(SourceDir() + "/scripts/make_corpus") + Slurp(SourceDir() + "/scripts/corpus_layouts.py");
+  const std::string scripts =
+      Slurp(SourceDir() + "/scripts/make_corpus") + Slurp(SourceDir() + "/scripts/corpus_layouts.py");
   const fs::path parent = fs::path(BuildDir()) / "test-layouts";
   const fs::path final_dir = parent / (layout + "-" + std::to_string(std::hash<std::string>{}(scripts)));
   std::error_code ec;
@@ -126,8 +127,8 @@ inline void ExpectSpeakerDisjoint(const std::vector<Fold>& folds, const std::vec
   ASSERT_FALSE(folds.empty());
   for (const auto& f : folds) {
     std::map<std::string, std::string> split_of;
-    for (const auto& [name, indices] : {std::pair<const char*, const std::vector<int64_t>*>{"train", &f.train},
-                                        {"val", &f.val}, {"test", &f.test}}) {
+    for (const auto& [name, indices] :
+         {std::pair<const char*, const std::vector<int64_t>*>{"train", &f.train}, {"val", &f.val}, {"test", &f.test}}) {
       for (int64_t i : *indices) {
         const auto [it, inserted] = split_of.emplace(u[static_cast<size_t>(i)].speaker, name);
         EXPECT_TRUE(inserted || it->second == name)
@@ -178,7 +179,8 @@ void ExpectDataError(F read, const std::vector<std::string>& parts) {
     read();
     ADD_FAILURE() << "expected a DataError holding " << parts.front();
   } catch (const DataError& e) {
-    for (const auto& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what() << "\nmissing: " << p;
+    for (const auto& p : parts)
+      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what() << "\nmissing: " << p;
   }
 }
 

@@ -43,8 +43,8 @@ struct Corpus {
 Corpus MakeCorpus() {
   torch::manual_seed(11);
   Corpus c;
-  const std::vector<std::pair<std::string, bool>> speakers = {{"A", true}, {"B", true}, {"C", true}, {"V", false},
-                                                              {"T", false}};
+  const std::vector<std::pair<std::string, bool>> speakers = {
+      {"A", true}, {"B", true}, {"C", true}, {"V", false}, {"T", false}};
   int n = 0;
   for (size_t s = 0; s < speakers.size(); ++s) {
     const auto offset = 3 * torch::randn({kDim}), scale = 0.5 + 2 * torch::rand({kDim});
@@ -179,8 +179,8 @@ TEST(SpeakerStandardization, CheckpointJsonRoundTripAndErrors) {
       FitSpeakerStatistics(Spec(StreamNormalization::kSpeaker), c.utterances, c.train, c.Lookup());
   const SpeakerStatistics back = SpeakerStatistics::FromJson(stats.ToJson(), "ckpt");
   EXPECT_EQ(back.ToJson(), stats.ToJson());
-  EXPECT_TRUE(torch::equal(Standardized(c, back).streams.at("ssl").values,
-                           Standardized(c, stats).streams.at("ssl").values));
+  EXPECT_TRUE(
+      torch::equal(Standardized(c, back).streams.at("ssl").values, Standardized(c, stats).streams.at("ssl").values));
   // The transductive mode keeps no statistics: they are refitted on the data evaluated.
   const auto transductive =
       FitSpeakerStatistics(Spec(StreamNormalization::kSpeakerTransductive), c.utterances, c.train, c.Lookup());

@@ -48,16 +48,21 @@ TEST(TorchPowerSpectrum, MfccMatchesTorchaudioLibrosaAndKissfft) {
     for (const std::string preset : {"torchaudio", "librosa", "kaldi"}) {
       const MfccOptions options = MfccOptions::Preset(preset, 16000);
       int64_t frames = 0, kiss_frames = 0;
-      const auto ours = Mfcc(options, MakeTorchPowerSpectrum).Compute(signal.samples.data(), signal.samples.size(), &frames);
+      const auto ours =
+          Mfcc(options, MakeTorchPowerSpectrum).Compute(signal.samples.data(), signal.samples.size(), &frames);
       const auto kiss = Mfcc(options).Compute(signal.samples.data(), signal.samples.size(), &kiss_frames);
       ASSERT_EQ(frames, kiss_frames);
       EXPECT_LE(MaxAbsDiff(ours, kiss), 1e-3) << preset << " at " << rate << " Hz: torch FFT vs kissfft";
       const std::string impl = preset;  // the kaldi preset's reference runs in float64
       const std::string dtype = preset == "kaldi" ? "float64" : "float32";
       const std::string ref = dir.File("ref" + std::to_string(id++) + ".npy");
-      jobs.push_back({{"signal", sig}, {"options", nlohmann::json::parse(options.ToString())},
-                      {"impl", impl}, {"dtype", dtype}, {"out", ref}});
-      cases.push_back({preset + " vs " + impl + " at " + std::to_string(rate) + " Hz", ours, {frames, options.n_mfcc}, ref});
+      jobs.push_back({{"signal", sig},
+                      {"options", nlohmann::json::parse(options.ToString())},
+                      {"impl", impl},
+                      {"dtype", dtype},
+                      {"out", ref}});
+      cases.push_back(
+          {preset + " vs " + impl + " at " + std::to_string(rate) + " Hz", ours, {frames, options.n_mfcc}, ref});
     }
   }
   ASSERT_TRUE(testing::RunReferenceJobs(dir, jobs, "torch_fft_jobs")) << "scripts/ref_mfcc.py failed";

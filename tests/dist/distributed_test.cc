@@ -41,8 +41,13 @@ TEST(DistributedLaunch, NoLauncherIsOneProcess) {
 }
 
 TEST(DistributedLaunch, ReadsTorchrun) {
-  const auto d = FromMap({{"RANK", "3"}, {"WORLD_SIZE", "4"}, {"LOCAL_RANK", "1"}, {"LOCAL_WORLD_SIZE", "2"},
-                          {"MASTER_ADDR", "node7"}, {"MASTER_PORT", "29411"}, {"TORCHELASTIC_USE_AGENT_STORE", "True"},
+  const auto d = FromMap({{"RANK", "3"},
+                          {"WORLD_SIZE", "4"},
+                          {"LOCAL_RANK", "1"},
+                          {"LOCAL_WORLD_SIZE", "2"},
+                          {"MASTER_ADDR", "node7"},
+                          {"MASTER_PORT", "29411"},
+                          {"TORCHELASTIC_USE_AGENT_STORE", "True"},
                           {"MERHAN_DIST_TIMEOUT", "20"}});
   EXPECT_EQ(d.launcher, Launcher::kTorchrun);
   EXPECT_EQ(d.rank, 3);
@@ -59,9 +64,13 @@ TEST(DistributedLaunch, ReadsTorchrun) {
 }
 
 TEST(DistributedLaunch, ReadsSlurmWithTheFirstHostAndAJobPort) {
-  const auto d = FromMap({{"SLURM_PROCID", "5"}, {"SLURM_NTASKS", "6"}, {"SLURM_LOCALID", "1"},
-                          {"SLURM_NODEID", "2"}, {"SLURM_TASKS_PER_NODE", "2(x3)"},
-                          {"SLURM_JOB_NODELIST", "gpu[07-09],cpu1"}, {"SLURM_JOB_ID", "123456"}});
+  const auto d = FromMap({{"SLURM_PROCID", "5"},
+                          {"SLURM_NTASKS", "6"},
+                          {"SLURM_LOCALID", "1"},
+                          {"SLURM_NODEID", "2"},
+                          {"SLURM_TASKS_PER_NODE", "2(x3)"},
+                          {"SLURM_JOB_NODELIST", "gpu[07-09],cpu1"},
+                          {"SLURM_JOB_ID", "123456"}});
   EXPECT_EQ(d.launcher, Launcher::kSlurm);
   EXPECT_EQ(d.rank, 5);
   EXPECT_EQ(d.world_size, 6);
@@ -70,8 +79,8 @@ TEST(DistributedLaunch, ReadsSlurmWithTheFirstHostAndAJobPort) {
   EXPECT_EQ(d.master_addr, "gpu07");
   EXPECT_EQ(d.master_port, 20000 + 123456 % 10000);
   // MASTER_ADDR / MASTER_PORT win; SLURM_NODELIST is the older name.
-  const auto e = FromMap({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "2"}, {"SLURM_NODELIST", "a,b"},
-                          {"MASTER_PORT", "4000"}});
+  const auto e =
+      FromMap({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "2"}, {"SLURM_NODELIST", "a,b"}, {"MASTER_PORT", "4000"}});
   EXPECT_EQ(e.master_addr, "a");
   EXPECT_EQ(e.master_port, 4000);
   EXPECT_EQ(e.local_world_size, 2);
@@ -170,7 +179,6 @@ void OnTwoRanks(Body body) {
   other.get();
 }
 
-
 struct Net {
   torch::nn::Linear a{6, 5}, b{5, 3}, unused{2, 2};
   std::vector<torch::Tensor> Parameters() {
@@ -224,9 +232,11 @@ TEST(GradientReducer, TwoRanksGiveTheGlobalBatchGradient) {
         return reducer.Reduce(local);
       };
       totals[r] = step(x.narrow(0, r * 4, r == 0 ? 4 : 5), y.narrow(0, r * 4, r == 0 ? 4 : 5));
-      for (const auto& p : net.Parameters()) grads[r].push_back(p.grad().defined() ? p.grad().clone() : torch::Tensor());
+      for (const auto& p : net.Parameters())
+        grads[r].push_back(p.grad().defined() ? p.grad().clone() : torch::Tensor());
       step(x.narrow(0, 0, r == 0 ? 0 : 1), y.narrow(0, 0, r == 0 ? 0 : 1));
-      for (const auto& p : net.Parameters()) grads_short[r].push_back(p.grad().defined() ? p.grad().clone() : torch::Tensor());
+      for (const auto& p : net.Parameters())
+        grads_short[r].push_back(p.grad().defined() ? p.grad().clone() : torch::Tensor());
     });
     const auto reference = whole.Parameters();
     for (int r = 0; r < 2; ++r) {

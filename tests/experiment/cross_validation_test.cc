@@ -7,8 +7,8 @@
 
 #include "merhan/results/report.h"
 #include "merhan/results/run_layout.h"
-#include "merhan/runtime/checkpoint.h"
 #include "merhan/results/summary.h"
+#include "merhan/runtime/checkpoint.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/config_registry.h"
 #include "merhan/util/error.h"
@@ -77,7 +77,8 @@ TEST(CrossValidation, RunsEveryFoldAndSeedAndTestsOnceAfterTraining) {
   TempDir tmp;
   SyntheticCorpus corpus;
   std::string run_dir;
-  const RunSummary summary = RunCrossValidation(SmallConfig(tmp.path()), corpus.Plan(), {"merhan", "train"}, "", &run_dir);
+  const RunSummary summary =
+      RunCrossValidation(SmallConfig(tmp.path()), corpus.Plan(), {"merhan", "train"}, "", &run_dir);
   ASSERT_EQ(summary.outcomes.size(), 6u);
   EXPECT_EQ(corpus.provided, (std::vector<std::pair<int, int>>{{0, 1}, {1, 1}, {2, 1}, {0, 2}, {1, 2}, {2, 2}}));
   // The test split is read exactly once per (fold, seed), after all 3 epochs.
@@ -86,12 +87,14 @@ TEST(CrossValidation, RunsEveryFoldAndSeedAndTestsOnceAfterTraining) {
   for (int seed : {1, 2}) {
     for (int fold = 0; fold < 3; ++fold) {
       const std::string d = FoldSeedDir(run_dir, fold, seed);
-      for (const char* f : {"metrics.jsonl", "best.ckpt", "last.ckpt", "test_metrics.json", "predictions.csv", "done.json"}) {
+      for (const char* f :
+           {"metrics.jsonl", "best.ckpt", "last.ckpt", "test_metrics.json", "predictions.csv", "done.json"}) {
         EXPECT_TRUE(fs::exists(d + "/" + f)) << d << "/" << f;
       }
     }
   }
-  for (const char* f : {"summary.json", "summary.csv", "summary.md", "report.html", "config.json", "environment.json"}) {
+  for (const char* f :
+       {"summary.json", "summary.csv", "summary.md", "report.html", "config.json", "environment.json"}) {
     EXPECT_TRUE(fs::exists(run_dir + "/" + f)) << f;
   }
   // No temp files anywhere in the run directory.
@@ -222,7 +225,9 @@ TEST(Report, IsSelfContainedHtmlWithTheCharts) {
   const ReportData data = CollectReportData(run_dir);
   ASSERT_EQ(data.runs.size(), 3u);
   int64_t total = 0;
-  for (const auto& r : data.runs) for (const auto& row : r.outcome.test.confusion) for (auto v : row) total += v;
+  for (const auto& r : data.runs)
+    for (const auto& row : r.outcome.test.confusion)
+      for (auto v : row) total += v;
   EXPECT_EQ(total, 90);
   EXPECT_EQ(data.runs[0].history.size(), 3u);
 }

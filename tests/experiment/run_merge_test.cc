@@ -35,7 +35,7 @@ TEST(RunMerge, EveryPlannedPairHasItsStateInTrainingOrder) {
     CreateDirectories(FoldSeedDir(run, 1, seed));
     WriteStringAtomically(FoldSeedDir(run, 1, seed) + "/metrics.jsonl", seed == 2 ? "{}\n{}\n" : "{}\n");
   }
-  CreateDirectories(run + "/fold-0/notes");  // not a seed folder
+  CreateDirectories(run + "/fold-0/notes");   // not a seed folder
   CreateDirectories(run + "/fold-x/seed-1");  // not a fold folder
   const FileLock training = LockFoldSeed(FoldSeedDir(run, 1, 2));
 

@@ -14,8 +14,7 @@ namespace merhan {
 namespace {
 
 // A version 1.0 .npy: magic, version, header padded to 64 bytes, data.
-std::string Npy(const std::string& descr, const std::string& shape, const std::string& data,
-                size_t header_pad = 0) {
+std::string Npy(const std::string& descr, const std::string& shape, const std::string& data, size_t header_pad = 0) {
   std::string h = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
   h.append(header_pad, ' ');
   h.append((64 - (10 + h.size() + 1) % 64) % 64, ' ');

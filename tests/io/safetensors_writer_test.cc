@@ -41,8 +41,9 @@ TEST(SafetensorsWriter, TheSafetensorsPackageReadsWhatWeWrite) {
   EXPECT_EQ(j["metadata"], (nlohmann::json{{"format", "pt"}}));
   ASSERT_EQ(j["tensors"].size(), tensors.size());
   const std::map<std::string, std::string> dtypes = {
-      {"f64", "float64"}, {"f32", "float32"}, {"f16", "float16"}, {"bf16", "bfloat16"}, {"i64", "int64"},
-      {"i32", "int32"},   {"u8", "uint8"},    {"bool", "bool"},   {"block.inner.weight", "float32"},
+      {"f64", "float64"},     {"f32", "float32"},  {"f16", "float16"},
+      {"bf16", "bfloat16"},   {"i64", "int64"},    {"i32", "int32"},
+      {"u8", "uint8"},        {"bool", "bool"},    {"block.inner.weight", "float32"},
       {"strided", "float32"}, {"empty", "float32"}};
   for (const auto& [name, t] : tensors) {
     const auto& got = j["tensors"][name];

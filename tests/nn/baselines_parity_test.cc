@@ -37,7 +37,8 @@ torch::Tensor Load(const std::string& path) {
 // A stream of `dim` features; `max_len` 1 = one pooled vector per utterance.
 PaddedStream RandomStream(int64_t dim, int64_t max_len) {
   PaddedStream s;
-  s.lengths = max_len == 1 ? torch::ones({kBatch}, torch::kInt64) : torch::randint(1, max_len + 1, {kBatch}, torch::kInt64);
+  s.lengths =
+      max_len == 1 ? torch::ones({kBatch}, torch::kInt64) : torch::randint(1, max_len + 1, {kBatch}, torch::kInt64);
   s.mask = torch::arange(max_len).unsqueeze(0) < s.lengths.unsqueeze(1);
   // Garbage (large values) in the padding: a model that reads it is caught.
   s.values = torch::where(s.mask.unsqueeze(-1), torch::randn({kBatch, max_len, dim}),
@@ -94,8 +95,11 @@ TEST(BaselinesParity, NamedStreamsMatchThePythonReference) {
     model->eval();
     torch::NoGradGuard no_grad;
     ours[v.name] = model->forward(batch);
-    nlohmann::json j = {{"name", v.name}, {"type", v.options.type}, {"rule", v.options.late_rule},
-                        {"streams", v.options.streams}, {"output", v.name + ".out.npy"}};
+    nlohmann::json j = {{"name", v.name},
+                        {"type", v.options.type},
+                        {"rule", v.options.late_rule},
+                        {"streams", v.options.streams},
+                        {"output", v.name + ".out.npy"}};
     for (const auto& p : model->named_parameters()) {
       Save(dir.File(v.name + "." + p.key() + ".npy"), p.value());
       j["tensors"][p.key()] = v.name + "." + p.key() + ".npy";

@@ -47,9 +47,9 @@ torch::Tensor RunOurs(TextEncoder& enc, const std::string& ref_dir) {
 
 TEST(BertParity, MiniLmMatchesTransformersOnAPaddedBatch) {
   testing::TempDir dir;
-  const auto r = testing::RunCommand(testing::PythonBinary() + " " + testing::SourceDir() +
-                                     "/scripts/ref_bert.py --model-dir " + ResolveModelDir("minilm") +
-                                     " --out-dir " + dir.path());
+  const auto r =
+      testing::RunCommand(testing::PythonBinary() + " " + testing::SourceDir() + "/scripts/ref_bert.py --model-dir " +
+                          ResolveModelDir("minilm") + " --out-dir " + dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto ref = LoadNpy(dir.File("last_hidden_state.npy"));
   ASSERT_EQ(ref.size(0), 5);

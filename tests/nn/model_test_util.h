@@ -19,8 +19,8 @@ struct Item {
 };
 
 inline std::vector<Item> RandomItems(const std::vector<int64_t>& audio_lengths,
-                                     const std::vector<int64_t>& text_lengths, int64_t audio_dim,
-                                     int64_t text_dim, int num_classes = 4) {
+                                     const std::vector<int64_t>& text_lengths, int64_t audio_dim, int64_t text_dim,
+                                     int num_classes = 4) {
   std::vector<Item> items;
   for (size_t i = 0; i < audio_lengths.size(); ++i) {
     items.push_back({torch::randn({audio_lengths[i], audio_dim}), torch::randn({text_lengths[i], text_dim}),
@@ -65,8 +65,8 @@ inline Batch Collate(const std::vector<Item>& items, int64_t extra_audio = 0, in
 
 }  // namespace merhan::testing
 
-#include "merhan/nn/model_options.h"
 #include "merhan/nn/emotion_model.h"
+#include "merhan/nn/model_options.h"
 
 namespace merhan::testing {
 
@@ -96,22 +96,47 @@ inline std::vector<Variant> ModelVariants() {
   add("full_small", [](ModelOptions&) {});
   add("concat_pad", [](ModelOptions& o) { o.combine = "concat"; });
   add("add_pool", [](ModelOptions& o) { o.align = "pool"; });
-  add("concat_pool", [](ModelOptions& o) { o.combine = "concat"; o.align = "pool"; });
+  add("concat_pool", [](ModelOptions& o) {
+    o.combine = "concat";
+    o.align = "pool";
+  });
   add("no_cma", [](ModelOptions& o) { o.use_cma = false; });
-  add("no_cma_concat_pool", [](ModelOptions& o) { o.use_cma = false; o.combine = "concat"; o.align = "pool"; });
+  add("no_cma_concat_pool", [](ModelOptions& o) {
+    o.use_cma = false;
+    o.combine = "concat";
+    o.align = "pool";
+  });
   add("no_global", [](ModelOptions& o) { o.use_global_attention = false; });
-  add("no_local_attention", [](ModelOptions& o) { o.audio_local_attention = false; o.text_local_attention = false; });
+  add("no_local_attention", [](ModelOptions& o) {
+    o.audio_local_attention = false;
+    o.text_local_attention = false;
+  });
   add("conv_kernel_3", [](ModelOptions& o) { o.conv_kernel = 3; });
-  add("audio_noattn", [](ModelOptions& o) { o.modalities = "audio"; o.audio_local_attention = false; });
+  add("audio_noattn", [](ModelOptions& o) {
+    o.modalities = "audio";
+    o.audio_local_attention = false;
+  });
   add("audio_attn", [](ModelOptions& o) { o.modalities = "audio"; });
-  add("audio_attn_pool", [](ModelOptions& o) { o.modalities = "audio"; o.align = "pool"; });
-  add("text_noattn", [](ModelOptions& o) { o.modalities = "text"; o.text_local_attention = false; });
+  add("audio_attn_pool", [](ModelOptions& o) {
+    o.modalities = "audio";
+    o.align = "pool";
+  });
+  add("text_noattn", [](ModelOptions& o) {
+    o.modalities = "text";
+    o.text_local_attention = false;
+  });
   add("text_attn", [](ModelOptions& o) { o.modalities = "text"; });
   add("audio_mlp", [](ModelOptions& o) { o.type = "audio"; });
   add("text_mlp", [](ModelOptions& o) { o.type = "text"; });
   add("early_fusion", [](ModelOptions& o) { o.type = "early_fusion"; });
-  add("late_fusion_mean", [](ModelOptions& o) { o.type = "late_fusion"; o.late_rule = "mean"; });
-  add("late_fusion_vote", [](ModelOptions& o) { o.type = "late_fusion"; o.late_rule = "vote"; });
+  add("late_fusion_mean", [](ModelOptions& o) {
+    o.type = "late_fusion";
+    o.late_rule = "mean";
+  });
+  add("late_fusion_vote", [](ModelOptions& o) {
+    o.type = "late_fusion";
+    o.late_rule = "vote";
+  });
   return v;
 }
 

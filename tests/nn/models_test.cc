@@ -24,14 +24,14 @@ std::set<std::string> ParameterNames(const EmotionModel& model) {
 
 TEST(MerhanModel, ModuleNamesAreStable) {
   const auto names = ParameterNames(BuildModel(ModelOptions{}, ModelDims{4, 40, 384}));
-  for (const char* expected : {
-           "audio_encoder.lstm.weight_ih_l0", "audio_encoder.lstm.weight_hh_l1_reverse",
-           "audio_encoder.local_attention.attention.in_proj_weight",
-           "audio_encoder.local_attention.attention.out_proj.weight", "audio_encoder.local_attention.norm.weight",
-           "text_local_attention.attention.in_proj_weight", "text_local_attention.norm.bias",
-           "cma.audio_projection.weight", "cma.text_projection.bias", "cma.audio_unit.attention.in_proj_bias",
-           "cma.audio_unit.norm.weight", "cma.text_unit.attention.out_proj.bias", "global_attention.projection.weight",
-           "global_attention.score.weight", "classifier.weight", "classifier.bias"}) {
+  for (const char* expected :
+       {"audio_encoder.lstm.weight_ih_l0", "audio_encoder.lstm.weight_hh_l1_reverse",
+        "audio_encoder.local_attention.attention.in_proj_weight",
+        "audio_encoder.local_attention.attention.out_proj.weight", "audio_encoder.local_attention.norm.weight",
+        "text_local_attention.attention.in_proj_weight", "text_local_attention.norm.bias",
+        "cma.audio_projection.weight", "cma.text_projection.bias", "cma.audio_unit.attention.in_proj_bias",
+        "cma.audio_unit.norm.weight", "cma.text_unit.attention.out_proj.bias", "global_attention.projection.weight",
+        "global_attention.score.weight", "classifier.weight", "classifier.bias"}) {
     EXPECT_TRUE(names.count(expected)) << expected;
   }
   // Sizes from docs/design.md §4: BiLSTM 2x256 over 40 MFCCs, conv 512 -> 256 and 384 -> 256.
@@ -125,7 +125,8 @@ TEST(Models, GradientsReachEveryParameterAndNoPadding) {
       ASSERT_TRUE(p.value().grad().defined()) << p.key();
       EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0.0) << p.key();
     }
-    for (const auto& [input, mask] : {std::pair{batch.audio, batch.audio_mask}, std::pair{batch.text, batch.text_mask}}) {
+    for (const auto& [input, mask] :
+         {std::pair{batch.audio, batch.audio_mask}, std::pair{batch.text, batch.text_mask}}) {
       if (!input.grad().defined()) continue;  // stream unused by this model
       EXPECT_EQ(input.grad().masked_select(mask.logical_not().unsqueeze(-1)).abs().sum().item<double>(), 0.0);
       EXPECT_GT(input.grad().abs().sum().item<double>(), 0.0);
@@ -152,14 +153,14 @@ TEST(Models, AdamStepsReduceTheLossOnASeparableProblem) {
   for (int i = 0; i < 24; ++i) {
     const int64_t label = i % classes;
     const int64_t la = 5 + (i * 7) % 20, lt = 3 + (i * 5) % 9;
-    items.push_back({torch::randn({la, 40}) + audio_directions[label], torch::randn({lt, 64}) + text_directions[label],
-                     label});
+    items.push_back(
+        {torch::randn({la, 40}) + audio_directions[label], torch::randn({lt, 64}) + text_directions[label], label});
   }
   const auto batch = Collate(items, 2, 2);
   // A representative subset keeps the test quick: the full model, one MER-HAN
   // ablation per block, and every baseline family.
-  const std::set<std::string> trained = {"full_small", "no_cma", "add_pool", "audio_attn", "text_attn",
-                                         "audio_mlp", "text_mlp", "early_fusion", "late_fusion_mean"};
+  const std::set<std::string> trained = {"full_small", "no_cma",   "add_pool",     "audio_attn",      "text_attn",
+                                         "audio_mlp",  "text_mlp", "early_fusion", "late_fusion_mean"};
   for (const auto& variant : ModelVariants()) {
     if (!trained.count(variant.name)) continue;
     SCOPED_TRACE(variant.name);
@@ -334,15 +335,18 @@ TEST(MerhanBranches, ConfigErrorsNameTheKey) {
     return std::string("no error");
   };
   EXPECT_NE(error_of({"ssl"}).find("model.streams: model.type merhan with model.modalities=both reads [audio"),
-            std::string::npos) << error_of({"ssl"});
+            std::string::npos)
+      << error_of({"ssl"});
   EXPECT_NE(error_of({"ssl", "text"}, "audio").find("reads one stream"), std::string::npos);
   EXPECT_NE(error_of({"text", "ssl"}).find("model.streams[0]: MER-HAN's audio branch"), std::string::npos);
   EXPECT_NE(error_of({"ssl", "audio"}).find("model.streams[1]: MER-HAN's text branch"), std::string::npos);
   EXPECT_NE(error_of({"audio"}, "text").find("model.streams[0]: MER-HAN's text branch"), std::string::npos);
   EXPECT_NE(error_of({"ssl", "ssl"}).find("listed twice"), std::string::npos);
-  EXPECT_NE(error_of({"audio", "ssl"}, "both", 10).find("model.heads: must divide the text branch's feature size 10 "
-                                                         "(stream ssl)"),
-            std::string::npos) << error_of({"audio", "ssl"}, "both", 10);
+  EXPECT_NE(error_of({"audio", "ssl"}, "both", 10)
+                .find("model.heads: must divide the text branch's feature size 10 "
+                      "(stream ssl)"),
+            std::string::npos)
+      << error_of({"audio", "ssl"}, "both", 10);
   EXPECT_NE(error_of({"nowhere", "text"}).find("no features of stream \"nowhere\""), std::string::npos);
   EXPECT_EQ(error_of({"audio", "ssl"}), "no error");
 }

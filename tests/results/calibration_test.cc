@@ -1,7 +1,6 @@
-// Calibration of trained checkpoints (train/fold_calibration.h, runtime/temperature.h, results/calibration_summary.h): the fitted
-// temperature is the one stats::FitTemperature finds on log-probabilities
-// (itself checked against PyTorch LBFGS in tests/stats), it is stored in the
-// checkpoint and calibration.json, it never changes a predicted label, and
+// Calibration of trained checkpoints (train/fold_calibration.h, runtime/temperature.h, results/calibration_summary.h):
+// the fitted temperature is the one stats::FitTemperature finds on log-probabilities (itself checked against PyTorch
+// LBFGS in tests/stats), it is stored in the checkpoint and calibration.json, it never changes a predicted label, and
 // summaries report test ECE/NLL/Brier before and after it.
 #include "merhan/results/calibration_summary.h"
 #include "merhan/runtime/checkpoint.h"

@@ -18,8 +18,8 @@ Utterance Utt(const std::string& id, const std::string& speaker, const std::stri
   return u;
 }
 
-FoldSeedPredictions Predictions(int fold, int seed, const std::vector<std::string>& ids, const std::vector<int64_t>& truth,
-                                const std::vector<int64_t>& predicted) {
+FoldSeedPredictions Predictions(int fold, int seed, const std::vector<std::string>& ids,
+                                const std::vector<int64_t>& truth, const std::vector<int64_t>& predicted) {
   FoldSeedPredictions p;
   p.fold = fold;
   p.seed = seed;
@@ -82,14 +82,13 @@ TEST(CorpusAnalysis, ManifestSpeakersHaveNoGender) {
 TEST(CorpusAnalysis, CountsTestTranscriptsSeenVerbatimInTraining) {
   EXPECT_EQ(NormaliseTranscript("  Where did you put the LETTER?! "), "where did you put the letter");
   EXPECT_EQ(NormaliseTranscript("It's... fine"), "it s fine");
-  const std::vector<Utterance> utts = {
-      Utt("t0", "1F", "Where did you put the letter?", 0),  // train
-      Utt("t1", "1F", "Yeah.", 0),                          // train
-      Utt("t2", "1M", "The car is outside.", 0),            // train
-      Utt("s0", "2F", "where did you put the letter", 1),   // test: 6 words, seen
-      Utt("s1", "2F", "Yeah!", 1),                          // test: 1 word, seen
-      Utt("s2", "2M", "The car is outside, I think.", 2),  // test: not verbatim
-      Utt("s3", "2M", "", 2)};                              // test: empty never matches
+  const std::vector<Utterance> utts = {Utt("t0", "1F", "Where did you put the letter?", 0),  // train
+                                       Utt("t1", "1F", "Yeah.", 0),                          // train
+                                       Utt("t2", "1M", "The car is outside.", 0),            // train
+                                       Utt("s0", "2F", "where did you put the letter", 1),   // test: 6 words, seen
+                                       Utt("s1", "2F", "Yeah!", 1),                          // test: 1 word, seen
+                                       Utt("s2", "2M", "The car is outside, I think.", 2),   // test: not verbatim
+                                       Utt("s3", "2M", "", 2)};  // test: empty never matches
   const TranscriptOverlap o = CountTranscriptOverlap(utts, {0, 1, 2}, {3, 4, 5, 6});
   EXPECT_EQ(o.test, 4);
   EXPECT_EQ(o.matches, 2);

@@ -9,11 +9,11 @@
 #include <filesystem>
 
 #include "fake_run_dir.h"
+#include "merhan/results/run_predictions.h"
+#include "merhan/runtime/metrics.h"
 #include "merhan/stats/holm.h"
 #include "merhan/stats/mcnemar.h"
 #include "merhan/stats/wilcoxon.h"
-#include "merhan/runtime/metrics.h"
-#include "merhan/results/run_predictions.h"
 #include "merhan/util/config_registry.h"
 #include "merhan/util/error.h"
 #include "test_util.h"
@@ -32,7 +32,8 @@ const std::vector<std::string> kClasses = {"neu", "hap", "ang", "sad"};
 std::vector<FakeFoldSeed> Parts(double accuracy, uint64_t salt) {
   std::vector<FakeFoldSeed> parts;
   for (int fold = 0; fold < 3; ++fold) {
-    for (int seed : {1, 2}) parts.push_back(MakeFoldSeed(fold, seed, 60 + 20 * fold, 4, accuracy, salt + 10 * fold + seed));
+    for (int seed : {1, 2})
+      parts.push_back(MakeFoldSeed(fold, seed, 60 + 20 * fold, 4, accuracy, salt + 10 * fold + seed));
   }
   return parts;
 }
@@ -74,7 +75,8 @@ TEST(RunComparison, PairsRunsAndFeedsTheTests) {
   EXPECT_GT(uar.interval.low, 0) << "an 0.6 vs 0.8 accuracy gap over 1080 utterances is clear";
 
   // Holm over the two compared runs, per metric.
-  const auto holm = stats::HolmCorrection({c.runs[1].paired_metrics[1].wilcoxon.pvalue, c.runs[2].paired_metrics[1].wilcoxon.pvalue});
+  const auto holm =
+      stats::HolmCorrection({c.runs[1].paired_metrics[1].wilcoxon.pvalue, c.runs[2].paired_metrics[1].wilcoxon.pvalue});
   EXPECT_DOUBLE_EQ(c.runs[1].paired_metrics[1].wilcoxon_holm, holm.adjusted[0]);
   EXPECT_DOUBLE_EQ(c.runs[2].paired_metrics[1].wilcoxon_holm, holm.adjusted[1]);
 
@@ -182,7 +184,8 @@ TEST(RunComparison, MissingOrMalformedFilesAreDataErrors) {
   } catch (const DataError& e) {
     EXPECT_NE(std::string(e.what()).find("fold-1/seed-2/predictions.csv"), std::string::npos) << e.what();
   }
-  WriteStringAtomically(tmp.File("b/fold-1/seed-2/predictions.csv"), "id,true,pred,p_neu,p_hap,p_ang,p_sad\nf1_u0,neu,joy,1,0,0,0\n");
+  WriteStringAtomically(tmp.File("b/fold-1/seed-2/predictions.csv"),
+                        "id,true,pred,p_neu,p_hap,p_ang,p_sad\nf1_u0,neu,joy,1,0,0,0\n");
   try {
     CompareRuns({tmp.File("ref"), tmp.File("b")}, options);
     ADD_FAILURE() << "no error";

@@ -198,7 +198,9 @@ TEST(Inference, LoadsACheckpointWithItsOwnConfigAndFormatsPredictions) {
   torch::manual_seed(3);
   TinyModel saved(5, 4);
   SaveCheckpoint(dir.File("best.ckpt"), meta, *saved);
-  auto build = [](const ModelOptions&, const ModelDims& d) { return testing::AsEmotionModel(TinyModel(d.audio_dim, d.num_classes)); };
+  auto build = [](const ModelOptions&, const ModelDims& d) {
+    return testing::AsEmotionModel(TinyModel(d.audio_dim, d.num_classes));
+  };
   LoadedModel loaded = LoadModelForInference(dir.File("best.ckpt"), LoadOptions{"cpu", build});
   EXPECT_EQ(loaded.meta.classes, meta.classes);
   EXPECT_FALSE(loaded.model->is_training());

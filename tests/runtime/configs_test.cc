@@ -49,8 +49,9 @@ TEST(Configs, EveryConfigLoadsAndBuildsItsModel) {
     batch.text = torch::randn({2, 5, dims.text_dim});
     batch.text_mask = torch::arange(5).unsqueeze(0) < torch::tensor({3, 5}).unsqueeze(1);
     for (const auto& [name, dim] : dims.stream_dims) {  // precomputed streams: 3 frames and a pooled vector
-      batch.streams[name] = PaddedStream{torch::randn({2, 3, dim}), torch::arange(3).unsqueeze(0) < torch::tensor({3, 1}).unsqueeze(1),
-                                         torch::tensor({3, 1}, torch::kInt64)};
+      batch.streams[name] =
+          PaddedStream{torch::randn({2, 3, dim}), torch::arange(3).unsqueeze(0) < torch::tensor({3, 1}).unsqueeze(1),
+                       torch::tensor({3, 1}, torch::kInt64)};
     }
     torch::NoGradGuard no_grad;
     const auto logits = model->forward(batch);

@@ -63,8 +63,8 @@ TEST(PredictionRequest, MultipartPairsAudioAndTranscriptsInOrder) {
   auto u = ParsePredictionRequest(Multipart({{"audio", "A"}, {"transcript", "one"}}), false, {});
   ASSERT_EQ(u.size(), 1u);
   EXPECT_EQ(u[0].id, "clip.wav");
-  u = ParsePredictionRequest(
-      Multipart({{"audio", "A"}, {"audio", "B"}, {"transcript", "one"}, {"transcript", "two"}}), true, {});
+  u = ParsePredictionRequest(Multipart({{"audio", "A"}, {"audio", "B"}, {"transcript", "one"}, {"transcript", "two"}}),
+                             true, {});
   ASSERT_EQ(u.size(), 2u);
   EXPECT_EQ(u[1].audio, "B");
   EXPECT_EQ(u[1].transcript, "two");
@@ -75,7 +75,8 @@ TEST(PredictionRequest, JsonCarriesBase64Audio) {
   EXPECT_EQ(u[0].audio, "foo");
   EXPECT_EQ(u[0].id, "x");
   u = ParsePredictionRequest(Json(R"({"items": [{"audio": "Zm9v", "transcript": "a"},
-                                               {"audio": "YmFy", "transcript": "b"}]})"), true, {});
+                                               {"audio": "YmFy", "transcript": "b"}]})"),
+                             true, {});
   ASSERT_EQ(u.size(), 2u);
   EXPECT_EQ(u[1].audio, "bar");
 }
@@ -100,8 +101,8 @@ TEST(PredictionRequest, MalformedRequestsAre4xxWithAReason) {
   EXPECT_NE(why.find("items[0]"), std::string::npos) << why;
   EXPECT_EQ(StatusOf(Multipart({{"audio", "A"}}), false), 400);
   EXPECT_EQ(StatusOf(Multipart({{"audio", "A"}, {"audio", "B"}, {"transcript", "one"}}), true), 400);
-  EXPECT_EQ(StatusOf(Multipart({{"audio", "A"}, {"audio", "B"}, {"transcript", "1"}, {"transcript", "2"}}), false),
-            400) << "two utterances to the single endpoint";
+  EXPECT_EQ(StatusOf(Multipart({{"audio", "A"}, {"audio", "B"}, {"transcript", "1"}, {"transcript", "2"}}), false), 400)
+      << "two utterances to the single endpoint";
   EXPECT_EQ(StatusOf(Raw("RIFF"), true), 400) << "a raw body to the batch endpoint";
 }
 
@@ -117,8 +118,8 @@ TEST(PredictionRequest, LimitsAre413) {
   r.params.emplace("transcript", "abcdef");
   EXPECT_EQ(StatusOf(r, false, &why, limits), 413);
   EXPECT_NE(why.find("6 characters"), std::string::npos) << why;
-  EXPECT_EQ(StatusOf(Multipart({{"audio", "A"}, {"audio", "B"}, {"transcript", "1"}, {"transcript", "2"}}), true,
-                     &why, limits),
+  EXPECT_EQ(StatusOf(Multipart({{"audio", "A"}, {"audio", "B"}, {"transcript", "1"}, {"transcript", "2"}}), true, &why,
+                     limits),
             413);
 }
 

@@ -99,8 +99,9 @@ TEST(StatsParity, McNemarMatchesStatsmodels) {
       EXPECT_TRUE(std::isnan(McNemar(b, k, McNemarForm::kChiSquareCorrected).pvalue));
       continue;
     }
-    for (const auto& [key, form] : {std::pair<std::string, McNemarForm>{"chi2_corrected", McNemarForm::kChiSquareCorrected},
-                                    {"chi2_uncorrected", McNemarForm::kChiSquare}}) {
+    for (const auto& [key, form] :
+         {std::pair<std::string, McNemarForm>{"chi2_corrected", McNemarForm::kChiSquareCorrected},
+          {"chi2_uncorrected", McNemarForm::kChiSquare}}) {
       const auto r = McNemar(b, k, form);
       EXPECT_TRUE(Close(r.statistic, OrNan(c[key]["statistic"]), 1e-12, 1e-12)) << key;
       EXPECT_TRUE(Close(r.pvalue, OrNan(c[key]["pvalue"]), 1e-12, 1e-9)) << key;
@@ -159,8 +160,8 @@ TEST(StatsParity, PercentileMatchesNumpy) {
     const auto values = c["values"].get<std::vector<double>>();
     const auto qs = c["q"].get<std::vector<double>>();
     for (size_t i = 0; i < qs.size(); ++i) {
-      EXPECT_TRUE(Close(Percentile(values, qs[i]), c["expected"][i].get<double>(), 1e-12)) << "n=" << values.size()
-                                                                                           << " q=" << qs[i];
+      EXPECT_TRUE(Close(Percentile(values, qs[i]), c["expected"][i].get<double>(), 1e-12))
+          << "n=" << values.size() << " q=" << qs[i];
     }
   }
 }

@@ -34,7 +34,8 @@ std::vector<int64_t> Argmax(const std::vector<double>& rows, int c) {
   std::vector<int64_t> out;
   for (size_t i = 0; i < rows.size(); i += c) {
     int best = 0;
-    for (int k = 1; k < c; ++k) if (rows[i + k] > rows[i + best]) best = k;
+    for (int k = 1; k < c; ++k)
+      if (rows[i + k] > rows[i + best]) best = k;
     out.push_back(best);
   }
   return out;
@@ -47,7 +48,8 @@ TEST(TemperatureScaling, FittedTemperatureMatchesPytorchLbfgs) {
   for (const auto& c : fixture["cases"]) {
     SCOPED_TRACE(c["name"].get<std::string>());
     const int classes = c["num_classes"];
-    const auto fit = FitTemperature(c["logits"].get<std::vector<double>>(), c["labels"].get<std::vector<int64_t>>(), classes);
+    const auto fit =
+        FitTemperature(c["logits"].get<std::vector<double>>(), c["labels"].get<std::vector<int64_t>>(), classes);
     EXPECT_NEAR(fit.temperature, c["temperature"].get<double>(), 1e-4);
     EXPECT_NEAR(fit.nll_before, c["nll_before"].get<double>(), 1e-10);
     EXPECT_NEAR(fit.nll_after, c["nll_after"].get<double>(), 1e-10);

@@ -95,8 +95,8 @@ TEST_P(SentencePieceParity, IdsMatchTheSentencepiecePackage) {
       }
     }
   }
-  std::cout << "[parity] SentencePiece " << type << ": " << compared << " lines, " << mismatches << " mismatches, " << ties
-            << " equal-score tie orders (library 0.1.97 vs 0.2.3)\n";
+  std::cout << "[parity] SentencePiece " << type << ": " << compared << " lines, " << mismatches << " mismatches, "
+            << ties << " equal-score tie orders (library 0.1.97 vs 0.2.3)\n";
   EXPECT_GE(compared, 24000u);
   EXPECT_EQ(mismatches, 0u) << diffs;
 }

@@ -23,8 +23,7 @@ TEST(TrapT1, SentencePieceAndLibTorchInOneProcess) {
     }
   }
   const auto train = testing::RunCommand("spm_train --input=" + dir.File("corpus.txt") +
-                                         " --model_prefix=" + dir.File("m") +
-                                         " --vocab_size=60 --model_type=unigram");
+                                         " --model_prefix=" + dir.File("m") + " --vocab_size=60 --model_type=unigram");
   ASSERT_EQ(train.exit_code, 0) << train.output;
   torch::Tensor before = torch::ones({2, 2}).matmul(torch::ones({2, 2}));
   SentencePieceModel sp(dir.File("m.model"));

@@ -57,8 +57,9 @@ Comparison CompareWithReference(const Tokenizer& tok, const std::string& texts_p
   EXPECT_EQ(texts.size(), refs.size());
   Comparison c;
   for (size_t i = 0; i < texts.size() && i < refs.size(); ++i) {
-    const Encoding e = pairs ? tok.EncodePair(texts[i][0].get<std::string>(), texts[i][1].get<std::string>(), max_length)
-                             : tok.Encode(texts[i].get<std::string>(), max_length);
+    const Encoding e = pairs
+                           ? tok.EncodePair(texts[i][0].get<std::string>(), texts[i][1].get<std::string>(), max_length)
+                           : tok.Encode(texts[i].get<std::string>(), max_length);
     const auto ids = refs[i]["ids"].get<std::vector<int64_t>>();
     const auto types = refs[i]["type_ids"].get<std::vector<int64_t>>();
     ++c.lines;
@@ -86,15 +87,16 @@ Tokenizer* WordPieceParity::tokenizer_ = nullptr;
 
 TEST_F(WordPieceParity, HundredThousandLinesOfEnglishMatchBertTokenizerFast) {
   testing::TempDir dir;
-  const auto gather = testing::RunCommand(testing::PythonBinary() + " " + testing::SourceDir() +
-                                          "/scripts/gather_english_text.py " + dir.File("en.jsonl") +
-                                          " --lines 120000");
+  const auto gather =
+      testing::RunCommand(testing::PythonBinary() + " " + testing::SourceDir() + "/scripts/gather_english_text.py " +
+                          dir.File("en.jsonl") + " --lines 120000");
   ASSERT_EQ(gather.exit_code, 0) << gather.output;
-  const auto ref = testing::RunCommand(RefCommand("--input " + dir.File("en.jsonl") + " --output " + dir.File("ref.jsonl")));
+  const auto ref =
+      testing::RunCommand(RefCommand("--input " + dir.File("en.jsonl") + " --output " + dir.File("ref.jsonl")));
   ASSERT_EQ(ref.exit_code, 0) << ref.output;
   const Comparison c = CompareWithReference(*tokenizer_, dir.File("en.jsonl"), dir.File("ref.jsonl"));
-  std::cout << "[parity] English lines compared: " << c.lines << ", mismatches: " << c.mismatches
-            << " (+ " << c.newer_unicode_mismatches << " Unicode-version differences)\n";
+  std::cout << "[parity] English lines compared: " << c.lines << ", mismatches: " << c.mismatches << " (+ "
+            << c.newer_unicode_mismatches << " Unicode-version differences)\n";
   EXPECT_GE(c.lines, 100000u);
   EXPECT_EQ(c.mismatches, 0u) << c.first_diffs;
   EXPECT_EQ(c.newer_unicode_mismatches, 0u);
@@ -106,8 +108,8 @@ TEST_F(WordPieceParity, UnicodeStressSetMatchesBertTokenizerFast) {
   const auto ref = testing::RunCommand(RefCommand("--input " + stress + " --output " + dir.File("ref.jsonl")));
   ASSERT_EQ(ref.exit_code, 0) << ref.output;
   const Comparison c = CompareWithReference(*tokenizer_, stress, dir.File("ref.jsonl"));
-  std::cout << "[parity] Unicode stress lines compared: " << c.lines << ", mismatches: " << c.mismatches
-            << " (+ " << c.newer_unicode_mismatches
+  std::cout << "[parity] Unicode stress lines compared: " << c.lines << ", mismatches: " << c.mismatches << " (+ "
+            << c.newer_unicode_mismatches
             << " on lines with code points newer than Unicode 3.2: Unicode-version differences)\n";
   EXPECT_GE(c.lines, 4000u);
   EXPECT_EQ(c.mismatches, 0u) << c.first_diffs;
@@ -116,8 +118,8 @@ TEST_F(WordPieceParity, UnicodeStressSetMatchesBertTokenizerFast) {
 
   // The slow tokenizer differs on purpose on a few lines (see the file comment);
   // report how many so that a change is visible.
-  const auto slow = testing::RunCommand(
-      RefCommand("--impl slow --input " + stress + " --output " + dir.File("slow.jsonl")));
+  const auto slow =
+      testing::RunCommand(RefCommand("--impl slow --input " + stress + " --output " + dir.File("slow.jsonl")));
   ASSERT_EQ(slow.exit_code, 0) << slow.output;
   const Comparison s = CompareWithReference(*tokenizer_, stress, dir.File("slow.jsonl"));
   std::cout << "[parity] vs slow BertTokenizerLegacy: " << s.mismatches + s.newer_unicode_mismatches << " of "
@@ -134,11 +136,12 @@ TEST_F(WordPieceParity, TruncatedSentencePairsMatchLongestFirst) {
     }
   }
   for (int max_length : {8, 17, 64}) {
-    const auto ref = testing::RunCommand(RefCommand("--impl pair --max-length " + std::to_string(max_length) +
-                                                    " --input " + dir.File("pairs.jsonl") + " --output " +
-                                                    dir.File("ref.jsonl")));
+    const auto ref =
+        testing::RunCommand(RefCommand("--impl pair --max-length " + std::to_string(max_length) + " --input " +
+                                       dir.File("pairs.jsonl") + " --output " + dir.File("ref.jsonl")));
     ASSERT_EQ(ref.exit_code, 0) << ref.output;
-    const Comparison c = CompareWithReference(*tokenizer_, dir.File("pairs.jsonl"), dir.File("ref.jsonl"), true, max_length);
+    const Comparison c =
+        CompareWithReference(*tokenizer_, dir.File("pairs.jsonl"), dir.File("ref.jsonl"), true, max_length);
     EXPECT_EQ(c.mismatches, 0u) << "max_length " << max_length << c.first_diffs;
     EXPECT_LE(c.newer_unicode_mismatches, c.lines / 100);
   }

@@ -19,11 +19,8 @@ std::map<std::string, OpTime> ByName(const std::vector<OpTime>& ops) {
 TEST(OpProfile, SelfTimeSubtractsDirectChildrenOnly) {
   // Thread 1: A [0,100] holds B [10,40] and C [50,90]; C holds D [60,70].
   // Thread 2: a second A [0,20] that overlaps thread 1 in time but is not its child.
-  const auto ops = ByName(SummarizeEvents({{"C", 1, 50, 90},
-                                           {"A", 1, 0, 100},
-                                           {"D", 1, 60, 70},
-                                           {"B", 1, 10, 40},
-                                           {"A", 2, 0, 20}}));
+  const auto ops = ByName(
+      SummarizeEvents({{"C", 1, 50, 90}, {"A", 1, 0, 100}, {"D", 1, 60, 70}, {"B", 1, 10, 40}, {"A", 2, 0, 20}}));
   EXPECT_EQ(ops.at("A").calls, 2);
   EXPECT_NEAR(ops.at("A").self_seconds, (30 + 20) * 1e-9, 1e-15);
   EXPECT_NEAR(ops.at("A").total_seconds, (100 + 20) * 1e-9, 1e-15);

@@ -129,7 +129,8 @@ TEST(Trainer, MonitorValUarSelectsOnUar) {
   const FitResult fit = MakeTrainer(o).Fit(train, val, dir.path());
   double best = -1;
   int best_epoch = -1;
-  for (const auto& r : fit.history) if (r.val_uar > best) best = r.val_uar, best_epoch = r.epoch;
+  for (const auto& r : fit.history)
+    if (r.val_uar > best) best = r.val_uar, best_epoch = r.epoch;
   EXPECT_EQ(fit.best_epoch, best_epoch);
   EXPECT_DOUBLE_EQ(fit.best_value, best);
 }
@@ -186,6 +187,7 @@ TEST(Trainer, ResumeReproducesTheUninterruptedRunBitForBit) {
           visit(b);
         });
       }
+
      private:
       SyntheticSource* s_;
     } crashing(src);
@@ -426,8 +428,7 @@ TEST(CudaTest, TrainsWithBf16AndResumesOnTheGpu) {
     CheckpointMeta meta;
     meta.classes = {"a", "b", "c"};
     meta.dims = {3, 6, 0};
-    Trainer trainer(o, testing::AsEmotionModel(model), ResolveDevice("cuda"),
-                    SplitParameters(*model), meta);
+    Trainer trainer(o, testing::AsEmotionModel(model), ResolveDevice("cuda"), SplitParameters(*model), meta);
     testing::SyntheticSource train(testing::MakeExamples(96, 6, 3, 1), 8, true, 11);
     testing::SyntheticSource val(testing::MakeExamples(30, 6, 3, 2, 2.0, "val"), 8, false);
     return trainer.Fit(train, val, dir.path(), resume);

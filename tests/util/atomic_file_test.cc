@@ -4,8 +4,8 @@
 
 #include <filesystem>
 #include <ostream>
-#include <vector>
 #include <stdexcept>
+#include <vector>
 
 #include "merhan/util/error.h"
 #include "test_util.h"
@@ -136,7 +136,8 @@ TEST(AtomicFile, DirectoryIsReplacedInOneStepOrNotAtAll) {
   EXPECT_EQ(ReadFileToString(out + "/a.txt"), "old");
   EXPECT_EQ(testing::FileNames(dir.path()), std::vector<std::string>{"model"});
 
-  WriteDirectoryAtomically(out, [](const std::string& tmp) { WriteStringAtomically(tmp + "/b.txt", "new"); }, true);
+  WriteDirectoryAtomically(
+      out, [](const std::string& tmp) { WriteStringAtomically(tmp + "/b.txt", "new"); }, true);
   EXPECT_EQ(testing::FileNames(out), std::vector<std::string>{"b.txt"});
   EXPECT_EQ(testing::FileNames(dir.path()), std::vector<std::string>{"model"});
 }

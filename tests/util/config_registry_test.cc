@@ -31,7 +31,8 @@ TEST(ConfigRegistry, AppliesNestedJsonAndPrintsIt) {
   Toy t;
   ConfigRegistry r;
   t.Register(&r);
-  r.Apply(nlohmann::json::parse(R"({"train":{"lr":0.001,"epochs":3},"model":{"fusion":{"combine":"concat"}}})"), "x.json");
+  r.Apply(nlohmann::json::parse(R"({"train":{"lr":0.001,"epochs":3},"model":{"fusion":{"combine":"concat"}}})"),
+          "x.json");
   EXPECT_DOUBLE_EQ(t.lr, 0.001);
   EXPECT_EQ(t.epochs, 3);
   EXPECT_EQ(t.mode, "concat");
@@ -121,7 +122,8 @@ TEST(ConfigRegistry, NumbersOutOfRangeAndNonFilesAreUsageErrors) {
   Toy t;
   ConfigRegistry r;
   t.Register(&r);
-  for (const char* bad : {"train.epochs=1e300", "train.epochs=4294967297", "train.epochs=2.5", "run.seeds=[4294967297]"}) {
+  for (const char* bad :
+       {"train.epochs=1e300", "train.epochs=4294967297", "train.epochs=2.5", "run.seeds=[4294967297]"}) {
     try {
       r.ApplyOverride(bad);
       ADD_FAILURE() << bad << " accepted";

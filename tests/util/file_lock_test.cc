@@ -56,7 +56,9 @@ TEST(FileLock, WaitingIsAnnouncedOnceBeforeBlocking) {
   testing::TempDir dir;
   const std::string path = dir.File("cache.lock");
   int waits = 0;
-  { FileLock taken = FileLock::Acquire(path, [&] { ++waits; }); }
+  {
+    FileLock taken = FileLock::Acquire(path, [&] { ++waits; });
+  }
   EXPECT_EQ(waits, 0);
   int ready[2], go[2];
   ASSERT_EQ(::pipe(ready), 0);

@@ -32,8 +32,12 @@ TEST(Sha256, OfAFileEqualsOfItsBytesAndNamesAMissingFile) {
 }
 
 TEST(Base64, DecodesTheRfcVectorsAndRefusesGarbage) {
-  const std::pair<const char*, const char*> vectors[] = {{"", ""},         {"Zg==", "f"},       {"Zm8=", "fo"},
-                                                         {"Zm9v", "foo"},  {"Zm9vYg==", "foob"}, {"Zm9vYmE=", "fooba"},
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"Zg==", "f"},
+                                                         {"Zm8=", "fo"},
+                                                         {"Zm9v", "foo"},
+                                                         {"Zm9vYg==", "foob"},
+                                                         {"Zm9vYmE=", "fooba"},
                                                          {"Zm9vYmFy", "foobar"}};
   for (const auto& [in, out] : vectors) EXPECT_EQ(DecodeBase64(in, "x"), out) << in;
   EXPECT_EQ(DecodeBase64("AAEC/w==", "x"), std::string("\x00\x01\x02\xff", 4));

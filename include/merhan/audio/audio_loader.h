@@ -17,12 +17,10 @@ struct AudioSignal {
   int original_sample_rate = 0;
   int original_channels = 0;
   int64_t original_frames = 0;  // samples per channel
-  std::string format;           // container, e.g. "WAV (Microsoft)", "FLAC (Free Lossless Audio Codec)", "QuickTime / MOV"
-  std::string subtype;          // sample format, e.g. "Signed 24 bit PCM", "32 bit float"; FFmpeg: the codec
+  std::string format;   // container, e.g. "WAV (Microsoft)", "FLAC (Free Lossless Audio Codec)", "QuickTime / MOV"
+  std::string subtype;  // sample format, e.g. "Signed 24 bit PCM", "32 bit float"; FFmpeg: the codec
 
-  double duration_seconds() const {
-    return sample_rate > 0 ? static_cast<double>(samples.size()) / sample_rate : 0.0;
-  }
+  double duration_seconds() const { return sample_rate > 0 ? static_cast<double>(samples.size()) / sample_rate : 0.0; }
 };
 
 // Reads any file libsndfile can read (WAV, FLAC, AIFF, OGG, ... in any sample

@@ -8,8 +8,8 @@
 namespace merhan {
 
 struct AudioOptions {
-  int sample_rate = 16000;  // every file is resampled to this rate
-  int channel = -1;         // -1 = mean of all channels, else that channel (0-based)
+  int sample_rate = 16000;              // every file is resampled to this rate
+  int channel = -1;                     // -1 = mean of all channels, else that channel (0-based)
   std::string resample_quality = "hq";  // libsoxr recipe: qq | lq | mq | hq | vhq
   // Feature normalisation applied to every utterance's MFCCs before caching:
   // none | utterance (mean and variance over the utterance's frames). none, as

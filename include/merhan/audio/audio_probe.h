@@ -12,8 +12,8 @@ namespace merhan {
 struct AudioHeader {
   int sample_rate = 0;
   int channels = 0;
-  int64_t frames = 0;     // per channel, as the header declares (0: not declared)
-  std::string format;     // container (libsndfile's or FFmpeg's name)
+  int64_t frames = 0;  // per channel, as the header declares (0: not declared)
+  std::string format;  // container (libsndfile's or FFmpeg's name)
   double seconds() const { return sample_rate > 0 ? static_cast<double>(frames) / sample_rate : 0.0; }
 };
 

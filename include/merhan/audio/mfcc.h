@@ -45,8 +45,8 @@ class Mfcc {
 
   MfccOptions options_;
   PowerSpectrumFactory fft_;
-  int num_bins_ = 0;           // n_fft / 2 + 1
-  int first_bin_ = 0;          // filterbank rows outside [first_bin_, last_bin_) are all zero
+  int num_bins_ = 0;   // n_fft / 2 + 1
+  int first_bin_ = 0;  // filterbank rows outside [first_bin_, last_bin_) are all zero
   int last_bin_ = 0;
   std::vector<double> window64_;  // the window as computed; window_ is its float copy
   std::vector<float> window_;

@@ -24,9 +24,8 @@ struct MfccFeatures {
 // failing file (in path order) is rethrown as its DataError once all workers have
 // stopped; options are checked before any file is read (UsageError). `fft` as in
 // Mfcc's constructor; it is called on the worker threads.
-std::vector<MfccFeatures> ComputeMfccBatch(const std::vector<std::string>& paths,
-                                           const AudioOptions& audio, const MfccOptions& mfcc,
-                                           int threads = 0,
+std::vector<MfccFeatures> ComputeMfccBatch(const std::vector<std::string>& paths, const AudioOptions& audio,
+                                           const MfccOptions& mfcc, int threads = 0,
                                            PowerSpectrumFactory fft = MakeKissFftPowerSpectrum);
 
 // Runs `work(i)` for i in [0, count) on `threads` threads (0 = hardware threads),

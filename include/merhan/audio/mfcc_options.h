@@ -20,10 +20,10 @@ struct AudioOptions;
 
 struct MfccOptions {
   // --- framing -------------------------------------------------------------
-  int sample_rate = 16000;   // rate the filterbank assumes; must equal audio.sample_rate
-  int n_fft = 512;           // FFT size (even, >= win_length); frames are zero-padded to it
-  int win_length = 400;      // analysis window in samples
-  int hop_length = 160;      // frame shift in samples
+  int sample_rate = 16000;      // rate the filterbank assumes; must equal audio.sample_rate
+  int n_fft = 512;              // FFT size (even, >= win_length); frames are zero-padded to it
+  int win_length = 400;         // analysis window in samples
+  int hop_length = 160;         // frame shift in samples
   std::string window = "hann";  // hann | hamming | povey (hann^0.85) | rectangular
   bool window_periodic = true;  // periodic (torch.hann_window default) or symmetric (Kaldi)
   // center=true: torch.stft/librosa framing, frame t is centred on sample t*hop,
@@ -34,27 +34,27 @@ struct MfccOptions {
   std::string pad_mode = "reflect";  // reflect | constant (zeros); center=true only
   bool snip_edges = true;            // center=false only
   // --- per-frame conditioning (Kaldi order: dither, DC, pre-emphasis, window) --
-  double dither = 0.0;          // std of Gaussian noise added per frame sample; 0 = off
-  int64_t dither_seed = 0;      // the noise is seeded, so outputs are reproducible
-  bool remove_dc = false;       // subtract each frame's mean
-  double preemphasis = 0.0;     // x[i] -= c * x[i-1] within the frame (x[-1] = x[0])
+  double dither = 0.0;       // std of Gaussian noise added per frame sample; 0 = off
+  int64_t dither_seed = 0;   // the noise is seeded, so outputs are reproducible
+  bool remove_dc = false;    // subtract each frame's mean
+  double preemphasis = 0.0;  // x[i] -= c * x[i-1] within the frame (x[-1] = x[0])
   // --- spectrum and mel filterbank --------------------------------------------
-  double power = 2.0;           // 1 = magnitude, 2 = power spectrum
+  double power = 2.0;  // 1 = magnitude, 2 = power spectrum
   int n_mels = 40;
-  double f_min = 0.0;           // Hz
-  double f_max = 0.0;           // Hz; <= 0 means nyquist + f_max (Kaldi's high_freq)
-  std::string mel_scale = "htk";      // htk (2595 log10(1 + f/700)) | slaney
-  std::string mel_norm = "none";      // none | slaney (area normalisation)
+  double f_min = 0.0;             // Hz
+  double f_max = 0.0;             // Hz; <= 0 means nyquist + f_max (Kaldi's high_freq)
+  std::string mel_scale = "htk";  // htk (2595 log10(1 + f/700)) | slaney
+  std::string mel_norm = "none";  // none | slaney (area normalisation)
   // Where the triangles are linear: hz (torchaudio/librosa melscale_fbanks) or
   // mel (Kaldi get_mel_banks; the Nyquist bin gets no weight).
   std::string mel_triangles = "hz";
   // --- log compression --------------------------------------------------------
-  std::string log = "db";       // db: 10 log10(max(x, log_floor)); ln: ln(max(x, log_floor))
-  double log_floor = 1e-10;     // torchaudio amin 1e-10; Kaldi float epsilon 1.1920929e-07
-  double top_db = 80.0;         // db only: clamp to (utterance max - top_db); <= 0 = off
+  std::string log = "db";    // db: 10 log10(max(x, log_floor)); ln: ln(max(x, log_floor))
+  double log_floor = 1e-10;  // torchaudio amin 1e-10; Kaldi float epsilon 1.1920929e-07
+  double top_db = 80.0;      // db only: clamp to (utterance max - top_db); <= 0 = off
   // --- cepstrum ---------------------------------------------------------------
-  int n_mfcc = 40;              // coefficients kept from the orthonormal DCT-II
-  double lifter = 0.0;          // Kaldi/HTK cepstral lifter L: c_k *= 1 + L/2 sin(pi k / L); 0 = off
+  int n_mfcc = 40;      // coefficients kept from the orthonormal DCT-II
+  double lifter = 0.0;  // Kaldi/HTK cepstral lifter L: c_k *= 1 + L/2 sin(pi k / L); 0 = off
   // --- arithmetic -------------------------------------------------------------
   // Framing and FFT in float (kissfft-float) or double (Eigen's FFT). Mel, log and
   // DCT are float either way. See docs/benchmarks.md for the accuracy/speed trade.

@@ -22,8 +22,7 @@ class PowerSpectrumEngine {
 
 // Makes an engine for (n_fft, first, count). Called once per Mfcc::Compute, on
 // the calling thread, so engines may keep scratch space.
-using PowerSpectrumFactory =
-    std::function<std::unique_ptr<PowerSpectrumEngine>(int n_fft, int first, int count)>;
+using PowerSpectrumFactory = std::function<std::unique_ptr<PowerSpectrumEngine>(int n_fft, int first, int count)>;
 
 // Debian's kissfft-float for float frames and Eigen's FFT module (its templated
 // kissfft) for double frames, one frame at a time.

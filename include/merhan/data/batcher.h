@@ -1,7 +1,7 @@
 // Turns a split (utterance indices) and cached features into padded Batches
-// (through data/collate.h, as inference does): length-bucketed shuffling that is deterministic in (seed, epoch), and a bounded
-// prefetch queue filled by worker threads that yields exactly the batches, in the
-// same order, as the synchronous path.
+// (through data/collate.h, as inference does): length-bucketed shuffling that is deterministic in (seed, epoch), and a
+// bounded prefetch queue filled by worker threads that yields exactly the batches, in the same order, as the
+// synchronous path.
 #pragma once
 
 #include <condition_variable>
@@ -24,14 +24,14 @@ namespace merhan {
 
 struct BatcherOptions {
   int batch_size = 32;
-  bool shuffle = true;        // false: corpus order (evaluation)
+  bool shuffle = true;  // false: corpus order (evaluation)
   // shuffle: sort by length within chunks of bucket_chunk batches; no shuffle
   // (evaluation): sort the whole split by length. Either way a batch pads little.
   bool bucket = true;
   int bucket_chunk = 50;
   uint64_t seed = 1;
-  int workers = 2;            // prefetch threads; 0 = build batches on the caller's thread
-  int prefetch = 4;           // batches ready ahead of the consumer
+  int workers = 2;   // prefetch threads; 0 = build batches on the caller's thread
+  int prefetch = 4;  // batches ready ahead of the consumer
   bool drop_last = false;
 };
 

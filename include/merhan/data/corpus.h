@@ -14,11 +14,11 @@
 namespace merhan {
 
 struct Corpus {
-  std::string source;                  // the IEMOCAP root or the manifest file
-  std::vector<Utterance> utterances;   // kept utterances only (label >= 0), reader order
+  std::string source;                 // the IEMOCAP root or the manifest file
+  std::vector<Utterance> utterances;  // kept utterances only (label >= 0), reader order
   LabelCounts counts;
-  int skipped_rows = 0;                // bad manifest rows skipped (data.skip_bad)
-  std::vector<std::string> skipped;    // their reasons, "file:line: why"
+  int skipped_rows = 0;              // bad manifest rows skipped (data.skip_bad)
+  std::vector<std::string> skipped;  // their reasons, "file:line: why"
   // Utterances a release reader left out with a reason, not for their label: MELD's
   // broken or missing media, RAVDESS's songs, MSP-Podcast segments without a
   // transcript. Counted per reason in CountJson; each "id: why".

@@ -4,8 +4,8 @@
 #pragma once
 
 #include <map>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -14,9 +14,9 @@
 namespace merhan {
 
 struct CorpusAudit {
-  double seconds = 0.0;                  // sum of the headers' durations
-  std::map<int, int> files_per_rate;     // sample rate -> files
-  std::map<int, int> files_per_channels; // channel count -> files
+  double seconds = 0.0;                   // sum of the headers' durations
+  std::map<int, int> files_per_rate;      // sample rate -> files
+  std::map<int, int> files_per_channels;  // channel count -> files
   nlohmann::json ToJson() const;
 };
 

@@ -42,10 +42,10 @@ struct FeatureMatrix {
   int64_t rows = 0;
   int64_t cols = 0;
   FeatureDtype dtype = FeatureDtype::kFloat32;
-  std::vector<float> data;    // row-major, rows * cols (kFloat32)
-  std::vector<int32_t> ids;   // row-major, rows * cols (kInt32)
+  std::vector<float> data;   // row-major, rows * cols (kFloat32)
+  std::vector<int32_t> ids;  // row-major, rows * cols (kInt32)
   const void* bytes() const;
-  int64_t size() const;       // values held, of the matrix's dtype
+  int64_t size() const;  // values held, of the matrix's dtype
 };
 
 // Computes one utterance's features. Called concurrently from worker threads, so it
@@ -73,13 +73,13 @@ struct FeatureView {
 };
 
 struct FeatureCacheStats {
-  int64_t requested = 0;      // distinct utterances asked for
-  int64_t hits = 0;           // reused as they were
-  int64_t computed = 0;       // extracted now (new, input changed, or corrupt)
-  int64_t corrupt = 0;        // entries whose checksum failed (recomputed)
-  int64_t content_hashed = 0; // wavs whose content was hashed (size/mtime changed or new)
-  bool index_rebuilt = false; // the index was missing, partial or corrupt
-  bool wrote = false;         // a new data file or index was written
+  int64_t requested = 0;       // distinct utterances asked for
+  int64_t hits = 0;            // reused as they were
+  int64_t computed = 0;        // extracted now (new, input changed, or corrupt)
+  int64_t corrupt = 0;         // entries whose checksum failed (recomputed)
+  int64_t content_hashed = 0;  // wavs whose content was hashed (size/mtime changed or new)
+  bool index_rebuilt = false;  // the index was missing, partial or corrupt
+  bool wrote = false;          // a new data file or index was written
   double seconds = 0.0;
   std::string ToString() const;
 };
@@ -99,8 +99,8 @@ class FeatureCache {
   // stale with `extract` on `threads` workers (0 = all cores). With an empty
   // `extract`, missing features are a DataError telling the user to run
   // `merhan features`. `progress` gets (done, to_compute).
-  FeatureCacheStats Ensure(const std::vector<Utterance>& utterances, const FeatureExtractor& extract,
-                           int threads = 0, const ProgressCallback& progress = {});
+  FeatureCacheStats Ensure(const std::vector<Utterance>& utterances, const FeatureExtractor& extract, int threads = 0,
+                           const ProgressCallback& progress = {});
 
   bool Has(const std::string& id) const;
   // DataError naming the cache directory when `id` has no features.
@@ -114,13 +114,13 @@ class FeatureCache {
 
   struct Entry {
     std::string id;
-    std::string input;     // identity of the input (hex hash)
-    std::string path;      // wav path (kWavFile) for the stat fast path
+    std::string input;  // identity of the input (hex hash)
+    std::string path;   // wav path (kWavFile) for the stat fast path
     int64_t file_size = -1;
     int64_t mtime_ns = -1;
-    int64_t offset = 0;    // in 4-byte values
+    int64_t offset = 0;  // in 4-byte values
     int64_t rows = 0, cols = 0;
-    uint64_t checksum = 0; // Hash64 of the entry's bytes
+    uint64_t checksum = 0;  // Hash64 of the entry's bytes
   };
 
  private:

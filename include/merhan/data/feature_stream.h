@@ -13,7 +13,7 @@ namespace merhan {
 
 struct FeatureStream {
   StreamKind kind = StreamKind::kMfcc;
-  std::string name;  // cache directory prefix: StreamKindName(kind), or the declared name
+  std::string name;                         // cache directory prefix: StreamKindName(kind), or the declared name
   CacheInput input = CacheInput::kWavFile;  // what identifies an utterance's input
   FeatureDtype dtype = FeatureDtype::kFloat32;
   std::string config_json;  // everything the features depend on, with an extractor version

@@ -31,8 +31,8 @@
 namespace merhan {
 
 struct Fold {
-  std::string name;                      // e.g. "loso-test1", "spk-1F", "session5"
-  std::vector<int64_t> train, val, test; // indices into the utterance list
+  std::string name;                                                      // e.g. "loso-test1", "spk-1F", "session5"
+  std::vector<int64_t> train, val, test;                                 // indices into the utterance list
   std::vector<std::string> train_speakers, val_speakers, test_speakers;  // sorted
 };
 

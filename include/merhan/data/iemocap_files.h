@@ -35,7 +35,6 @@ std::vector<IemocapLabelLine> ParseIemocapLabels(const std::string& text, const 
 
 // One transcription file: utterance id -> its line. A labelled id transcribed twice
 // is a DataError naming both lines.
-std::map<std::string, IemocapTranscriptLine> ParseIemocapTranscripts(const std::string& text,
-                                                                       const std::string& path);
+std::map<std::string, IemocapTranscriptLine> ParseIemocapTranscripts(const std::string& text, const std::string& path);
 
 }  // namespace merhan

@@ -43,7 +43,7 @@ struct SpeakerStatistics {
   std::string stream;
   StreamNormalization mode = StreamNormalization::kNone;
   std::map<std::string, FeatureMoments> speakers;  // speakers standardised with their own statistics
-  FeatureMoments pooled;  // over every row fitted: the statistics of any other speaker
+  FeatureMoments pooled;                           // over every row fitted: the statistics of any other speaker
 
   const FeatureMoments& For(const std::string& speaker) const;
   // kSpeaker: the statistics (a checkpoint keeps them for new data). kSpeakerTransductive:

@@ -40,15 +40,13 @@ inline std::string TextLocation(const Utterance& u) {
   return u.text_origin.empty() ? u.id : u.text_origin + ": " + u.id;
 }
 // The same for its audio and label: "file:line: id".
-inline std::string UtteranceLocation(const Utterance& u) {
-  return u.origin.empty() ? u.id : u.origin + ": " + u.id;
-}
+inline std::string UtteranceLocation(const Utterance& u) { return u.origin.empty() ? u.id : u.origin + ": " + u.id; }
 
 // Label policy applied by readers: class list + merge map, with counts of
 // what was dropped.
 struct LabelCounts {
   std::vector<std::string> classes;
-  std::vector<int> per_class;                       // kept utterances per class
+  std::vector<int> per_class;                        // kept utterances per class
   std::vector<std::pair<std::string, int>> dropped;  // code -> count
 };
 

@@ -19,7 +19,7 @@ struct DistributedLaunch {
   int rank = 0;
   int world_size = 1;
   int local_rank = 0;
-  int local_world_size = 1;    // processes on this node: they share its cores (T8)
+  int local_world_size = 1;  // processes on this node: they share its cores (T8)
   std::string master_addr = "127.0.0.1";
   int master_port = 29500;
   // torchrun's agent already serves the store at MASTER_ADDR:MASTER_PORT

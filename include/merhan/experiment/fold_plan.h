@@ -18,10 +18,10 @@ namespace merhan {
 
 // Everything the cross-validation driver needs for one (fold, seed).
 struct FoldData {
-  std::string name;                      // e.g. "test Session1, val 2F"
-  std::shared_ptr<BatchSource> train;    // shuffled by (seed, epoch)
-  std::shared_ptr<BatchSource> val;      // model selection and early stopping only
-  std::shared_ptr<BatchSource> test;     // touched once, after the best weights are reloaded
+  std::string name;                         // e.g. "test Session1, val 2F"
+  std::shared_ptr<BatchSource> train;       // shuffled by (seed, epoch)
+  std::shared_ptr<BatchSource> val;         // model selection and early stopping only
+  std::shared_ptr<BatchSource> test;        // touched once, after the best weights are reloaded
   std::vector<int64_t> train_class_counts;  // per class, for train.class_weights=balanced
   // Called only when the model NeedsInputStatistics(): statistics fitted on the
   // training split of this fold, never on val or test.

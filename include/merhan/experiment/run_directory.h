@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "merhan/runtime/experiment_config.h"
 #include "merhan/results/run_layout.h"
+#include "merhan/runtime/experiment_config.h"
 #include "merhan/util/file_lock.h"
 
 namespace merhan {

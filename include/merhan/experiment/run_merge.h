@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "merhan/runtime/experiment_config.h"
 #include "merhan/results/summary.h"
+#include "merhan/runtime/experiment_config.h"
 
 namespace merhan {
 
@@ -35,8 +35,8 @@ struct FoldSeedStatus {
 std::vector<FoldSeedStatus> InspectRun(const std::string& run_dir);
 
 struct MergedRun {
-  RunSummary summary;                  // over the finished pairs, in InspectRun's order
-  std::vector<FoldSeedStatus> pending; // the planned pairs that have not finished
+  RunSummary summary;                   // over the finished pairs, in InspectRun's order
+  std::vector<FoldSeedStatus> pending;  // the planned pairs that have not finished
 };
 
 // Under the run directory's lock: summarises the finished pairs (with the

@@ -23,14 +23,13 @@ class AudioEncoderImpl : public torch::nn::Module {
   // audio (B,Ta,F), lengths (B) int64 (any device), mask (B,Ta) -> (B,Ta,2*hidden).
   // Positions past an item's length are 0 before the attention; downstream code
   // must keep honouring the mask.
-  torch::Tensor forward(const torch::Tensor& audio, const torch::Tensor& lengths,
-                        const torch::Tensor& mask);
+  torch::Tensor forward(const torch::Tensor& audio, const torch::Tensor& lengths, const torch::Tensor& mask);
   int64_t output_dim() const { return 2 * options_.hidden; }
 
  private:
   AudioEncoderOptions options_;
-  torch::nn::LSTM lstm_{nullptr};                  // "lstm"
-  ResidualAttention local_attention_{nullptr};     // "local_attention" (optional)
+  torch::nn::LSTM lstm_{nullptr};               // "lstm"
+  ResidualAttention local_attention_{nullptr};  // "local_attention" (optional)
 };
 TORCH_MODULE(AudioEncoder);
 

@@ -18,17 +18,17 @@ struct PaddedStream {
 };
 
 struct Batch {
-  std::vector<std::string> ids;   // utterance ids, batch order
-  torch::Tensor audio;            // (B, Ta, n_mfcc) float
-  torch::Tensor audio_lengths;    // (B) int64, frames
-  torch::Tensor audio_mask;       // (B, Ta) bool
+  std::vector<std::string> ids;  // utterance ids, batch order
+  torch::Tensor audio;           // (B, Ta, n_mfcc) float
+  torch::Tensor audio_lengths;   // (B) int64, frames
+  torch::Tensor audio_mask;      // (B, Ta) bool
   // Frozen text encoder: its cached last hidden state.
-  torch::Tensor text;             // (B, Tt, H) float, or undefined when the model runs the encoder
-  torch::Tensor text_mask;        // (B, Tt) bool
+  torch::Tensor text;       // (B, Tt, H) float, or undefined when the model runs the encoder
+  torch::Tensor text_mask;  // (B, Tt) bool
   // Trainable text encoder: the tokens, encoded inside the model.
-  torch::Tensor input_ids;        // (B, Tt) int64, or undefined
-  torch::Tensor token_type_ids;   // (B, Tt) int64, or undefined
-  torch::Tensor labels;           // (B) int64; -1 where unknown (predict)
+  torch::Tensor input_ids;       // (B, Tt) int64, or undefined
+  torch::Tensor token_type_ids;  // (B, Tt) int64, or undefined
+  torch::Tensor labels;          // (B) int64; -1 where unknown (predict)
   // Precomputed streams (data.streams) by their declared names.
   std::map<std::string, PaddedStream> streams;
 

@@ -15,10 +15,10 @@ namespace merhan {
 struct CrossModalAttentionOptions {
   int64_t audio_dim = 512;
   int64_t text_dim = 768;
-  int64_t dim = 256;        // d
+  int64_t dim = 256;  // d
   int64_t heads = 4;
-  int64_t kernel = 1;       // odd
-  bool use_units = true;    // false: projections only
+  int64_t kernel = 1;     // odd
+  bool use_units = true;  // false: projections only
 };
 
 class CrossModalAttentionImpl : public torch::nn::Module {

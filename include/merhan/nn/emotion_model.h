@@ -18,8 +18,8 @@ namespace merhan {
 // Per-feature statistics fitted on the training split only (early fusion's
 // standardisation); stored in the model as buffers so checkpoints carry them.
 struct InputStatistics {
-  torch::Tensor audio_mean, audio_std;  // (audio_dim)
-  torch::Tensor text_mean, text_std;    // (text_dim)
+  torch::Tensor audio_mean, audio_std;                                     // (audio_dim)
+  torch::Tensor text_mean, text_std;                                       // (text_dim)
   std::map<std::string, std::pair<torch::Tensor, torch::Tensor>> streams;  // precomputed: name -> (mean, std)
   // (mean, std) of the stream `name` (audio, text or precomputed); undefined tensors
   // when absent.
@@ -32,8 +32,7 @@ class EmotionModelImpl : public torch::nn::Module {
   // classifiers (late fusion) return the combined log-probabilities here.
   virtual torch::Tensor forward(const Batch& batch) = 0;
   // Training loss for a batch; default: cross-entropy on forward().
-  virtual torch::Tensor Loss(const Batch& batch, const torch::Tensor& class_weights,
-                             double label_smoothing);
+  virtual torch::Tensor Loss(const Batch& batch, const torch::Tensor& class_weights, double label_smoothing);
   // Class probabilities (B, C) for evaluation and prediction; default softmax.
   virtual torch::Tensor Probabilities(const Batch& batch);
   // Whether the model wants InputStatistics fitted on the training split.

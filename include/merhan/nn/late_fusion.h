@@ -19,7 +19,6 @@
 #include <utility>
 #include <vector>
 
-
 #include "merhan/nn/emotion_model.h"
 #include "merhan/nn/unimodal_mlp.h"
 

@@ -21,7 +21,6 @@ torch::Tensor PadTime(const torch::Tensor& x, int64_t length);
 
 // Checks a (B,T,D) float stream and its (B,T) bool mask against each other and the
 // expected feature size; UsageError naming `what` otherwise.
-void CheckStream(const torch::Tensor& x, const torch::Tensor& mask, int64_t feature_dim,
-                 const char* what);
+void CheckStream(const torch::Tensor& x, const torch::Tensor& mask, int64_t feature_dim, const char* what);
 
 }  // namespace merhan

@@ -42,9 +42,8 @@ class MerhanModelImpl : public EmotionModelImpl {
   torch::Tensor forward(const Batch& batch) override;
   // The network on explicit tensors, so that a trainable text encoder can feed
   // `text_hidden` (B,Tt,H) itself. Unused streams may be undefined.
-  torch::Tensor Logits(const torch::Tensor& audio, const torch::Tensor& audio_lengths,
-                       const torch::Tensor& audio_mask, const torch::Tensor& text_hidden,
-                       const torch::Tensor& text_mask);
+  torch::Tensor Logits(const torch::Tensor& audio, const torch::Tensor& audio_lengths, const torch::Tensor& audio_mask,
+                       const torch::Tensor& text_hidden, const torch::Tensor& text_mask);
 
   bool UsesAudio() const override { return uses_audio_; }
   bool UsesText() const override { return uses_text_; }
@@ -54,8 +53,8 @@ class MerhanModelImpl : public EmotionModelImpl {
  private:
   ModelOptions options_;
   std::string audio_stream_, text_stream_;  // the branches' streams; "" = branch off
-  int64_t audio_dim_ = 0, text_dim_ = 0;   // their feature sizes
-  bool uses_audio_ = true;  // reads the computed streams (MFCC, encoder states)
+  int64_t audio_dim_ = 0, text_dim_ = 0;    // their feature sizes
+  bool uses_audio_ = true;                  // reads the computed streams (MFCC, encoder states)
   bool uses_text_ = true;
   int64_t fused_dim_ = 0;
 

@@ -10,8 +10,8 @@ namespace merhan {
 
 struct ModelDims {
   int num_classes = 4;
-  int audio_dim = 40;  // MFCC coefficients
-  int text_dim = 384;  // text-encoder hidden size
+  int audio_dim = 40;                      // MFCC coefficients
+  int text_dim = 384;                      // text-encoder hidden size
   std::map<std::string, int> stream_dims;  // precomputed streams' features per row, by name
   // audio_dim, text_dim or stream_dims[name]; UsageError naming a stream without one.
   int DimOf(const std::string& name) const;

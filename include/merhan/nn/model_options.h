@@ -24,12 +24,12 @@ struct ModelOptions {
   // reads a sequence (frames x dim): its own computed stream or a 2-D precomputed one.
   std::vector<std::string> streams;
   // MER-HAN (docs/design.md §4)
-  int lstm_hidden = 256;        // per direction; BiLSTM output is 2x
+  int lstm_hidden = 256;  // per direction; BiLSTM output is 2x
   int lstm_layers = 2;
   int heads = 4;
-  int cma_dim = 256;            // d of the CMA projections
-  int conv_kernel = 1;          // CMA 1D-conv kernel
-  double dropout = 0.3;                // before the classifier (MER-HAN only)
+  int cma_dim = 256;     // d of the CMA projections
+  int conv_kernel = 1;   // CMA 1D-conv kernel
+  double dropout = 0.3;  // before the classifier (MER-HAN only)
   // Which streams MER-HAN reads: both (the full model) or one ATE branch alone,
   // the Table 4 "audio only" / "text only" rows (CMA needs both and is skipped).
   std::string modalities = "both";    // both | audio | text
@@ -41,11 +41,11 @@ struct ModelOptions {
   // pad: zero-pad both streams to a common length and combine per position;
   // pool: attention-pool each stream to a vector, combine the vectors (no global
   // stage: on a length-1 sequence it would only square the features).
-  std::string align = "pad";          // pad | pool (fusion.align)
+  std::string align = "pad";  // pad | pool (fusion.align)
   // Baselines (seed 004)
-  int mlp_hidden = 128;               // unimodal MLP: in -> 128 -> 64 -> classes
-  int fusion_hidden = 256;            // early fusion: in -> 256 -> 128 -> classes
-  std::string late_rule = "mean";     // late fusion: vote | mean
+  int mlp_hidden = 128;            // unimodal MLP: in -> 128 -> 64 -> classes
+  int fusion_hidden = 256;         // early fusion: in -> 256 -> 128 -> classes
+  std::string late_rule = "mean";  // late fusion: vote | mean
 
   // Which feature streams the model reads. Decided here, from the config alone, so
   // that the data pipeline knows before any model exists (an audio-only run never

@@ -12,8 +12,7 @@ class ResidualAttentionImpl : public torch::nn::Module {
   ResidualAttentionImpl(int64_t dim, int64_t heads);
   // query (B,Tq,D); key_value (B,Tk,D); key_mask (B,Tk) bool, true = valid key.
   // Every query row needs at least one valid key.
-  torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& key_value,
-                        const torch::Tensor& key_mask);
+  torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& key_value, const torch::Tensor& key_mask);
 
  private:
   int64_t heads_;

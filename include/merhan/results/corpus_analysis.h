@@ -29,10 +29,10 @@
 namespace merhan {
 
 struct GroupMetrics {
-  std::string group;    // speaker or gender
-  std::string fold_names;  // where the group was tested
-  int64_t utterances = 0;  // distinct utterances
-  int64_t predictions = 0; // utterances x seeds
+  std::string group;        // speaker or gender
+  std::string fold_names;   // where the group was tested
+  int64_t utterances = 0;   // distinct utterances
+  int64_t predictions = 0;  // utterances x seeds
   double war = 0, uar = 0;
 };
 
@@ -45,9 +45,9 @@ struct TranscriptOverlap {
 };
 
 struct CorpusAnalysis {
-  std::vector<GroupMetrics> speakers;  // by speaker name
-  std::vector<GroupMetrics> genders;   // empty when genders are unknown
-  std::string worst_speaker;           // lowest UAR
+  std::vector<GroupMetrics> speakers;      // by speaker name
+  std::vector<GroupMetrics> genders;       // empty when genders are unknown
+  std::string worst_speaker;               // lowest UAR
   std::vector<TranscriptOverlap> overlap;  // per tested fold
 
   nlohmann::json ToJson() const;

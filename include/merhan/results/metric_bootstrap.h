@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "merhan/stats/bootstrap.h"
 #include "merhan/results/run_predictions.h"
+#include "merhan/stats/bootstrap.h"
 
 namespace merhan {
 
@@ -27,8 +27,8 @@ class AlignedRuns {
  public:
   struct Part {
     int fold = 0, seed = 0;
-    size_t stratum = 0;               // index into folds()
-    std::vector<uint32_t> row_of;     // canonical utterance -> row in `data`
+    size_t stratum = 0;            // index into folds()
+    std::vector<uint32_t> row_of;  // canonical utterance -> row in `data`
     const FoldSeedPredictions* data = nullptr;
   };
 
@@ -36,8 +36,8 @@ class AlignedRuns {
   // its utterance order; every other (run, seed) of that fold must have tested
   // exactly the same utterance ids, otherwise `error` says which and the
   // result is empty. `runs` must outlive the object.
-  static AlignedRuns Align(const std::vector<std::vector<FoldSeedPredictions>>& runs, const std::vector<std::string>& names,
-                           std::string* error);
+  static AlignedRuns Align(const std::vector<std::vector<FoldSeedPredictions>>& runs,
+                           const std::vector<std::string>& names, std::string* error);
 
   const std::vector<int>& folds() const { return folds_; }
   const std::vector<uint32_t>& fold_sizes() const { return fold_sizes_; }

@@ -24,10 +24,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "merhan/results/summary.h"
 #include "merhan/stats/bootstrap.h"
 #include "merhan/stats/mcnemar.h"
 #include "merhan/stats/wilcoxon.h"
-#include "merhan/results/summary.h"
 
 namespace merhan {
 
@@ -49,24 +49,24 @@ struct PairedMetric {
   stats::Interval interval;    // bootstrap interval of that mean difference
   int wins = 0, ties = 0, losses = 0;
   stats::WilcoxonResult wilcoxon;
-  double wilcoxon_holm = 0;    // Holm-adjusted p across the compared runs
-  bool significant = false;    // Holm-rejected at alpha
+  double wilcoxon_holm = 0;  // Holm-adjusted p across the compared runs
+  bool significant = false;  // Holm-rejected at alpha
 };
 
 struct ComparedRun {
   std::string dir;
-  std::string name;             // run.name, made unique with the directory name
+  std::string name;  // run.name, made unique with the directory name
   std::vector<std::pair<int, int>> fold_seeds;
   std::array<ComparedMetric, 3> metrics;  // war, uar, macro_f1
   bool is_reference = false;
   // Against the reference (absent for the reference itself):
-  int paired = 0;                          // common (fold, seed) pairs
+  int paired = 0;  // common (fold, seed) pairs
   std::array<PairedMetric, 3> paired_metrics;
-  stats::McNemarResult mcnemar;            // exact; b = only the reference right
-  stats::McNemarResult mcnemar_chi2;       // chi-square with continuity correction
+  stats::McNemarResult mcnemar;       // exact; b = only the reference right
+  stats::McNemarResult mcnemar_chi2;  // chi-square with continuity correction
   double mcnemar_holm = 0;
   bool mcnemar_significant = false;
-  int64_t pooled_utterances = 0;           // per-utterance pairs in McNemar's table
+  int64_t pooled_utterances = 0;  // per-utterance pairs in McNemar's table
 };
 
 struct RunComparison {

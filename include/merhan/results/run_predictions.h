@@ -12,11 +12,11 @@ namespace merhan {
 struct FoldSeedPredictions {
   int fold = 0;
   int seed = 0;
-  std::string path;                  // the CSV it came from
+  std::string path;  // the CSV it came from
   std::vector<std::string> ids;
-  std::vector<int64_t> truth;        // class index; every row is labelled
+  std::vector<int64_t> truth;  // class index; every row is labelled
   std::vector<int64_t> predicted;
-  std::vector<double> probabilities; // (N, C) row-major
+  std::vector<double> probabilities;  // (N, C) row-major
   int num_classes = 0;
 
   size_t size() const { return ids.size(); }

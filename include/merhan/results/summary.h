@@ -8,10 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "merhan/data/data_options.h"
-#include "merhan/stats/analysis_options.h"
-#include "merhan/stats/bootstrap.h"
 #include "merhan/results/corpus_analysis.h"
 #include "merhan/runtime/classification_report.h"
+#include "merhan/stats/analysis_options.h"
+#include "merhan/stats/bootstrap.h"
 
 namespace merhan {
 
@@ -41,18 +41,18 @@ const std::vector<std::string>& SummaryMetricNames();
 
 struct RunSummary {
   std::vector<std::string> classes;
-  std::vector<FoldOutcome> outcomes;           // fold-major order as run
-  std::vector<MeanStd> metrics;                // per SummaryMetricNames()
-  std::vector<std::vector<int64_t>> confusion; // summed over folds and seeds
+  std::vector<FoldOutcome> outcomes;            // fold-major order as run
+  std::vector<MeanStd> metrics;                 // per SummaryMetricNames()
+  std::vector<std::vector<int64_t>> confusion;  // summed over folds and seeds
   // Bootstrap intervals of the mean WAR, UAR and macro-F1 (results/metric_bootstrap.h),
   // empty until AttachIntervals computed them.
   std::vector<stats::Interval> intervals;
   stats::BootstrapOptions interval_options;
-  std::string intervals_note;                  // why there are none, when there are none
+  std::string intervals_note;  // why there are none, when there are none
   // Per-speaker/per-gender results and transcript overlap (results/corpus_analysis.h).
   bool has_corpus_analysis = false;
   CorpusAnalysis corpus_analysis;
-  std::string corpus_analysis_note;            // why there is none
+  std::string corpus_analysis_note;  // why there is none
   // Test-split calibration before/after temperature scaling (SummariseRunCalibration), or null.
   nlohmann::json calibration;
   // Planned (fold, seed) pairs not finished when this summary was merged

@@ -17,17 +17,17 @@ inline constexpr const char* kCheckpointFormat = "merhan-checkpoint";
 inline constexpr int kCheckpointVersion = 1;
 
 struct CheckpointMeta {
-  std::string kind;            // "best" | "last" | "model"
-  nlohmann::json config;       // resolved ExperimentConfig JSON
+  std::string kind;       // "best" | "last" | "model"
+  nlohmann::json config;  // resolved ExperimentConfig JSON
   std::vector<std::string> classes;
   ModelDims dims;
   int fold = -1;
   std::string fold_name;
   int seed = 0;
-  int epoch = -1;              // last finished epoch (0-based)
-  nlohmann::json metrics;      // validation metrics at save time
-  nlohmann::json text_encoder; // TextEncoderFingerprint, or null when no encoder dir
-  nlohmann::json calibration;  // FoldCalibration::ToJson (train/fold_calibration.h), or null
+  int epoch = -1;               // last finished epoch (0-based)
+  nlohmann::json metrics;       // validation metrics at save time
+  nlohmann::json text_encoder;  // TextEncoderFingerprint, or null when no encoder dir
+  nlohmann::json calibration;   // FoldCalibration::ToJson (train/fold_calibration.h), or null
   // Per-speaker standardisation of precomputed streams (data/speaker_standardization.h):
   // an array of SpeakerStatistics::ToJson, one per standardised stream; null when none.
   nlohmann::json stream_normalization;

@@ -16,8 +16,8 @@ namespace merhan {
 struct ClassificationReport {
   int64_t count = 0;
   double war = 0, uar = 0, macro_f1 = 0, weighted_f1 = 0;
-  std::vector<double> precision, recall, f1;  // per class
-  std::vector<int64_t> support;               // true utterances per class
+  std::vector<double> precision, recall, f1;    // per class
+  std::vector<int64_t> support;                 // true utterances per class
   std::vector<std::vector<int64_t>> confusion;  // [true][predicted]
 
   nlohmann::json ToJson(const std::vector<std::string>& classes) const;
@@ -27,8 +27,7 @@ struct ClassificationReport {
 
 // The metrics of runtime/metrics.h (scikit-learn's definitions) in the shape the
 // trainer and reports use.
-ClassificationReport ComputeClassificationReport(const std::vector<int64_t>& y_true,
-                                                 const std::vector<int64_t>& y_pred,
+ClassificationReport ComputeClassificationReport(const std::vector<int64_t>& y_true, const std::vector<int64_t>& y_pred,
                                                  int num_classes);
 
 }  // namespace merhan

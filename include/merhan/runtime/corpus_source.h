@@ -67,9 +67,8 @@ struct FoldSources {
 };
 // Asserts the fold speaker-disjoint (again, right before use) and builds its
 // sources; `normalized` = SpeakerNormalizedStreams(config).
-FoldSources MakeFoldSources(const std::shared_ptr<CorpusData>& data, const Fold& fold,
-                            const ExperimentConfig& config, int seed,
-                            const std::vector<PrecomputedStreamSpec>& normalized);
+FoldSources MakeFoldSources(const std::shared_ptr<CorpusData>& data, const Fold& fold, const ExperimentConfig& config,
+                            int seed, const std::vector<PrecomputedStreamSpec>& normalized);
 
 // An evaluation source (fixed order) over the utterances of a manifest, with
 // the features `config` describes; labels mapped onto `classes` (-1 when a row
@@ -77,8 +76,7 @@ FoldSources MakeFoldSources(const std::shared_ptr<CorpusData>& data, const Fold&
 // standardised per speaker use `stream_normalization` (the checkpoint's
 // CheckpointMeta::stream_normalization) for normalize=speaker, and the manifest's
 // own speakers for normalize=speaker-transductive.
-std::shared_ptr<BatchSource> MakeManifestSource(const ExperimentConfig& config,
-                                                const std::vector<std::string>& classes,
+std::shared_ptr<BatchSource> MakeManifestSource(const ExperimentConfig& config, const std::vector<std::string>& classes,
                                                 const std::string& manifest,
                                                 const nlohmann::json& stream_normalization = nullptr);
 

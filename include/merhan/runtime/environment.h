@@ -24,7 +24,7 @@ struct RuntimeInfo {
   std::string blas;                       // e.g. "mkl" or "open"
   std::string lapack;
   std::string openmp;
-  std::string cpu_capability;  // the widest SIMD LibTorch's kernels use here, e.g. "AVX512"
+  std::string cpu_capability;    // the widest SIMD LibTorch's kernels use here, e.g. "AVX512"
   bool cpu_native_bf16 = false;  // AVX512-BF16 or AMX-BF16: train.bf16 applies on the CPU
   int intra_op_threads = 0;
   int inter_op_threads = 0;

@@ -11,9 +11,9 @@
 #include "merhan/audio/mfcc_options.h"
 #include "merhan/data/data_options.h"
 #include "merhan/nn/model_options.h"
+#include "merhan/runtime/train_options.h"
 #include "merhan/stats/analysis_options.h"
 #include "merhan/text/text_options.h"
-#include "merhan/runtime/train_options.h"
 
 namespace merhan {
 

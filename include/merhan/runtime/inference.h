@@ -18,8 +18,8 @@
 namespace merhan {
 
 // {"id", "wav", "label", "probabilities": {class: p, ...}} for row `i`.
-nlohmann::json PredictionJson(const std::vector<std::string>& classes, const torch::Tensor& probabilities,
-                              int64_t i, const std::string& id, const std::string& wav_path);
+nlohmann::json PredictionJson(const std::vector<std::string>& classes, const torch::Tensor& probabilities, int64_t i,
+                              const std::string& id, const std::string& wav_path);
 
 // `merhan eval`: the checkpoint's model on its own fold's test split (rebuilt
 // from the checkpoint's config, fold and seed) or, when `manifest` is given, on

@@ -42,8 +42,8 @@ using ModelBuilder = std::function<EmotionModel(const ModelOptions&, const Model
 enum class Calibration { kApply, kIgnore };
 
 struct LoadOptions {
-  std::string device;          // "" = the checkpoint's train.device, resolved as in training
-  ModelBuilder build;          // replaces BuildModel (tests); empty = BuildExperimentModel
+  std::string device;  // "" = the checkpoint's train.device, resolved as in training
+  ModelBuilder build;  // replaces BuildModel (tests); empty = BuildExperimentModel
   Calibration calibration = Calibration::kApply;
   std::string text_model_dir;  // where the text encoder is now, when it moved
 };

@@ -31,8 +31,8 @@ class ConfusionMatrix {
   int num_classes() const { return num_classes_; }
   int64_t at(int truth, int predicted) const { return counts_[truth * num_classes_ + predicted]; }
   int64_t total() const { return total_; }
-  int64_t support(int truth) const;     // row sum
-  int64_t predicted(int klass) const;   // column sum
+  int64_t support(int truth) const;    // row sum
+  int64_t predicted(int klass) const;  // column sum
   std::vector<std::vector<int64_t>> Rows() const;
 
  private:
@@ -50,8 +50,8 @@ struct ClassMetrics {
 
 struct ClassificationMetrics {
   int64_t count = 0;
-  double war = 0;          // accuracy
-  double uar = 0;          // macro recall
+  double war = 0;  // accuracy
+  double uar = 0;  // macro recall
   double macro_precision = 0;
   double macro_f1 = 0;
   double weighted_f1 = 0;

@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "merhan/runtime/inference.h"
 #include "merhan/serve/batching_queue.h"
 #include "merhan/serve/serve_options.h"
-#include "merhan/runtime/inference.h"
 
 namespace httplib {
 class Server;

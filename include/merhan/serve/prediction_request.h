@@ -25,8 +25,8 @@ class HttpError : public std::runtime_error {
 };
 
 struct UploadedUtterance {
-  std::string id;          // the client's id, else the uploaded file name, else "utterance-<i>"
-  std::string audio;       // the file's bytes (wav, or anything libsndfile reads)
+  std::string id;     // the client's id, else the uploaded file name, else "utterance-<i>"
+  std::string audio;  // the file's bytes (wav, or anything libsndfile reads)
   std::string transcript;
 };
 

@@ -12,8 +12,8 @@ namespace merhan {
 struct AnalysisOptions {
   int bootstrap_replicates = 1000;  // B; 0 turns the intervals off
   int bootstrap_seed = 0;
-  double confidence = 0.95;         // of every interval
-  bool calibration = true;          // fit a temperature on each fold's validation split
+  double confidence = 0.95;  // of every interval
+  bool calibration = true;   // fit a temperature on each fold's validation split
 
   void Register(ConfigRegistry* r, const std::string& prefix = "analysis");
   void Validate() const;

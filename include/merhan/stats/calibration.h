@@ -22,8 +22,8 @@ namespace merhan::stats {
 struct ReliabilityBin {
   double lower = 0, upper = 0;  // (lower, upper]
   int64_t count = 0;
-  double accuracy = 0;          // 0 when empty
-  double confidence = 0;        // mean confidence; 0 when empty
+  double accuracy = 0;    // 0 when empty
+  double confidence = 0;  // mean confidence; 0 when empty
 };
 
 struct CalibrationMetrics {

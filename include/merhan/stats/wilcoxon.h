@@ -26,14 +26,14 @@
 namespace merhan::stats {
 
 struct WilcoxonResult {
-  double statistic = 0;   // min(R+, R-)
-  double pvalue = 0;      // two-sided
+  double statistic = 0;  // min(R+, R-)
+  double pvalue = 0;     // two-sided
   double r_plus = 0, r_minus = 0;
-  int n = 0;              // differences given
-  int n_zero = 0;         // of them exactly zero (dropped)
-  bool ties = false;      // tied |d| among the non-zero ones
-  std::string method;     // "exact" | "permutation" | "normal" | "none"
-  double z = 0;           // for "normal": -|z|, as scipy's zstatistic; else 0
+  int n = 0;           // differences given
+  int n_zero = 0;      // of them exactly zero (dropped)
+  bool ties = false;   // tied |d| among the non-zero ones
+  std::string method;  // "exact" | "permutation" | "normal" | "none"
+  double z = 0;        // for "normal": -|z|, as scipy's zstatistic; else 0
 };
 
 // Two-sided test of the median of `d` (paired differences x - y) being 0.

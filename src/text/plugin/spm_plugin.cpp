@@ -39,8 +39,7 @@ bool Guarded(Call&& call, char* err, size_t err_len) {
 
 extern "C" {
 
-__attribute__((visibility("default"))) void* merhan_spm_load(const char* model_path, char* err,
-                                                             size_t err_len) {
+__attribute__((visibility("default"))) void* merhan_spm_load(const char* model_path, char* err, size_t err_len) {
   std::unique_ptr<sentencepiece::SentencePieceProcessor> sp;
   const bool ok = Guarded(
       [&] {
@@ -51,8 +50,8 @@ __attribute__((visibility("default"))) void* merhan_spm_load(const char* model_p
   return ok ? sp.release() : nullptr;
 }
 
-__attribute__((visibility("default"))) int merhan_spm_encode(void* handle, const char* text, size_t text_len,
-                                                             int* ids, int max_ids, char* err, size_t err_len) {
+__attribute__((visibility("default"))) int merhan_spm_encode(void* handle, const char* text, size_t text_len, int* ids,
+                                                             int max_ids, char* err, size_t err_len) {
   auto* sp = static_cast<sentencepiece::SentencePieceProcessor*>(handle);
   std::vector<int> out;
   // With the length: text may hold NUL characters (the Python package encodes them).
