@@ -12,6 +12,7 @@
 #include "merhan/cli/cli.h"
 #include "merhan/data/corpus.h"
 #include "merhan/data/corpus_audit.h"
+#include "merhan/data/corpus_entry.h"
 #include "merhan/data/folds.h"
 #include "merhan/runtime/experiment_config.h"
 #include "merhan/util/error.h"
@@ -34,10 +35,14 @@ std::map<std::string, std::vector<int>> PerClass(const Corpus& corpus, Key key) 
 nlohmann::json Summary(const ExperimentConfig& config, const Corpus& corpus, const CorpusAudit& audit) {
   nlohmann::json j = CountJson(corpus);
   j["format"] = config.data.format;
-  j["protocol"] = config.data.protocol;
+  j["protocol"] = config.data.EffectiveProtocol();
   j["merge"] = config.data.merge;
   j["splits"] = PerClass(corpus, [](const Utterance& u) { return u.split.empty() ? std::string("(none)") : u.split; });
   j["speakers"] = PerClass(corpus, [](const Utterance& u) { return u.speaker; });
+  if (!config.data.corpora.empty()) {  // data.corpora: utterances per corpus and role
+    j["corpora"] =
+        PerClass(corpus, [](const Utterance& u) { return u.corpus + " (" + CorpusRoleName(u.role) + ")"; });
+  }
   j["left_out_items"] = corpus.left_out;
   j["audio"] = audit.ToJson();
   return j;
@@ -61,18 +66,25 @@ std::string Table(const std::string& title, const std::vector<std::string>& clas
 }
 
 void PrintText(const nlohmann::json& j, const Corpus& corpus, const std::string& folds) {
-  std::cout << "# " << j["format"].get<std::string>() << " " << corpus.source << "\n\n"
+  std::cout << "# " << (j.contains("corpora") ? "corpora" : j["format"].get<std::string>()) << " " << corpus.source << "\n\n"
             << corpus.utterances.size() << " utterances, " << j["audio"]["hours"].get<double>() << " h of audio\n\n";
   const bool sessions = std::any_of(corpus.utterances.begin(), corpus.utterances.end(),
                                     [](const Utterance& u) { return u.session != 0; });
   if (sessions) std::cout << CountTable(corpus.utterances, corpus.counts.classes) << "\n";
+  if (j.contains("corpora")) {
+    std::cout << Table("corpus (role)", corpus.counts.classes,
+                       j["corpora"].get<std::map<std::string, std::vector<int>>>())
+              << "\n";
+  }
   std::cout << Table("split", corpus.counts.classes, j["splits"].get<std::map<std::string, std::vector<int>>>()) << "\n"
             << Table("speaker", corpus.counts.classes, j["speakers"].get<std::map<std::string, std::vector<int>>>())
             << "\n";
   std::cout << "dropped by the label map (data.classes, data.merge):";
   for (const auto& [code, n] : corpus.counts.dropped) std::cout << " " << code << "=" << n;
   std::cout << (corpus.counts.dropped.empty() ? " none\n" : "\n");
-  std::cout << "left out:" << (corpus.left_out.empty() ? " none\n" : "\n");
+  std::cout << "left out:";
+  for (const auto& [reason, n] : corpus.left_out_counts) std::cout << " " << reason << "=" << n << ";";
+  std::cout << (corpus.left_out_counts.empty() ? " none\n" : "\n");
   for (const auto& l : corpus.left_out) std::cout << "  " << l << "\n";
   std::cout << "\nfolds (" << j["protocol"].get<std::string>() << "):\n" << folds;
 }

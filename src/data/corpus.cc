@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "merhan/data/corpora_reader.h"
 #include "merhan/data/corpus_format.h"
 #include "merhan/data/crema_d_reader.h"
 #include "merhan/data/iemocap_reader.h"
@@ -44,6 +45,7 @@ void ApplySubset(const std::string& subset, Corpus* corpus) {
 
 Corpus ReadCorpus(const DataOptions& options) {
   options.Validate();
+  if (!options.corpora.empty()) return ReadCorpora(options);
   Corpus corpus;
   std::string manifest_dir;
   switch (ParseCorpusFormat(options.format)) {

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "merhan/data/corpus_entry.h"
 #include "merhan/data/corpus_format.h"
 #include "merhan/data/precomputed_stream_spec.h"
 #include "merhan/util/error.h"
@@ -16,8 +17,9 @@ void DataOptions::Register(ConfigRegistry* r, const std::string& p) {
   r->Register(p + ".classes", &classes, "class names, in label-index order");
   r->RegisterJson(p + ".merge", &merge, "object", "class -> list of corpus codes merged into it");
   r->RegisterChoice(p + ".protocol", &protocol,
-                    {"loso", "loso-speaker", "session5", "speaker-kfold", "explicit", "official"},
-                    "cross-validation protocol (official: the release's own train/development/test)");
+                    {"loso", "loso-speaker", "session5", "speaker-kfold", "explicit", "official", "corpora"},
+                    "cross-validation protocol (official: the release's own train/development/test; "
+                    "corpora: the fold data.corpora's roles define)");
   r->Register(p + ".official_test", &official_test,
               "protocol official: the test split (\"\" = MSP-Podcast test1, MELD test; or test2, test3)");
   r->Register(p + ".folds", &folds, "speaker-kfold: number of disjoint speaker groups K (>= 3)");
@@ -36,9 +38,42 @@ void DataOptions::Register(ConfigRegistry* r, const std::string& p) {
   r->RegisterJson(p + ".streams", &streams, "object",
                   "precomputed feature streams: {name: {format: npy|safetensors, dir|file, dim, "
                   "normalize: none|speaker|speaker-transductive}}");
+  r->RegisterJson(p + ".corpora", &corpora, "array",
+                  "several corpora: [{name, format, root|manifest, merge, split: all|<release split>, "
+                  "role: train|validation|test}] (data.format/root/manifest/merge are then unused)");
 }
 
+namespace {
+
+// data.corpora replaces the single corpus's keys; each entry is checked as the single
+// corpus it reads.
+void ValidateCorpora(const DataOptions& o) {
+  // data.format, root, manifest and merge stay unused (a config extending base.json
+  // inherits IEMOCAP's): each entry gives its own.
+  const DataOptions defaults;
+  if (o.protocol != "corpora" && o.protocol != defaults.protocol) {
+    throw UsageError("data.protocol: " + o.protocol +
+                     " does not apply with data.corpora (their roles define the one fold); leave it out or "
+                     "write corpora");
+  }
+  for (const CorpusEntry& e : ParseCorpusEntries(o.corpora)) {
+    try {
+      EntryDataOptions(o, e).Validate();
+    } catch (const UsageError& error) {
+      throw UsageError(e.where + " (" + e.name + "): " + error.what());
+    }
+  }
+}
+
+}  // namespace
+
 void DataOptions::Validate() const {
+  if (!corpora.is_array()) throw UsageError("data.corpora: expected an array");
+  if (!corpora.empty()) {
+    ValidateCorpora(*this);
+    return;
+  }
+  if (protocol == "corpora") throw UsageError("data.protocol corpora: needs data.corpora");
   const CorpusFormat parsed = ParseCorpusFormat(format);
   if (parsed != CorpusFormat::kManifest && root.empty()) {
     throw UsageError("data.root: required when data.format is " + format + " (the release's folder)");

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "merhan/data/batcher.h"
+#include "merhan/data/corpus_entry.h"
 #include "merhan/util/error.h"
 #include "merhan/util/logging.h"
 
@@ -131,7 +132,7 @@ std::vector<Fold> SpeakerKFolds(const std::vector<Utterance>& utterances, const 
 
 namespace {
 
-// The speakers found in two of official's splits, "meld:Joey (train, test)", at most 5.
+// The speakers found in two splits (or roles), "meld:Joey (train, test)", at most 5.
 std::string SharedSpeakers(const std::map<std::string, std::set<std::string>>& splits_of, size_t* count) {
   std::string list;
   *count = 0;
@@ -199,6 +200,50 @@ Fold OfficialFold(const std::vector<Utterance>& utterances, const DataOptions& o
 }
 
 namespace {
+
+// corpora without a validation entry: one of data.folds seeded groups of the training
+// speakers validates, so that model selection never sees a test corpus.
+SpeakerSet HeldOutValidationSpeakers(const SpeakerSet& train, const DataOptions& options) {
+  if (train.size() < 2) {
+    throw UsageError(Cat("data.corpora: no entry has role validation, and the training corpora have ", train.size(),
+                         " speaker(s); a validation group needs 2 or more (or give a validation entry)"));
+  }
+  std::vector<std::string> speakers(train.begin(), train.end());
+  std::vector<int64_t> order(speakers.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
+  SplitMix64 rng(static_cast<uint64_t>(options.fold_seed));
+  DeterministicShuffle(&order, &rng);
+  const size_t size = std::max<size_t>(1, speakers.size() / static_cast<size_t>(std::max(options.folds, 2)));
+  SpeakerSet val;
+  for (size_t n = 0; n < size; ++n) val.insert(speakers[static_cast<size_t>(order[n])]);
+  return val;
+}
+
+// corpora: the one fold data.corpora's roles define (Utterance::role). A speaker in two
+// roles (a release split that shares speakers with another, as MELD's do) is refused,
+// naming them.
+Fold CorporaFold(const std::vector<Utterance>& utterances, const DataOptions& options) {
+  SpeakerSet by_role[4];
+  std::map<std::string, std::set<std::string>> roles_of;
+  for (const Utterance& u : utterances) {
+    if (u.role == CorpusRole::kNone) throw InternalError("data.corpora: utterance " + u.id + " has no role");
+    by_role[static_cast<int>(u.role)].insert(u.speaker);
+    roles_of[u.speaker].insert(CorpusRoleName(u.role));
+  }
+  size_t shared = 0;
+  const std::string list = SharedSpeakers(roles_of, &shared);
+  if (shared > 0) {
+    throw UsageError(Cat("data.corpora: ", shared, " speaker(s) in two roles: ", list, (shared > 5 ? "; ..." : ""),
+                         ". Train, validation and test must be speaker-disjoint; give those splits one role"));
+  }
+  SpeakerSet& train = by_role[static_cast<int>(CorpusRole::kTrain)];
+  SpeakerSet val = by_role[static_cast<int>(CorpusRole::kValidation)];
+  if (val.empty()) {
+    val = HeldOutValidationSpeakers(train, options);
+    for (const auto& s : val) train.erase(s);
+  }
+  return Build("corpora", utterances, train, val, by_role[static_cast<int>(CorpusRole::kTest)]);
+}
 
 // data.explicit_folds: speaker lists given in the config, checked disjoint.
 std::vector<Fold> ExplicitFolds(const std::vector<Utterance>& utterances, const DataOptions& options) {
@@ -291,8 +336,10 @@ std::vector<Fold> SessionFolds(const std::vector<Utterance>& utterances, const D
 
 std::vector<Fold> MakeFolds(const std::vector<Utterance>& utterances, const DataOptions& options) {
   std::vector<Fold> folds;
-  const std::string& protocol = options.protocol;
-  if (protocol == "speaker-kfold") {
+  const std::string protocol = options.EffectiveProtocol();
+  if (!options.corpora.empty()) {
+    folds.push_back(CorporaFold(utterances, options));
+  } else if (protocol == "speaker-kfold") {
     folds = SpeakerKFolds(utterances, options);
   } else if (protocol == "official") {
     folds.push_back(OfficialFold(utterances, options));

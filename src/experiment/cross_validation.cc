@@ -55,7 +55,7 @@ std::vector<int> SelectedFolds(const ExperimentConfig& config, const CrossValida
   }
   for (int k : folds) {
     if (k < 0 || k >= plan.num_folds) {
-      throw UsageError(Cat("run.folds: fold ", k, " does not exist; protocol ", config.data.protocol, " has ",
+      throw UsageError(Cat("run.folds: fold ", k, " does not exist; protocol ", config.data.EffectiveProtocol(), " has ",
                            plan.num_folds, " folds (0..", plan.num_folds - 1, ")"));
     }
   }

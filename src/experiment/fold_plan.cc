@@ -65,7 +65,7 @@ CrossValidationPlan MakeCrossValidationPlan(const ExperimentConfig& config) {
   const auto& utts = data->corpus.utterances;
   log::Info(
       Cat("corpus ", data->corpus.source, ": ", utts.size(), " utterances\n", CountTable(utts, config.data.classes)));
-  log::Info(Cat("folds (", config.data.protocol, "):\n", FoldTable(*folds, utts, config.data.classes)));
+  log::Info(Cat("folds (", config.data.EffectiveProtocol(), "):\n", FoldTable(*folds, utts, config.data.classes)));
   CheckBranchStreamsAreSequences(*data, config.model);
   const std::vector<PrecomputedStreamSpec> normalized = SpeakerNormalizedStreams(config);
   WarnTransductive(normalized);

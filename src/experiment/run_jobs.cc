@@ -31,7 +31,7 @@ ExperimentConfig SelectJobs(const ExperimentConfig& config, int num_folds, const
   for (int k : selection.folds) {
     if (!Contains(planned, k)) {
       throw UsageError(Cat("--fold ", k, ": not a fold of this run; it plans folds ", List(planned), " (protocol ",
-                           config.data.protocol, ", run.folds)"));
+                           config.data.EffectiveProtocol(), ", run.folds)"));
     }
   }
   for (int s : selection.seeds) {

@@ -59,6 +59,7 @@ ReportData CollectReportData(const std::string& run_dir) {
     const auto summary = ParseJson(ReadFileToString(summary_path), summary_path);
     if (summary.contains("intervals")) data.intervals = summary["intervals"];
     if (summary.contains("per_speaker")) data.per_speaker = summary["per_speaker"];
+    if (summary.contains("test_corpora")) data.test_corpora = summary["test_corpora"];
     if (summary.contains("calibration")) data.calibration = summary["calibration"];
     if (summary.contains("pending")) data.pending = summary["pending"].get<std::vector<std::string>>();
   }
@@ -387,6 +388,28 @@ void RenderResultsTable(const ReportData& data, const std::vector<FoldOutcome>& 
   }
 }
 
+// Multi-corpus runs: WAR, UAR and macro-F1 per test corpus, with their intervals.
+void RenderTestCorpora(const ReportData& data, std::ostringstream& html) {
+  if (!data.test_corpora.is_array() || data.test_corpora.empty()) return;
+  html << "<h2>Test results per corpus</h2>\n<table>\n<tr><th class=\"l\">corpus</th><th>utterances</th>"
+          "<th>runs</th><th>WAR %</th><th>UAR %</th><th>macro-F1 %</th></tr>\n";
+  for (const auto& c : data.test_corpora) {
+    html << "<tr><td class=\"l\">" << HtmlEscape(c.value("name", "")) << "</td><td>" << c.value("utterances", 0)
+         << "</td><td>" << c.value("runs", 0) << "</td>";
+    for (const char* name : {"war", "uar", "macro_f1"}) {
+      const auto& m = c.at(name);
+      html << "<td>" << Num(100 * m.value("mean", std::nan(""))) << " ± " << Num(100 * m.value("std", std::nan("")));
+      if (m.contains("interval")) {
+        html << "<br>[" << Num(100 * m["interval"].value("low", std::nan(""))) << ", "
+             << Num(100 * m["interval"].value("high", std::nan(""))) << "]";
+      }
+      html << "</td>";
+    }
+    html << "</tr>\n";
+  }
+  html << "</table>\n";
+}
+
 // Learning curves: one colour per run; train dashed, validation solid.
 void RenderLearningCurves(const ReportData& data, std::ostringstream& html) {
   std::vector<Series> loss, uar;
@@ -541,6 +564,7 @@ std::string RenderReportHtml(const ReportData& data) {
     if (r.tested) outcomes.push_back(r.outcome);
   const RunSummary summary = RunSummary::From(outcomes, data.classes);
   RenderResultsTable(data, outcomes, summary, html);
+  RenderTestCorpora(data, html);
   RenderLearningCurves(data, html);
   RenderClassCharts(data, outcomes, summary, html);
   RenderCalibration(data, html);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "merhan/data/corpus.h"
+#include "merhan/data/corpus_entry.h"
 #include "merhan/data/folds.h"
 #include "merhan/data/precomputed_stream.h"
 #include "merhan/results/calibration_summary.h"
@@ -153,6 +154,25 @@ void RunSummary::AttachCorpusAnalysis(const std::string& run_dir, const DataOpti
   }
 }
 
+void RunSummary::AttachTestCorpora(const std::string& run_dir, const AnalysisOptions& options,
+                                   const DataOptions& data) {
+  test_corpora.clear();
+  test_corpora_note.clear();
+  if (data.corpora.empty()) return;
+  if (outcomes.empty()) {
+    test_corpora_note = "no test results";
+    return;
+  }
+  std::vector<std::pair<int, int>> fold_seeds;
+  for (const auto& o : outcomes) fold_seeds.emplace_back(o.fold, o.seed);
+  stats::BootstrapOptions bootstrap;
+  bootstrap.replicates = options.bootstrap_replicates;
+  bootstrap.seed = static_cast<uint64_t>(options.bootstrap_seed);
+  bootstrap.confidence = options.confidence;
+  test_corpora = SummariseTestCorpora(ReadRunPredictions(run_dir, fold_seeds, classes),
+                                      TestCorpusNames(ParseCorpusEntries(data.corpora)), bootstrap);
+}
+
 void RunSummary::AttachCalibration(const std::string& run_dir) {
   std::vector<std::pair<int, int>> fold_seeds;
   for (const auto& o : outcomes) fold_seeds.emplace_back(o.fold, o.seed);
@@ -174,6 +194,13 @@ void RunSummary::Analyse(const std::string& run_dir, const AnalysisOptions& anal
   } catch (const std::exception& e) {
     calibration = {{"note", std::string("calibration summary unavailable: ") + e.what()}};
     log::Warn(calibration["note"].get<std::string>());
+  }
+  try {
+    AttachTestCorpora(run_dir, analysis, data);
+  } catch (const std::exception& e) {
+    test_corpora.clear();
+    test_corpora_note = std::string("per-test-corpus results unavailable: ") + e.what();
+    log::Warn(test_corpora_note);
   }
   AttachCorpusAnalysis(run_dir, data);  // catches its own errors
   transductive_streams.clear();
@@ -219,6 +246,11 @@ nlohmann::json RunSummary::ToJson() const {
     j["intervals"] = iv;
   }
   if (!pending.empty()) j["pending"] = pending;
+  if (!test_corpora.empty() || !test_corpora_note.empty()) {
+    nlohmann::json t = nlohmann::json::array();
+    for (const auto& r : test_corpora) t.push_back(r.ToJson());
+    j["test_corpora"] = test_corpora.empty() ? nlohmann::json{{"note", test_corpora_note}} : t;
+  }
   if (!transductive_streams.empty()) {
     j["transductive"] = {{"streams", transductive_streams},
                          {"note",
@@ -279,6 +311,8 @@ std::string RunSummary::ToMarkdown() const {
     out << " – |\n\n"
         << FormatFixed(100 * interval_options.confidence, 0) << " % CI: " << IntervalMethod(interval_options) << ".\n";
   }
+  out << TestCorporaMarkdown(test_corpora, interval_options.confidence);
+  if (!test_corpora_note.empty()) out << "\n" << test_corpora_note << "\n";
   if (!pending.empty()) {
     out << "\n**Incomplete run**: " << pending.size() << " planned (fold, seed) not finished yet:\n";
     for (const auto& p : pending) out << "- " << p << "\n";

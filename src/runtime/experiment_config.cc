@@ -94,6 +94,20 @@ void ResolveStreamPaths(nlohmann::json* streams, const fs::path& base) {
   }
 }
 
+// data.corpora[i].root and .manifest, relative to the config file that names them.
+void ResolveCorporaPaths(nlohmann::json* corpora, const fs::path& base) {
+  if (!corpora->is_array()) return;  // Validate names the key
+  for (auto& entry : *corpora) {
+    if (!entry.is_object()) continue;
+    for (const char* key : {"root", "manifest"}) {
+      if (!entry.contains(key) || !entry[key].is_string()) continue;
+      std::string path = entry[key].get<std::string>();
+      ResolvePath(&path, base);
+      entry[key] = path;
+    }
+  }
+}
+
 }  // namespace
 
 ExperimentConfig ExperimentConfig::Load(const std::string& path, const std::vector<std::string>& overrides) {
@@ -109,6 +123,7 @@ ExperimentConfig ExperimentConfig::Load(const std::string& path, const std::vect
     if (config.data.manifest != before.data.manifest) ResolvePath(&config.data.manifest, base);
     if (config.data.cache_dir != before.data.cache_dir) ResolvePath(&config.data.cache_dir, base);
     if (config.data.streams != before.data.streams) ResolveStreamPaths(&config.data.streams, base);
+    if (config.data.corpora != before.data.corpora) ResolveCorporaPaths(&config.data.corpora, base);
     // "minilm" names the bundled encoder, not a folder next to the config.
     if (config.text.model_dir != before.text.model_dir && config.text.model_dir != "minilm") {
       ResolvePath(&config.text.model_dir, base);

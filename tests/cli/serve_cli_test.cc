@@ -322,6 +322,22 @@ TEST_F(ServeCli, ServerAnswersLikePredictRefusesBadRequestsAndDrainsOnSigterm) {
   ASSERT_EQ(a.status, 200) << a.raw;
   EXPECT_EQ(a.body["probabilities"].dump(), want["probabilities"].dump());
 
+  // Any container FFmpeg reads: an AAC m4a of the same utterance is answered (lossy, so
+  // its probabilities are not the wav's bits); a truncated one is a 400 (below).
+  const std::string m4a = dir_->File("utterance.m4a"), broken_m4a = dir_->File("broken.m4a");
+  ASSERT_EQ(RunCommand("ffmpeg -nostdin -loglevel error -y -i " + Quote(wav_) + " -c:a aac -b:a 128k " + Quote(m4a) +
+                       " && head -c 2000 " + Quote(m4a) + " > " + Quote(broken_m4a))
+                .exit_code,
+            0);
+  a = Curl("-H 'Content-Type: audio/mp4' --data-binary @" + Quote(m4a) + " -H " + Quote("X-Transcript: " + kText) +
+               " " + server.Url("/v1/predict"),
+           out);
+  ASSERT_EQ(a.status, 200) << a.raw;
+  double total = 0;
+  for (const auto& [name, p] : a.body["probabilities"].items()) total += p.get<double>();
+  EXPECT_NEAR(total, 1.0, 1e-5) << a.raw;
+  EXPECT_EQ(a.body["probabilities"].size(), want["probabilities"].size());
+
   // Several in one request (padded together: equal up to float rounding).
   a = Curl("-F audio=@" + Quote(wav_) + " -F " + Quote("transcript=" + kText) + " -F audio=@" + Quote(wav2_) + " -F " +
                Quote("transcript=" + kText2) + " " + server.Url("/v1/predict/batch"),
@@ -352,6 +368,7 @@ TEST_F(ServeCli, ServerAnswersLikePredictRefusesBadRequestsAndDrainsOnSigterm) {
       {raw + " -H " + Quote("X-Transcript: " + std::string(101, 'a')) + " " + server.Url("/v1/predict"), 413},
       {"-H 'Content-Type: audio/wav' --data-binary @" + Quote(long_wav) + text + server.Url("/v1/predict"), 413},
       {raw + text + server.Url("/v1/nothing-here"), 404},
+      {"-H 'Content-Type: audio/mp4' --data-binary @" + Quote(broken_m4a) + text + server.Url("/v1/predict"), 400},
   };
   for (const auto& [args, status] : bad) {
     a = Curl(args, out);

@@ -17,7 +17,9 @@ struct DataOptions {
   std::vector<std::string> classes = {"neu", "hap", "ang", "sad"};
   // class -> corpus codes merged into it; codes of no class are dropped and counted.
   nlohmann::json merge = {{"hap", {"hap", "exc"}}};
-  std::string protocol = "loso";  // loso | loso-speaker | session5 | speaker-kfold | explicit | official
+  // loso | loso-speaker | session5 | speaker-kfold | explicit | official | corpora
+  // (corpora: the one fold data.corpora's roles define; implied when data.corpora is set).
+  std::string protocol = "loso";
   // protocol official: the release's test split ("" = the release's default: MSP-Podcast
   // Test1, MELD test); e.g. "test2" for MSP-Podcast's Test2.
   std::string official_test;
@@ -38,9 +40,15 @@ struct DataOptions {
   // Precomputed feature streams by name: {"visual": {"format": "npy", "dir": ..., "dim": 2048}}
   // (data/precomputed_stream_spec.h). Paths are relative to the config file.
   nlohmann::json streams = nlohmann::json::object();
+  // Several corpora in one run, each with a role (data/corpus_entry.h). When not empty,
+  // each entry gives its own format, root, manifest and merge, and data.format,
+  // data.root, data.manifest and data.merge are unused.
+  nlohmann::json corpora = nlohmann::json::array();
 
   void Register(ConfigRegistry* r, const std::string& prefix = "data");
   void Validate() const;
+  // data.protocol, or "corpora" whenever data.corpora is set.
+  std::string EffectiveProtocol() const { return corpora.empty() ? protocol : "corpora"; }
   std::string ToString() const { return OptionsToString(*this); }
 };
 

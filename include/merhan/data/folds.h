@@ -17,6 +17,10 @@
 //  official      one fold: the release's own train / validation / test split (Utterance::split;
 //                MSP-Podcast's test set chosen by data.official_test, Test1 by default).
 //                Refused, naming them, when the release's splits share speakers (MELD).
+//  corpora       (data.corpora) one fold: the entries' roles give train, validation and
+//                test (data/corpus_entry.h); without a validation entry, one of data.folds
+//                seeded speaker groups of the training corpora validates. Refused, naming
+//                them, when a speaker has two roles.
 #pragma once
 
 #include <cstdint>

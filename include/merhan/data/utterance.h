@@ -7,6 +7,10 @@
 
 namespace merhan {
 
+// What an utterance is for in a multi-corpus run (data.corpora); kNone when the run
+// reads one corpus and its protocol decides.
+enum class CorpusRole { kNone, kTrain, kValidation, kTest };
+
 struct Utterance {
   std::string id;        // e.g. Ses01F_impro01_F000
   std::string wav_path;  // absolute or relative to the working directory
@@ -20,6 +24,10 @@ struct Utterance {
   // The release's own split, for data.protocol official: "train", "validation", "test"
   // (MELD), "test1".."test3" (MSP-Podcast); empty when the corpus has none.
   std::string split;
+  // data.corpora: the entry name that namespaces this utterance's id and speaker
+  // ("<name>/<id>") and the role its entry gives it; empty / kNone for one corpus.
+  std::string corpus;
+  CorpusRole role = CorpusRole::kNone;
   double start_s = 0.0;  // segment start/end in the dialog (label file)
   double end_s = 0.0;
   // Manifest columns (JSONL string keys) beyond the standard ones, as written.

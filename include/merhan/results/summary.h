@@ -9,6 +9,7 @@
 
 #include "merhan/data/data_options.h"
 #include "merhan/results/corpus_analysis.h"
+#include "merhan/results/test_corpora.h"
 #include "merhan/runtime/classification_report.h"
 #include "merhan/stats/analysis_options.h"
 #include "merhan/stats/bootstrap.h"
@@ -49,6 +50,9 @@ struct RunSummary {
   std::vector<stats::Interval> intervals;
   stats::BootstrapOptions interval_options;
   std::string intervals_note;  // why there are none, when there are none
+  // Multi-corpus runs (data.corpora): one result per test corpus, empty otherwise.
+  std::vector<TestCorpusResult> test_corpora;
+  std::string test_corpora_note;  // why there are none for a multi-corpus run
   // Per-speaker/per-gender results and transcript overlap (results/corpus_analysis.h).
   bool has_corpus_analysis = false;
   CorpusAnalysis corpus_analysis;
@@ -71,9 +75,12 @@ struct RunSummary {
   // corpus_analysis from the test predictions. Failure to read the corpus is not
   // fatal after training: it is logged and stated as corpus_analysis_note.
   void AttachCorpusAnalysis(const std::string& run_dir, const DataOptions& data);
+  // data.corpora's test corpora: restricts each (fold, seed)'s predictions to each one
+  // (results/test_corpora.h); nothing for a single-corpus run.
+  void AttachTestCorpora(const std::string& run_dir, const AnalysisOptions& options, const DataOptions& data);
   // Reads each (fold, seed)'s calibration.json and predictions.csv (results/calibration_summary.h).
   void AttachCalibration(const std::string& run_dir);
-  // All three, as `merhan train` does after the last fold.
+  // All four, as `merhan train` does after the last fold.
   void Analyse(const std::string& run_dir, const AnalysisOptions& analysis, const DataOptions& data);
   nlohmann::json ToJson() const;
   std::string ToCsv() const;       // one row per (fold, seed), then mean and std rows

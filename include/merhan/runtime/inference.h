@@ -21,17 +21,27 @@ namespace merhan {
 nlohmann::json PredictionJson(const std::vector<std::string>& classes, const torch::Tensor& probabilities, int64_t i,
                               const std::string& id, const std::string& wav_path);
 
-// `merhan eval`: the checkpoint's model on its own fold's test split (rebuilt
-// from the checkpoint's config, fold and seed) or, when `manifest` is given, on
-// that manifest. Returns {"checkpoint", "data", "count", "loss", "war", "uar",
-// "macro_f1", "weighted_f1", "per_class", "confusion", "classes", "calibration"};
-// probabilities and loss use the checkpoint's temperature unless `options.calibration` is
-// kIgnore (labels, and so every label metric, are the same either way). `result`
-// receives the predictions when not null.
-nlohmann::json EvaluateCheckpoint(const std::string& checkpoint_path, const std::string& manifest,
-                                  const LoadOptions& options, EvaluationResult* result = nullptr);
-// The same for a model already loaded (from a checkpoint or a model directory).
-nlohmann::json EvaluateLoadedModel(LoadedModel& loaded, const std::string& manifest,
+// What `merhan eval` evaluates a model on.
+struct EvaluationData {
+  enum class Kind {
+    kOwnFold,   // the checkpoint's own fold's test split, rebuilt from its config, fold and seed
+    kManifest,  // every utterance of the manifest `path`
+    kConfig,    // the utterances the config `path` tests on (every fold's test split; with
+                // data.corpora, its test corpora), read through the model's own features and
+                // classes: cross-corpus evaluation
+  };
+  Kind kind = Kind::kOwnFold;
+  std::string path;
+};
+
+// `merhan eval`: returns {"checkpoint", "data", "utterances", "loss", "war", "uar",
+// "macro_f1", "weighted_f1", "per_class", "confusion", "classes", "calibration"}, and
+// "test_corpora" {name: metrics} when the data has several corpora (data.corpora).
+// Probabilities and loss use the model's temperature unless it was loaded with
+// Calibration::kIgnore (labels, and so every label metric, are the same either way).
+// `result` receives the predictions when not null. UsageError when a config's classes
+// differ from the model's.
+nlohmann::json EvaluateLoadedModel(LoadedModel& loaded, const EvaluationData& data,
                                    EvaluationResult* result = nullptr);
 
 // `merhan predict`: one JSON object per input (PredictionJson). The feature
