@@ -10,7 +10,10 @@
 #      BERT-base-shaped frozen encoder made on the host) on the tiny demo corpus
 #      listed 40 times (about 4,800 utterances, the seed's split), 2 epochs in
 #      fp32 and in bf16: feature extraction, seconds per epoch, utterances/s;
-#   4. writes gpu_check.log and gpu_check.json into $OUT (else ./gpu-check-out).
+#   4. runs a speech encoder (random, at wavlm-base-plus's and wav2vec2-base's real
+#      shapes) through `merhan embed-speech` on the CPU and on the GPU, fp32 and bf16:
+#      the GPU's hidden states against the CPU's, seconds per utterance;
+#   5. writes gpu_check.log and gpu_check.json into $OUT (else ./gpu-check-out).
 #   scripts/gpu_check.sh
 # Environment:
 #   MERHAN_GPU_CHECK_DRY_RUN=1   on a CPU: the same steps, the CUDA tests skip, the
@@ -208,4 +211,63 @@ PY
   fi
 done
 [ "$bench_ok" = 1 ] || status=1
+
+# --- 4. speech-encoder extraction: the device against the CPU, fp32 and bf16 ---------------
+# Random encoders at the real shapes of wavlm-base-plus and wav2vec2-base (torch alone
+# makes them: scripts/make_random_speech_model.py), `merhan embed-speech` on a few corpus
+# utterances on the CPU in fp32 (the reference), on the device in fp32 and under bf16
+# autocast: every hidden state's largest difference from the reference, and the
+# encoder's seconds per utterance (median; the first call on a GPU pays its start-up).
+speech_files="$([ "$dry" = 1 ] && echo 2 || echo 6)"
+mapfile -t speech_wavs < <(ls "$work"/corpus/IEMOCAP_full_release/Session1/sentences/wav/*/*.wav 2>/dev/null | head -n "$speech_files")
+speech_variants=("cpu:fp32")
+[ "$device" != cpu ] && speech_variants+=("$device:fp32")
+if [ "$device" != cpu ] || grep -q "native bf16: yes" "$work/version.txt"; then speech_variants+=("$device:bf16"); fi
+embed() {  # embed SHAPE DEVICE PRECISION INDEX
+  local dir="$work/speech/$1/$2-$3" flag=()
+  mkdir -p "$dir"
+  [ "$3" = bf16 ] && flag=(--bf16)
+  timeout --kill-after=10 90 "$merhan" embed-speech --model-dir "$work/speech/$1/model" --wav "${speech_wavs[$4]}" \
+    --out "$dir/$4.npy" --device "$2" "${flag[@]}" >"$dir/$4.log" 2>&1
+  local rc=$?
+  cat "$dir/$4.log" >>"$log"
+  return $rc
+}
+for shape in wavlm-base-plus wav2vec2-base; do
+  [ "${#speech_wavs[@]}" -gt 0 ] || { say "speech: no corpus utterances"; status=1; break; }
+  [ "$(left)" -gt 60 ] || { say "speech $shape: skipped, the time budget is spent"; status=1; break; }
+  run "random $shape encoder (real shape)" 120 "$py" "$root/scripts/make_random_speech_model.py" \
+    --shapes "$root/scripts/speech_shapes/$shape.json" --out "$work/speech/$shape/model" || { status=1; continue; }
+  say "speech $shape: ${#speech_wavs[@]} utterances, ${speech_variants[*]}"
+  for v in "${speech_variants[@]}"; do
+    for i in "${!speech_wavs[@]}"; do
+      embed "$shape" "${v%%:*}" "${v##*:}" "$i" || { say "speech $shape $v utterance $i failed"; status=1; }
+    done
+  done
+  put "speech_$shape" "$("$py" - "$work/speech/$shape" "${#speech_wavs[@]}" "${speech_variants[@]}" <<'PY'
+import json, os, re, statistics, sys
+import numpy as np
+root, n, variants = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+def load(v, i):
+    d, p = v.split(":")
+    path = os.path.join(root, f"{d}-{p}", f"{i}.npy")
+    log = os.path.join(root, f"{d}-{p}", f"{i}.log")
+    m = re.search(r"encoder ([0-9.e+-]+) s", open(log).read()) if os.path.exists(log) else None
+    return (np.load(path) if os.path.exists(path) else None), (float(m.group(1)) if m else None)
+out = {}
+for v in variants:
+    diffs, seconds, scale = [], [], 0.0
+    for i in range(n):
+        ref, _ = load(variants[0], i)
+        x, s = load(v, i)
+        if s is not None: seconds.append(s)
+        if ref is None or x is None or x.shape != ref.shape: diffs.append(None); continue
+        diffs.append(float(np.abs(x - ref).max())); scale = max(scale, float(np.abs(ref).max()))
+    ok = [d for d in diffs if d is not None]
+    out[v] = {"max_abs_diff_vs_cpu_fp32": max(ok) if len(ok) == n else None, "reference_max_abs": scale,
+              "encoder_seconds": seconds, "median_seconds": statistics.median(seconds) if seconds else None}
+print(json.dumps(out))
+PY
+)"
+done
 finish "$([ "$status" = 0 ] && echo ok || echo failed)" "$status"

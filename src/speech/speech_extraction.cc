@@ -48,7 +48,7 @@ SpeechEncoderOutput Stack(const std::vector<SpeechEncoderOutput>& outs) {
   }
   r.last_hidden_state = torch::cat(parts);
   r.frame_lengths = torch::cat(lengths);
-  r.frame_mask = torch::arange(t_max).unsqueeze(0).lt(r.frame_lengths.unsqueeze(1));
+  r.frame_mask = torch::arange(t_max, r.frame_lengths.device()).unsqueeze(0).lt(r.frame_lengths.unsqueeze(1));
   return r;
 }
 
@@ -59,15 +59,17 @@ SpeechEncoderOutput EncodeWaveforms(const LoadedSpeechEncoder& enc, const std::v
   if (waveforms.empty()) throw InternalError("EncodeWaveforms: no utterances");
   torch::InferenceMode inference;
   SpeechEncoder model = enc.model;  // a handle: forward() is not const
+  const auto parameters = model->parameters();
+  const torch::Device device = parameters.empty() ? torch::Device(torch::kCPU) : parameters.front().device();
   const bool one_at_a_time = batching == SpeechBatching::kOneAtATime || enc.config.conv_norm == ConvNorm::kGroup;
   if (!one_at_a_time || waveforms.size() == 1) {
     auto [batch, lengths] = PadBatch(enc, waveforms);
-    return model->forward(batch, waveforms.size() == 1 ? torch::Tensor() : lengths);
+    return model->forward(batch.to(device), waveforms.size() == 1 ? torch::Tensor() : lengths.to(device));
   }
   std::vector<SpeechEncoderOutput> outs;
   for (const auto& w : waveforms) {
     auto [batch, lengths] = PadBatch(enc, {w});
-    outs.push_back(model->forward(batch));
+    outs.push_back(model->forward(batch.to(device)));
   }
   return Stack(outs);
 }

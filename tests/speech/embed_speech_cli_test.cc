@@ -34,6 +34,17 @@ TEST(EmbedSpeechCli, WritesTransformersHiddenStates) {
   ASSERT_EQ(l2.dim(), 2);
   EXPECT_LE(testing::MaxAbsDiff(l2, ref[2]), 1e-4f);
 
+  // bf16 autocast (native on AVX512-BF16 CPUs, emulated elsewhere): the same states at
+  // bf16's precision (8 bits of mantissa, ~0.4 % per rounding, compounded over layers).
+  r = testing::RunCommand(base + " --device cpu --bf16 --out " + tmp.File("bf16.npy"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto bf16 = testing::LoadNpyTensor(tmp.File("bf16.npy"));
+  ASSERT_EQ(bf16.sizes(), ref.sizes());
+  const float scale = ref.abs().max().item<float>();
+  EXPECT_LE(testing::MaxAbsDiff(bf16, ref), 0.1f * scale);
+  EXPECT_GT(testing::MaxAbsDiff(bf16, ref), 1e-6f) << "autocast did not run in bf16";
+  EXPECT_NE(r.output.find("bf16 autocast"), std::string::npos) << r.output;
+
   r = testing::RunCommand(base + " --layer 9 --out " + tmp.File("l9.npy"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("hidden states 0..3"), std::string::npos) << r.output;

@@ -20,7 +20,7 @@ enum class SpeechBatching {
 };
 
 // Encodes 16 kHz mono utterances (raw samples, not yet normalised) under inference
-// mode. Returns the padded outputs: every hidden state (B, T_max, H) with the frame
+// mode, on the device the encoder's parameters are on (outputs stay there). Returns the padded outputs: every hidden state (B, T_max, H) with the frame
 // lengths and mask; frames past an utterance's length hold no meaning. DataError
 // for an utterance shorter than the encoder's receptive field (MinSamples()).
 SpeechEncoderOutput EncodeWaveforms(const LoadedSpeechEncoder& encoder,
