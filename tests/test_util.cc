@@ -102,27 +102,33 @@ int Process::Wait() {
   return exit_code_;
 }
 
-std::string SharedTestCorpus(const std::string& size, int seed, const std::string& flags) {
+std::string SharedGeneratedDir(const std::string& parent, const std::string& name, const std::string& script,
+                               const std::string& args) {
   namespace fs = std::filesystem;
-  const std::string script = SourceDir() + "/scripts/make_corpus";
-  const uint64_t key = Hash64(Slurp(script) + "\n" + flags);
+  const std::string path = SourceDir() + "/" + script;
+  const uint64_t key = Hash64(Slurp(path) + "\n" + args);
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(key));
-  const fs::path root = fs::path(BuildDir()) / "test-corpora";
-  const fs::path final_dir = root / (size + "-" + std::to_string(seed) + "-" + hex);
+  const fs::path root = fs::path(BuildDir()) / parent;
+  const fs::path final_dir = root / (name + "-" + hex);
   fs::create_directories(root);
   const FileLock lock = FileLock::Acquire((root / (final_dir.filename().string() + ".lock")).string());
-  if (fs::exists(final_dir / "ground_truth.jsonl")) return final_dir.string();
+  if (fs::exists(final_dir)) return final_dir.string();  // renamed into place only when complete
   const fs::path partial = final_dir.string() + ".partial";
   fs::remove_all(partial);
-  const CommandResult r = RunCommand(Quote(PythonBinary()) + " " + Quote(script) + " --size " + size + " --seed " +
-                                     std::to_string(seed) + " " + flags + " --out " + Quote(partial.string()));
+  const CommandResult r =
+      RunCommand(Quote(PythonBinary()) + " " + Quote(path) + " " + args + " --out " + Quote(partial.string()));
   if (r.exit_code != 0) {
-    ADD_FAILURE() << "make_corpus failed:\n" << r.output;
+    ADD_FAILURE() << script << " failed:\n" << r.output;
     return "";
   }
   fs::rename(partial, final_dir);
   return final_dir.string();
+}
+
+std::string SharedTestCorpus(const std::string& size, int seed, const std::string& flags) {
+  return SharedGeneratedDir("test-corpora", size + "-" + std::to_string(seed), "scripts/make_corpus",
+                            "--size " + size + " --seed " + std::to_string(seed) + " " + flags);
 }
 
 CommandResult CopyTestCorpus(const std::string& size, int seed, const std::string& flags, const std::string& dest) {
