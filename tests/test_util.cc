@@ -15,6 +15,7 @@
 
 #include "merhan/util/file_lock.h"
 #include "merhan/util/hash.h"
+#include "shared_generated_dir.h"
 
 extern char** environ;
 

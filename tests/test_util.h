@@ -121,14 +121,6 @@ inline std::vector<nlohmann::json> ReadJsonLines(const std::string& path) {
 // failure and "" when there is none or more than one.
 std::string OnlyRun(const std::string& parent);
 
-// The folder `python SCRIPT ARGS --out DIR` writes (SCRIPT relative to the source
-// tree), generated once for every test process of the build: into
-// <build>/<parent>/<name>-<hash of the script and ARGS>, under a file lock, renamed
-// into place when complete. Tests must treat it as read-only. Fails the test (and
-// returns "") when the script fails.
-std::string SharedGeneratedDir(const std::string& parent, const std::string& name, const std::string& script,
-                               const std::string& args);
-
 // A synthetic corpus of scripts/make_corpus (`--size SIZE --seed SEED FLAGS`),
 // generated once for every test process of the build: into
 // <build>/test-corpora/<size>-<seed>-<hash of the script and flags>, under a file

@@ -40,8 +40,7 @@ nlohmann::json Summary(const ExperimentConfig& config, const Corpus& corpus, con
   j["splits"] = PerClass(corpus, [](const Utterance& u) { return u.split.empty() ? std::string("(none)") : u.split; });
   j["speakers"] = PerClass(corpus, [](const Utterance& u) { return u.speaker; });
   if (!config.data.corpora.empty()) {  // data.corpora: utterances per corpus and role
-    j["corpora"] =
-        PerClass(corpus, [](const Utterance& u) { return u.corpus + " (" + CorpusRoleName(u.role) + ")"; });
+    j["corpora"] = PerClass(corpus, [](const Utterance& u) { return u.corpus + " (" + CorpusRoleName(u.role) + ")"; });
   }
   j["left_out_items"] = corpus.left_out;
   j["audio"] = audit.ToJson();
@@ -66,7 +65,8 @@ std::string Table(const std::string& title, const std::vector<std::string>& clas
 }
 
 void PrintText(const nlohmann::json& j, const Corpus& corpus, const std::string& folds) {
-  std::cout << "# " << (j.contains("corpora") ? "corpora" : j["format"].get<std::string>()) << " " << corpus.source << "\n\n"
+  std::cout << "# " << (j.contains("corpora") ? "corpora" : j["format"].get<std::string>()) << " " << corpus.source
+            << "\n\n"
             << corpus.utterances.size() << " utterances, " << j["audio"]["hours"].get<double>() << " h of audio\n\n";
   const bool sessions = std::any_of(corpus.utterances.begin(), corpus.utterances.end(),
                                     [](const Utterance& u) { return u.session != 0; });

@@ -94,7 +94,8 @@ void CheckFirstEntry(const nlohmann::json& j, CorpusEntry* e) {
     throw UsageError(e->where + ".manifest: required for format manifest");
   }
   if (e->format != CorpusFormat::kManifest && e->root.empty()) {
-    throw UsageError(e->where + ".root: required for format " + CorpusFormatName(e->format) + " (the release's folder)");
+    throw UsageError(e->where + ".root: required for format " + CorpusFormatName(e->format) +
+                     " (the release's folder)");
   }
 }
 

@@ -84,7 +84,8 @@ std::string TestCorporaMarkdown(const std::vector<TestCorpusResult>& results, do
   std::ostringstream out;
   for (const TestCorpusResult& r : results) {
     out << "\n### Test corpus " << r.name << " (" << r.utterances << " utterances, " << r.per_run.size()
-        << (r.per_run.size() == 1 ? " run" : " runs") << ")\n\n| metric | mean ± std (%) | " << FormatFixed(100 * confidence, 0) << " % CI (%) |\n|---|---|---|\n";
+        << (r.per_run.size() == 1 ? " run" : " runs") << ")\n\n| metric | mean ± std (%) | "
+        << FormatFixed(100 * confidence, 0) << " % CI (%) |\n|---|---|---|\n";
     const char* labels[3] = {"WAR", "UAR", "macro-F1"};
     for (size_t k = 0; k < 3; ++k) {
       out << "| " << labels[k] << " | " << FormatFixed(100 * r.mean[k], 2) << " ± " << FormatFixed(100 * r.std[k], 2)

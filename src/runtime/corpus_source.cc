@@ -168,6 +168,7 @@ std::shared_ptr<BatchSource> MakeManifestSource(const ExperimentConfig& config, 
   ExperimentConfig c = config;
   c.data.format = "manifest";
   c.data.manifest = manifest;
+  c.data.corpora = nlohmann::json::array();  // a model trained on data.corpora reads the manifest alone
   c.data.classes = classes;
   std::shared_ptr<CorpusData> data = LoadCorpusData(c);
   std::vector<int64_t> all(data->corpus.utterances.size());

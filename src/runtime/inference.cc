@@ -54,8 +54,7 @@ std::shared_ptr<BatchSource> ConfigTestSource(const LoadedModel& loaded, const s
   for (const Fold& fold : folds) tested.insert(fold.test.begin(), fold.test.end());
   const std::vector<PrecomputedStreamSpec> normalized = SpeakerNormalizedStreams(*config);
   WarnTransductive(normalized);
-  Standardization standardization =
-      FitStandardization(*data, normalized, {}, &loaded.meta.stream_normalization);
+  Standardization standardization = FitStandardization(*data, normalized, {}, &loaded.meta.stream_normalization);
   return MakeCorpusSource(data, {tested.begin(), tested.end()}, BatcherOptionsFor(*config, BatchOrder::kFixed),
                           std::move(standardization));
 }
@@ -83,7 +82,8 @@ EvaluationSource SourceFor(const LoadedModel& loaded, const EvaluationData& data
       break;
     case EvaluationData::Kind::kOwnFold:
       if (meta.fold < 0) {
-        throw UsageError("eval: checkpoint " + loaded.checkpoint_path + " records no fold; give --manifest or --config");
+        throw UsageError("eval: checkpoint " + loaded.checkpoint_path +
+                         " records no fold; give --manifest or --config");
       }
       s.source = FoldTestSource(loaded, loaded.checkpoint_path);
       s.description = "test split of fold " + std::to_string(meta.fold) +

@@ -4,7 +4,10 @@
 // and on the run's own config gives the same per-corpus metrics.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "cli_test_util.h"
 #include "data/release_layout.h"
@@ -32,13 +35,12 @@ TEST(CrossCorpusCli, TablePerTestCorpusAndEvalOnEachCorpusReproducesItsRow) {
   testing::TempDir dir;
   const std::string crema = testing::LayoutDir("crema-d") + "/CREMA-D";
   const std::string ravdess = testing::LayoutDir("ravdess") + "/RAVDESS";
-  const json corpora = json::array(
-      {{{"name", "iemocap"},
-        {"format", "iemocap"},
-        {"root", testing::SharedTestCorpus("tiny", 1) + "/IEMOCAP_full_release"},
-        {"role", "train"}},
-       {{"name", "crema"}, {"format", "crema-d"}, {"root", crema}, {"role", "test"}},
-       {{"name", "ravdess"}, {"format", "ravdess"}, {"root", ravdess}, {"role", "test"}}});
+  const json corpora = json::array({{{"name", "iemocap"},
+                                     {"format", "iemocap"},
+                                     {"root", testing::SharedTestCorpus("tiny", 1) + "/IEMOCAP_full_release"},
+                                     {"role", "train"}},
+                                    {{"name", "crema"}, {"format", "crema-d"}, {"root", crema}, {"role", "test"}},
+                                    {{"name", "ravdess"}, {"format", "ravdess"}, {"root", ravdess}, {"role", "test"}}});
   Write(dir.File("cross.json"), Config(dir, {{"corpora", corpora}, {"cache_dir", dir.File("cache")}}));
   const auto trained = RunCommand(Merhan("train --config " + Quote(dir.File("cross.json"))));
   ASSERT_EQ(trained.exit_code, 0) << trained.output;
@@ -64,8 +66,9 @@ TEST(CrossCorpusCli, TablePerTestCorpusAndEvalOnEachCorpusReproducesItsRow) {
                          {"protocol", "speaker-kfold"},
                          {"cache_dir", dir.File("cache-" + name)}};
     Write(dir.File(name + ".json"), Config(dir, single));
-    const auto r = RunCommand(Merhan("eval --checkpoint " + Quote(ckpt) + " --config " +
-                                     Quote(dir.File(name + ".json")) + " --output " + Quote(dir.File(name + "-eval.json"))));
+    const auto r =
+        RunCommand(Merhan("eval --checkpoint " + Quote(ckpt) + " --config " + Quote(dir.File(name + ".json")) +
+                          " --output " + Quote(dir.File(name + "-eval.json"))));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const json alone = ReadJson(dir.File(name + "-eval.json"));
     // Every utterance of the corpus (the union of its speaker-kfold test splits), through
@@ -77,6 +80,19 @@ TEST(CrossCorpusCli, TablePerTestCorpusAndEvalOnEachCorpusReproducesItsRow) {
           << name << " " << metric;
     }
   }
+  // A manifest is read alone, not the run's corpora: two CREMA-D files.
+  std::vector<std::string> wavs;
+  for (const auto& e : std::filesystem::directory_iterator(crema + "/AudioWAV")) wavs.push_back(e.path().string());
+  std::sort(wavs.begin(), wavs.end());
+  ASSERT_GE(wavs.size(), 2u);
+  std::ofstream(dir.File("two.csv")) << "id,wav,text,label,speaker\na," << wavs[0]
+                                     << ",Don't forget a jacket.,ang,x\nb," << wavs[1]
+                                     << ",Don't forget a jacket.,sad,y\n";
+  const auto listed = RunCommand(Merhan("eval --checkpoint " + Quote(ckpt) + " --manifest " +
+                                        Quote(dir.File("two.csv")) + " --output " + Quote(dir.File("two.json"))));
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_EQ(ReadJson(dir.File("two.json"))["utterances"], 2);
+
   // Another label map is refused, naming both.
   json three = Config(dir, {{"format", "crema-d"}, {"root", crema}, {"protocol", "speaker-kfold"}});
   three["data"]["classes"] = {"neu", "hap", "ang"};

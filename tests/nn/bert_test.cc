@@ -14,6 +14,7 @@
 #include "merhan/io/npy.h"
 #include "merhan/nn/bert.h"
 #include "merhan/util/error.h"
+#include "shared_generated_dir.h"
 #include "test_util.h"
 
 namespace merhan {

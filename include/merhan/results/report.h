@@ -30,7 +30,7 @@ struct ReportData {
   nlohmann::json config;
   std::vector<ReportRun> runs;       // ordered by seed, then fold
   nlohmann::json intervals;          // summary.json's "intervals", when written
-  nlohmann::json test_corpora;  // summary.json "test_corpora" (multi-corpus runs), or null
+  nlohmann::json test_corpora;       // summary.json "test_corpora" (multi-corpus runs), or null
   nlohmann::json per_speaker;        // summary.json's "per_speaker", when written
   nlohmann::json calibration;        // summary.json's "calibration", when written
   std::vector<std::string> pending;  // summary.json's "pending": planned runs not finished

@@ -18,9 +18,9 @@ namespace merhan {
 
 struct TestCorpusResult {
   std::string name;
-  int64_t utterances = 0;             // tested per (fold, seed)
-  std::vector<MetricTriple> per_run;  // WAR, UAR, macro-F1 of each (fold, seed)
-  MetricTriple mean{}, std{};         // over per_run; std is the sample std (n - 1), 0 for n = 1
+  int64_t utterances = 0;                  // tested per (fold, seed)
+  std::vector<MetricTriple> per_run;       // WAR, UAR, macro-F1 of each (fold, seed)
+  MetricTriple mean{}, std{};              // over per_run; std is the sample std (n - 1), 0 for n = 1
   std::vector<stats::Interval> intervals;  // per kBootstrapMetrics; empty when options.replicates == 0
 
   nlohmann::json ToJson() const;

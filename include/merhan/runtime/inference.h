@@ -41,8 +41,7 @@ struct EvaluationData {
 // Calibration::kIgnore (labels, and so every label metric, are the same either way).
 // `result` receives the predictions when not null. UsageError when a config's classes
 // differ from the model's.
-nlohmann::json EvaluateLoadedModel(LoadedModel& loaded, const EvaluationData& data,
-                                   EvaluationResult* result = nullptr);
+nlohmann::json EvaluateLoadedModel(LoadedModel& loaded, const EvaluationData& data, EvaluationResult* result = nullptr);
 
 // `merhan predict`: one JSON object per input (PredictionJson). The feature
 // extractors are `front_end`'s (made on first use) or, when null, `loaded.front_end`:
