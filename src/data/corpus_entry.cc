@@ -161,6 +161,7 @@ DataOptions EntryDataOptions(const DataOptions& base, const CorpusEntry& entry) 
   o.manifest = entry.manifest;
   o.merge = entry.merge.is_null() ? DataOptions{}.merge : entry.merge;
   o.protocol = "speaker-kfold";  // read only: the run's one fold comes from the roles
+  o.folds = DataOptions{}.folds;  // data.folds sizes the held-out validation group instead
   o.official_test.clear();
   o.explicit_folds = nlohmann::json::array();
   o.expect_full_release = false;
