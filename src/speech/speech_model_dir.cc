@@ -54,8 +54,14 @@ LoadedSpeechEncoder LoadSpeechEncoder(const SpeechEncoderOptions& options) {
   enc.model_dir = options.model_dir;
   enc.config = SpeechEncoderConfig::FromJson((fs::path(options.model_dir) / "config.json").string());
   enc.preprocessor = SpeechPreprocessorConfig::FromModelDir(options.model_dir);
+  // The weights first, then the module: a safetensors file is mapped while it is
+  // read, so loading it while the module's parameters already exist held three
+  // copies of the weights at once (the mapping, the tensors, the parameters); this
+  // order holds two at most (docs/benchmarks.md, "Speech-encoder extraction (CPU)").
+  StateDict weights = LoadStateDict(WeightsFile(options.model_dir));
   enc.model = SpeechEncoder(enc.config);
-  enc.report = LoadSpeechWeights(*enc.model, LoadStateDict(WeightsFile(options.model_dir)));
+  enc.report = LoadSpeechWeights(*enc.model, weights);
+  weights = StateDict();
   if (!enc.report.unexpected.empty()) {
     log::Warn(enc.report.ToString());
   } else {

@@ -1,0 +1,125 @@
+// Speech-encoder feature extraction on CPU: loads a wav2vec2/HuBERT/WavLM/data2vec-audio
+// model directory once (LoadSpeechEncoder), reads a list of audio files (LoadAudio,
+// 16 kHz mono; not timed), then encodes every utterance with EncodeWaveforms, one
+// utterance per call (what SpeechBatching::kAuto does for group-norm front ends; for
+// layer-norm front ends it is the unbatched path), `repeats` times after `warmup`
+// passes, with `threads` intra-op threads. A pass is the preprocessor's normalisation
+// plus the forward (every hidden state) for each file. Prints one JSON line
+// {"model_dir", "files", "audio_seconds", "frames", "threads", "dtype", "seconds": [..]}.
+//
+// --dtype bf16 runs the forward under CPU autocast to bfloat16 (as the trainer's
+// cpu_bf16 does for its models; the speech encoder itself has no bf16 option).
+// --dump-dir D writes the first --dump-count files' hidden states, (L+1, T, H) float32,
+// as D/<index>.npy, for comparison with scripts/bench_speech.py --dump-dir.
+// Driven by scripts/bench_speech.sh, which times transformers (eager) alike.
+#include <ATen/autocast_mode.h>
+#include <torch/torch.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "merhan/audio/audio_loader.h"
+#include "merhan/io/npy.h"
+#include "merhan/speech/speech_extraction.h"
+#include "merhan/speech/speech_model_dir.h"
+
+namespace {
+
+// CPU autocast to bfloat16 for the guard's lifetime (runtime/device.cc's AutocastGuard).
+class CpuBf16Autocast {
+ public:
+  explicit CpuBf16Autocast(bool enabled) : enabled_(enabled) {
+    if (!enabled_) return;
+    at::autocast::set_autocast_enabled(at::kCPU, true);
+    at::autocast::set_autocast_dtype(at::kCPU, at::kBFloat16);
+    at::autocast::increment_nesting();
+  }
+  ~CpuBf16Autocast() {
+    if (!enabled_) return;
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    at::autocast::set_autocast_enabled(at::kCPU, false);
+  }
+
+ private:
+  bool enabled_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"time merhan's speech encoder over a list of audio files"};
+  std::string model_dir, list, dtype = "fp32", dump_dir;
+  int repeats = 3, warmup = 1, threads = 2, dump_count = 2;
+  app.add_option("--model-dir", model_dir)->required();
+  app.add_option("--list", list, "text file: one audio path per line")->required();
+  app.add_option("--repeats", repeats);
+  app.add_option("--warmup", warmup);
+  app.add_option("--threads", threads);
+  app.add_option("--dtype", dtype)->check(CLI::IsMember({"fp32", "bf16"}));
+  app.add_option("--dump-dir", dump_dir);
+  app.add_option("--dump-count", dump_count);
+  CLI11_PARSE(app, argc, argv);
+
+  torch::set_num_threads(threads);
+  merhan::SpeechEncoderOptions options;
+  options.model_dir = model_dir;
+  const merhan::LoadedSpeechEncoder enc = merhan::LoadSpeechEncoder(options);
+
+  std::vector<std::string> paths;
+  std::ifstream in(list);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) paths.push_back(line);
+  }
+  merhan::AudioOptions audio;
+  audio.sample_rate = enc.preprocessor.sampling_rate;
+  std::vector<std::vector<float>> waves;
+  double audio_seconds = 0;
+  for (const auto& p : paths) {
+    waves.push_back(merhan::LoadAudio(p, audio).samples);
+    audio_seconds += static_cast<double>(waves.back().size()) / audio.sample_rate;
+  }
+
+  const bool bf16 = dtype == "bf16";
+  int64_t frames = 0;
+  double checksum = 0;
+  std::vector<double> seconds;
+  for (int r = -warmup; r < repeats; ++r) {
+    frames = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < waves.size(); ++i) {
+      merhan::SpeechEncoderOutput out;
+      {
+        CpuBf16Autocast autocast(bf16);
+        out = merhan::EncodeWaveforms(enc, {waves[i]}, merhan::SpeechBatching::kAuto);
+      }
+      frames += out.last_hidden_state.size(1);
+      checksum += out.last_hidden_state.to(torch::kFloat32).sum().item<double>();
+      if (r == -warmup && !dump_dir.empty() && static_cast<int>(i) < dump_count) {
+        std::vector<torch::Tensor> states;
+        for (const auto& h : out.hidden_states) states.push_back(h[0]);
+        const auto x = torch::stack(states).to(torch::kFloat32).contiguous();
+        merhan::WriteNpyFloat32(dump_dir + "/" + std::to_string(i) + ".npy", x.sizes().vec(), x.data_ptr<float>());
+      }
+    }
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (r >= 0) seconds.push_back(s);
+  }
+  std::cout << nlohmann::json({{"impl", "merhan"},
+                               {"model_dir", model_dir},
+                               {"files", waves.size()},
+                               {"audio_seconds", audio_seconds},
+                               {"frames", frames},
+                               {"threads", threads},
+                               {"dtype", dtype},
+                               {"group_norm", enc.config.conv_norm == merhan::ConvNorm::kGroup},
+                               {"checksum", checksum},
+                               {"seconds", seconds}})
+                   .dump()
+            << "\n";
+  return 0;
+}

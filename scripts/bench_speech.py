@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""The transformers side of the speech-encoder extraction benchmark (docs/benchmarks.md,
+"Speech-encoder extraction (CPU)"), and its helpers. Driven by scripts/bench_speech.sh.
+
+  bench_speech.py bench --model-dir D --list FILES [--repeats 3] [--warmup 1] [--threads 2]
+                        [--dtype fp32|bf16] [--dump-dir OUT --dump-count 2]
+      What build/bench/bench_speech does, with transformers itself: AutoModel
+      (attn_implementation="eager", eval) and the directory's feature extractor
+      (Wav2Vec2FeatureExtractor: do_normalize from preprocessor_config.json), one
+      utterance per forward, output_hidden_states=True, under torch.inference_mode with
+      torch.set_num_threads(threads); audio read with soundfile (libsndfile, as merhan).
+      A pass = feature extractor + forward for every file; timed `repeats` times after
+      `warmup` passes. bf16 = torch.autocast("cpu", torch.bfloat16) around the forward.
+      Prints one JSON line like bench_speech.
+
+  bench_speech.py make-models --out DIR SHAPE...
+      Random-weight models at the real shapes of make_speech_encoder_fixtures.py (its
+      configs, randomisation and directory writer; bare model, model.safetensors, the
+      published preprocessor settings), without the fixtures' reference outputs.
+
+  bench_speech.py make-long --list FILES --seconds S --out X.wav
+      One S-second 16-bit WAV: the listed utterances concatenated (cycled), cut to S s.
+
+  bench_speech.py compare A_DIR B_DIR
+      Max abs difference between same-named .npy files of two --dump-dir outputs.
+
+  bench_speech.py table RESULTS_DIR
+      The Markdown table of scripts/bench_speech.sh's results (<label>.json + <label>.time).
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+
+def cmd_bench(args):
+    import soundfile
+    import torch
+    import transformers
+    from transformers import AutoModel, Wav2Vec2FeatureExtractor
+
+    torch.set_num_threads(args.threads)
+    model = AutoModel.from_pretrained(args.model_dir, attn_implementation="eager").eval()
+    if os.path.exists(os.path.join(args.model_dir, "preprocessor_config.json")):
+        extractor = Wav2Vec2FeatureExtractor.from_pretrained(args.model_dir)
+    else:
+        extractor = Wav2Vec2FeatureExtractor()
+    with open(args.list) as f:
+        paths = [line.strip() for line in f if line.strip()]
+    waves = []
+    for p in paths:
+        wave, rate = soundfile.read(p, dtype="float32")
+        assert rate == extractor.sampling_rate and wave.ndim == 1, p
+        waves.append(wave)
+    audio_seconds = sum(len(w) for w in waves) / extractor.sampling_rate
+    bf16 = args.dtype == "bf16"
+    seconds, frames, checksum = [], 0, 0.0
+    for r in range(-args.warmup, args.repeats):
+        frames = 0
+        t0 = time.perf_counter()
+        for i, wave in enumerate(waves):
+            inputs = extractor(wave, sampling_rate=extractor.sampling_rate, return_tensors="pt")
+            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                out = model(inputs["input_values"], output_hidden_states=True)
+            frames += out.last_hidden_state.shape[1]
+            checksum += out.last_hidden_state.float().sum().item()
+            if r == -args.warmup and args.dump_dir and i < args.dump_count:
+                states = torch.stack([h[0] for h in out.hidden_states]).float().numpy()
+                np.save(os.path.join(args.dump_dir, f"{i}.npy"), states)
+            del out
+        if r >= 0:
+            seconds.append(time.perf_counter() - t0)
+    print(json.dumps(dict(impl="transformers", transformers=transformers.__version__, torch=torch.__version__,
+                          model_dir=args.model_dir, files=len(waves), audio_seconds=audio_seconds, frames=frames,
+                          threads=args.threads, dtype=args.dtype, do_normalize=extractor.do_normalize,
+                          checksum=checksum, seconds=seconds)))
+
+
+def cmd_make_models(args):
+    import torch
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import make_speech_encoder_fixtures as fx
+
+    torch.set_num_threads(2)
+    for seed, shape in enumerate(args.shapes, start=101):
+        spec = dict(fx.VARIANTS[shape], head=None, file="model.safetensors")
+        config = fx.build_config(spec["shape"], real=True)
+        torch.manual_seed(seed)
+        model = fx.BARE[type(config)](config).eval()
+        fx.randomize(model, torch.Generator().manual_seed(seed))
+        path = os.path.join(args.out, shape)
+        fx.save_dir(path, model, spec)
+        params = sum(p.numel() for p in model.parameters())
+        print(f"{shape}: {params / 1e6:.1f} M parameters -> {path}", file=sys.stderr)
+
+
+def cmd_compare(args):
+    worst = 0.0
+    for name in sorted(os.listdir(args.a)):
+        if not name.endswith(".npy"):
+            continue
+        a, b = np.load(os.path.join(args.a, name)), np.load(os.path.join(args.b, name))
+        if a.shape != b.shape:
+            sys.exit(f"{name}: shapes {a.shape} and {b.shape} differ")
+        diff = np.abs(a.astype(np.float64) - b)
+        d = float(diff.max())
+        print(json.dumps(dict(file=name, shape=list(a.shape), max_abs_diff=d, mean_abs_diff=float(diff.mean()),
+                              max_abs_ref=float(np.abs(b).max()), last_layer_max_abs_diff=float(diff[-1].max()))))
+        worst = max(worst, d)
+    print(json.dumps(dict(max_abs_diff=worst)))
+
+
+def cmd_make_long(args):
+    import soundfile
+    with open(args.list) as f:
+        paths = [line.strip() for line in f if line.strip()]
+    need, parts, i = int(args.seconds * 16000), [], 0
+    while sum(len(p) for p in parts) < need:
+        wave, rate = soundfile.read(paths[i % len(paths)], dtype="int16")
+        assert rate == 16000
+        parts.append(wave)
+        i += 1
+    soundfile.write(args.out, np.concatenate(parts)[:need], 16000, subtype="PCM_16")
+
+
+def peak_rss_mb(path):
+    with open(path) as f:
+        for line in f:
+            if "Maximum resident set size" in line:
+                return int(line.split(":")[1]) / 1024
+    return float("nan")
+
+
+def cmd_table(args):
+    rows = {}
+    for name in sorted(os.listdir(args.dir)):
+        if name.endswith(".json"):
+            label = name[:-5]
+            with open(os.path.join(args.dir, name)) as f:
+                r = json.loads(f.read().strip().splitlines()[-1])
+            r["rss_mb"] = peak_rss_mb(os.path.join(args.dir, label + ".time"))
+            model, inputs, impl, dtype = label.split(".")
+            rows[(model, inputs, dtype, impl)] = r
+    print("| model | input | dtype | files (audio s) | merhan min / median s | transformers min / median s "
+          "| merhan utt/s (median) | transformers utt/s (median) | speed-up merhan / transformers, min / median "
+          "| peak RSS merhan / transformers MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    keys = sorted({k[:3] for k in rows}, key=lambda k: (k[1] != "corpus", k[0], k[1], k[2]))
+    for model, inputs, dtype in keys:
+        m, t = rows.get((model, inputs, dtype, "merhan")), rows.get((model, inputs, dtype, "transformers"))
+
+        def stats(r):
+            if r is None:
+                return None
+            s = sorted(r["seconds"])
+            return s[0], float(np.median(s)), r["files"] / float(np.median(s))
+
+        sm, st = stats(m), stats(t)
+        any_r = m or t
+        fmt = lambda s: f"{s[0]:.2f} / {s[1]:.2f}" if s else "–"
+        ups = lambda s: f"{s[2]:.2f}" if s else "–"
+        ratio = f"**{st[0] / sm[0]:.2f} / {st[1] / sm[1]:.2f}**" if sm and st else "–"
+        rss = f"{m['rss_mb']:.0f} / {t['rss_mb']:.0f}" if m and t else (f"{m['rss_mb']:.0f} / –" if m else "–")
+        print(f"| {model} | {inputs} | {dtype} | {any_r['files']} ({any_r['audio_seconds']:.1f}) | {fmt(sm)} | "
+              f"{fmt(st)} | {ups(sm)} | {ups(st)} | {ratio} | {rss} |")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("bench")
+    b.add_argument("--model-dir", required=True)
+    b.add_argument("--list", required=True)
+    b.add_argument("--repeats", type=int, default=3)
+    b.add_argument("--warmup", type=int, default=1)
+    b.add_argument("--threads", type=int, default=2)
+    b.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32")
+    b.add_argument("--dump-dir")
+    b.add_argument("--dump-count", type=int, default=2)
+    m = sub.add_parser("make-models")
+    m.add_argument("--out", required=True)
+    m.add_argument("shapes", nargs="+")
+    c = sub.add_parser("compare")
+    c.add_argument("a")
+    c.add_argument("b")
+    lo = sub.add_parser("make-long")
+    lo.add_argument("--list", required=True)
+    lo.add_argument("--seconds", type=float, required=True)
+    lo.add_argument("--out", required=True)
+    t = sub.add_parser("table")
+    t.add_argument("dir")
+    args = ap.parse_args()
+    {"bench": cmd_bench, "make-models": cmd_make_models, "compare": cmd_compare, "make-long": cmd_make_long,
+     "table": cmd_table}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()
