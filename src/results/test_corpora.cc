@@ -1,10 +1,10 @@
 #include "merhan/results/test_corpora.h"
 
-#include <cmath>
 #include <sstream>
 
 #include "merhan/data/corpus_entry.h"
 #include "merhan/results/number_format.h"
+#include "merhan/results/summary.h"
 #include "merhan/runtime/classification_report.h"
 #include "merhan/util/error.h"
 
@@ -30,14 +30,14 @@ FoldSeedPredictions Restrict(const FoldSeedPredictions& p, const std::string& na
   return out;
 }
 
+// The run summary's mean and sample std (ComputeMeanStd) of each metric over the runs.
 void MeanAndStd(TestCorpusResult* r) {
-  const double n = static_cast<double>(r->per_run.size());
   for (size_t k = 0; k < 3; ++k) {
-    double sum = 0, squares = 0;
-    for (const auto& m : r->per_run) sum += m[k];
-    r->mean[k] = sum / n;
-    for (const auto& m : r->per_run) squares += (m[k] - r->mean[k]) * (m[k] - r->mean[k]);
-    r->std[k] = n > 1 ? std::sqrt(squares / (n - 1)) : 0.0;
+    std::vector<double> values;
+    for (const auto& m : r->per_run) values.push_back(m[k]);
+    const MeanStd m = ComputeMeanStd(values);
+    r->mean[k] = m.mean;
+    r->std[k] = m.std;
   }
 }
 
