@@ -13,12 +13,17 @@ struct Padded {
   torch::Tensor values, mask, lengths;
 };
 
+// Float streams are float32 or float16 in a cache; token ids are int32.
+bool Accepts(FeatureDtype expected, FeatureDtype dtype) {
+  return dtype == expected || (expected == FeatureDtype::kFloat32 && dtype == FeatureDtype::kFloat16);
+}
+
 // The common column count of a stream's items; empty items (0 rows) do not count.
 int64_t CommonColumns(const CollateStream& s, const std::vector<std::string>& ids, FeatureDtype dtype) {
   int64_t cols = -1;
   for (size_t b = 0; b < s.items.size(); ++b) {
     const FeatureView& v = s.items[b];
-    if (v.dtype != dtype) {
+    if (!Accepts(dtype, v.dtype)) {
       throw DataError(Cat(s.source, ": ", ids[b], " has ", FeatureDtypeName(v.dtype), " features, stream ",
                           StreamKindName(s.kind), " expects ", FeatureDtypeName(dtype)));
     }
@@ -59,7 +64,12 @@ Padded Pad(const CollateStream& s, const std::vector<std::string>& ids, FeatureD
 
 Padded PadFloats(const CollateStream& s, const std::vector<std::string>& ids) {
   return Pad<float>(s, ids, FeatureDtype::kFloat32, [](const FeatureView& v, float* dst) {
-    std::memcpy(dst, v.data, static_cast<size_t>(v.rows * v.cols) * sizeof(float));
+    if (v.dtype == FeatureDtype::kFloat32) {
+      std::memcpy(dst, v.data, static_cast<size_t>(v.rows * v.cols) * sizeof(float));
+      return;
+    }
+    const auto* src = static_cast<const c10::Half*>(v.data);
+    std::transform(src, src + v.rows * v.cols, dst, [](c10::Half h) { return static_cast<float>(h); });
   });
 }
 

@@ -35,7 +35,13 @@ constexpr int kVersion = 1;
 // calls): workers x intra-op threads beyond the cores is many times slower.
 void OneTorchThread() { at::set_num_threads(1); }
 
-// Appends blocks of 4-byte values to a new data file; fsync'd on Close().
+// Whole 4-byte units holding `bytes`: the data file's offsets count these.
+int64_t UnitsOf(int64_t bytes) { return (bytes + 3) / 4; }
+
+// Bytes of a rows x cols matrix of `dtype`.
+int64_t MatrixBytes(int64_t rows, int64_t cols, FeatureDtype dtype) { return rows * cols * FeatureDtypeBytes(dtype); }
+
+// Appends blocks of 4-byte units to a new data file; fsync'd on Close().
 class DataWriter {
  public:
   explicit DataWriter(const std::string& path) : path_(path) {
@@ -45,11 +51,27 @@ class DataWriter {
   ~DataWriter() {
     if (fd_ >= 0) ::close(fd_);
   }
-  // Returns the offset (in 4-byte values) where the block starts.
-  int64_t Append(const void* data, int64_t count) {
-    const int64_t offset = floats_;
+  // Writes `bytes` bytes, zero-padded to a whole 4-byte unit (float16 matrices with
+  // an odd count), and returns the offset (in 4-byte units) where the block starts.
+  int64_t Append(const void* data, int64_t bytes) {
+    const int64_t offset = units_;
+    Write(data, static_cast<size_t>(bytes));
+    const int64_t padding = UnitsOf(bytes) * 4 - bytes;
+    const char zeros[4] = {0, 0, 0, 0};
+    if (padding > 0) Write(zeros, static_cast<size_t>(padding));
+    units_ += UnitsOf(bytes);
+    return offset;
+  }
+  int64_t bytes() const { return units_ * 4; }
+  void Close() {
+    if (::fsync(fd_) != 0) throw DataError(path_ + ": fsync failed: " + std::strerror(errno));
+    ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  void Write(const void* data, size_t left) {
     const char* p = reinterpret_cast<const char*>(data);
-    size_t left = static_cast<size_t>(count) * sizeof(float);
     while (left > 0) {
       const ssize_t w = ::write(fd_, p, left);
       if (w < 0) {
@@ -59,20 +81,11 @@ class DataWriter {
       p += w;
       left -= static_cast<size_t>(w);
     }
-    floats_ += count;
-    return offset;
-  }
-  int64_t bytes() const { return floats_ * 4; }
-  void Close() {
-    if (::fsync(fd_) != 0) throw DataError(path_ + ": fsync failed: " + std::strerror(errno));
-    ::close(fd_);
-    fd_ = -1;
   }
 
- private:
   std::string path_;
   int fd_ = -1;
-  int64_t floats_ = 0;
+  int64_t units_ = 0;
 };
 
 struct FileStat {
@@ -106,25 +119,46 @@ class FileHashes {
   std::unordered_map<std::string, std::string> hashes_;
 };
 
-uint64_t Checksum(const void* data, int64_t count) { return Hash64(data, static_cast<size_t>(count) * 4); }
+uint64_t Checksum(const void* data, int64_t bytes) { return Hash64(data, static_cast<size_t>(bytes)); }
 
 // The index's name of a dtype: values are stored in the machine's (little-endian) order.
 std::string IndexDtype(FeatureDtype dtype) { return std::string(FeatureDtypeName(dtype)) + "-le"; }
 
 }  // namespace
 
-const char* FeatureDtypeName(FeatureDtype dtype) { return dtype == FeatureDtype::kInt32 ? "int32" : "float32"; }
+const char* FeatureDtypeName(FeatureDtype dtype) {
+  switch (dtype) {
+    case FeatureDtype::kFloat32: return "float32";
+    case FeatureDtype::kInt32: return "int32";
+    case FeatureDtype::kFloat16: return "float16";
+  }
+  throw InternalError("FeatureDtypeName: unknown dtype");
+}
+
+int64_t FeatureDtypeBytes(FeatureDtype dtype) { return dtype == FeatureDtype::kFloat16 ? 2 : 4; }
 
 const void* FeatureMatrix::bytes() const {
-  return dtype == FeatureDtype::kInt32 ? static_cast<const void*>(ids.data()) : static_cast<const void*>(data.data());
+  switch (dtype) {
+    case FeatureDtype::kFloat32: return data.data();
+    case FeatureDtype::kInt32: return ids.data();
+    case FeatureDtype::kFloat16: return halves.data();
+  }
+  throw InternalError("FeatureMatrix::bytes: unknown dtype");
 }
 
 int64_t FeatureMatrix::size() const {
-  return static_cast<int64_t>(dtype == FeatureDtype::kInt32 ? ids.size() : data.size());
+  switch (dtype) {
+    case FeatureDtype::kFloat32: return static_cast<int64_t>(data.size());
+    case FeatureDtype::kInt32: return static_cast<int64_t>(ids.size());
+    case FeatureDtype::kFloat16: return static_cast<int64_t>(halves.size());
+  }
+  throw InternalError("FeatureMatrix::size: unknown dtype");
 }
 
 const float* FeatureView::floats() const {
-  if (dtype != FeatureDtype::kFloat32) throw InternalError("FeatureView::floats: the view holds int32 values");
+  if (dtype != FeatureDtype::kFloat32) {
+    throw InternalError(Cat("FeatureView::floats: the view holds ", FeatureDtypeName(dtype), " values"));
+  }
   return static_cast<const float*>(data);
 }
 
@@ -216,7 +250,7 @@ bool FeatureCache::LoadIndex(std::string* problem) {
       x.rows = e.at("rows");
       x.cols = e.at("cols");
       x.checksum = std::stoull(e.at("checksum").get<std::string>(), nullptr, 16);
-      if (x.offset < 0 || x.rows < 0 || x.cols < 0 || (x.offset + x.rows * x.cols) * 4 > bytes) {
+      if (x.offset < 0 || x.rows < 0 || x.cols < 0 || (x.offset + UnitsOf(MatrixBytes(x.rows, x.cols, dtype_))) * 4 > bytes) {
         throw std::runtime_error("entry " + x.id + " out of the data file's bounds");
       }
       entries.push_back(std::move(x));
@@ -286,6 +320,11 @@ FeatureCacheStats FeatureCache::Ensure(const std::vector<Utterance>& utterances,
                           plan.fresh[plan.to_compute[0]].id,
                           ") are missing or stale; run `merhan features --config ...` first"));
     }
+    if (space_check_) {
+      std::vector<const Utterance*> to_compute;
+      for (size_t i : plan.to_compute) to_compute.push_back(plan.wanted[i]);
+      space_check_(to_compute, mapped_bytes_, dir_);
+    }
     WriteGeneration(plan, extract, threads, progress);
     stats.computed = static_cast<int64_t>(plan.to_compute.size());
     stats.wrote = true;
@@ -344,7 +383,7 @@ FeatureCache::Plan FeatureCache::CheckEntries(const std::vector<Utterance>& utte
         }
         if (!old || old->input != f.input) return;  // kMiss
         Plan::Status& s = plan.status[static_cast<size_t>(i)];
-        s = Checksum(mapped_ + old->offset, old->rows * old->cols) != old->checksum ? Plan::kCorrupt
+        s = Checksum(mapped_ + old->offset, MatrixBytes(old->rows, old->cols, dtype_)) != old->checksum ? Plan::kCorrupt
             : stat_changed                                                          ? Plan::kStatChanged
                                                                                     : Plan::kHit;
       },
@@ -417,7 +456,7 @@ void FeatureCache::WriteGeneration(const Plan& plan, const FeatureExtractor& ext
         copy.file_size = plan.fresh[w->second].file_size;
         copy.mtime_ns = plan.fresh[w->second].mtime_ns;
       }
-      copy.offset = writer.Append(mapped_ + e.offset, e.rows * e.cols);
+      copy.offset = writer.Append(mapped_ + e.offset, MatrixBytes(e.rows, e.cols, dtype_));
       next.push_back(std::move(copy));
     }
     std::mutex write_mutex;
@@ -437,10 +476,10 @@ void FeatureCache::WriteGeneration(const Plan& plan, const FeatureExtractor& ext
           Entry e = plan.fresh[i];
           e.rows = m.rows;
           e.cols = m.cols;
-          e.checksum = Checksum(m.bytes(), m.size());
+          e.checksum = Checksum(m.bytes(), MatrixBytes(m.rows, m.cols, m.dtype));
           {
             std::lock_guard<std::mutex> lock(write_mutex);
-            e.offset = writer.Append(m.bytes(), m.size());
+            e.offset = writer.Append(m.bytes(), MatrixBytes(m.rows, m.cols, m.dtype));
             next.push_back(std::move(e));
           }
           const int64_t d = ++done;

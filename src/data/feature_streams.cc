@@ -7,6 +7,7 @@
 #include "merhan/audio/audio_loader.h"
 #include "merhan/audio/cmvn.h"
 #include "merhan/audio/mfcc.h"
+#include "merhan/data/speech_encoder_stream.h"
 #include "merhan/data/torch_power_spectrum.h"
 #include "merhan/nn/bert.h"
 #include "merhan/text/tokenizer.h"
@@ -220,11 +221,13 @@ CorpusFeatures EnsureCorpusFeatures(const Corpus& corpus, const DataOptions& dat
     if (spec == specs.end()) {
       throw UsageError("model.streams: \"" + name + "\" is neither audio, text nor a stream declared in data.streams");
     }
-    wanted.push_back(PrecomputedFeatureStream(*spec));
+    wanted.push_back(spec->format == PrecomputedFormat::kSpeechEncoder ? SpeechEncoderFeatureStream(*spec)
+                                                                       : PrecomputedFeatureStream(*spec));
   }
   CorpusFeatures out;
   for (const FeatureStream& s : wanted) {
     auto cache = std::make_unique<FeatureCache>(data.cache_dir, s.name, s.config_json, s.input, s.dtype);
+    if (s.check_space) cache->SetSpaceCheck(s.check_space);
     std::unique_ptr<ProgressBar> bar;
     ProgressCallback callback;
     if (options.progress) {

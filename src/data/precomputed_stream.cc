@@ -75,6 +75,7 @@ const std::string& PrecomputedFile(const PrecomputedStreamSpec& spec, const Utte
 void AssignPrecomputedFiles(const std::vector<PrecomputedStreamSpec>& specs, const std::string& manifest_dir,
                             std::vector<Utterance>* utterances) {
   for (const PrecomputedStreamSpec& spec : specs) {
+    if (spec.format == PrecomputedFormat::kSpeechEncoder) continue;  // computed from the wav, no file
     for (Utterance& u : *utterances) {
       std::string file;
       auto column = u.columns.find(spec.name);
@@ -114,6 +115,9 @@ FeatureMatrix CheckedFeatureMatrix(const PrecomputedStreamSpec& spec, const std:
 }
 
 FeatureStream PrecomputedFeatureStream(const PrecomputedStreamSpec& spec) {
+  if (spec.format == PrecomputedFormat::kSpeechEncoder) {
+    throw InternalError("PrecomputedFeatureStream: " + spec.name + " is computed (SpeechEncoderFeatureStream)");
+  }
   FeatureStream s;
   s.kind = StreamKind::kPrecomputed;
   s.name = spec.name;

@@ -6,10 +6,12 @@
 #include "merhan/experiment/run_config.h"
 #include "merhan/experiment/run_directory.h"
 #include "merhan/experiment/run_merge.h"
+#include "merhan/nn/layer_mix.h"
 #include "merhan/runtime/checkpoint.h"
 #include "merhan/runtime/device.h"
 #include "merhan/runtime/environment.h"
 #include "merhan/runtime/experiment_model.h"
+#include "merhan/runtime/speech_encoder_record.h"
 #include "merhan/text/tokenizer.h"
 #include "merhan/train/fold_calibration.h"
 #include "merhan/train/trainer.h"
@@ -86,6 +88,7 @@ struct RunState {
   torch::Device device = torch::kCPU;
   nlohmann::json config_json;
   std::optional<nlohmann::json> text_encoder;  // fingerprinted once, for models that read text
+  std::optional<nlohmann::json> speech_encoders;  // fingerprinted once (SpeechEncoderRecord)
 };
 
 // Creates (or, resuming, takes) the run directory and says where and how the run trains.
@@ -123,6 +126,7 @@ CheckpointMeta FoldMeta(RunState* run, const EmotionModel& model, const FoldData
                             ? TextEncoderFingerprint(ResolveModelDir(run->config.text.model_dir))
                             : nlohmann::json(nullptr);
   }
+  if (!run->speech_encoders) run->speech_encoders = SpeechEncoderRecord(run->config);
   CheckpointMeta meta;
   meta.config = run->config_json;
   meta.classes = run->plan.classes;
@@ -131,6 +135,7 @@ CheckpointMeta FoldMeta(RunState* run, const EmotionModel& model, const FoldData
   meta.fold_name = data.name.empty() ? FoldName(run->plan, fold) : data.name;
   meta.seed = seed;
   meta.text_encoder = *run->text_encoder;
+  meta.speech_encoders = *run->speech_encoders;
   meta.stream_normalization = data.stream_normalization;
   return meta;
 }
@@ -176,7 +181,8 @@ void TrainFoldSeed(RunState* run, int fold, int seed, const std::string& dir) {
   }
   // The best weights are back in the model: the one and only look at test.
   const EvaluationResult test = trainer.Evaluate(*data.test);
-  const FoldOutcome outcome = OutcomeOf(fit, test, meta, run->plan.dims.num_classes);
+  FoldOutcome outcome = OutcomeOf(fit, test, meta, run->plan.dims.num_classes);
+  outcome.layer_weights = LayerMixWeights(*model);
   if (run->writer) {
     WriteStringAtomically(dir + "/predictions.csv", test.PredictionsCsv(run->plan.classes));
     WriteStringAtomically(dir + "/test_metrics.json", outcome.ToJson(run->plan.classes).dump(2) + "\n");

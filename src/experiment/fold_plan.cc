@@ -34,7 +34,7 @@ std::vector<int64_t> TrainClassCounts(const CorpusData& data, const Fold& fold, 
 std::function<InputStatistics()> TrainingInputStatistics(const std::shared_ptr<BatchSource>& train,
                                                          const ExperimentConfig& config, const ModelDims& dims) {
   std::vector<std::pair<std::string, int64_t>> inputs;
-  for (const std::string& name : config.model.Inputs()) inputs.emplace_back(name, dims.DimOf(name));
+  for (const std::string& name : config.model.Inputs()) inputs.emplace_back(name, dims.RowDimOf(name));
   return [train, inputs]() {
     InputStatisticsAccumulator acc(inputs);
     train->ForEachBatch(0, [&](const Batch& b) { acc.Add(b); });

@@ -10,11 +10,16 @@ namespace merhan {
 EarlyFusionImpl::EarlyFusionImpl(const ModelOptions& options, const ModelDims& dims) : inputs_(options.Inputs()) {
   int64_t total = 0;
   for (const std::string& name : inputs_) {
-    const int64_t d = dims.DimOf(name);
-    dims_.push_back(d);
-    means_.push_back(register_buffer(name + "_mean", torch::zeros({d})));
-    stds_.push_back(register_buffer(name + "_std", torch::ones({d})));
-    total += d;
+    // Standardised per stored feature (every kept hidden state's own statistics),
+    // then mixed.
+    const int64_t row = dims.RowDimOf(name);
+    dims_.push_back(row);
+    means_.push_back(register_buffer(name + "_mean", torch::zeros({row})));
+    stds_.push_back(register_buffer(name + "_std", torch::ones({row})));
+    mixes_.push_back(dims.LayersOf(name) > 1
+                         ? register_module("layer_mix_" + name, LayerMix(name, dims.LayersOf(name), dims.DimOf(name)))
+                         : LayerMix(nullptr));
+    total += dims.DimOf(name);
   }
   const int64_t hidden = options.fusion_hidden;
   fc1_ = register_module("fc1", torch::nn::Linear(total, hidden));
@@ -41,7 +46,8 @@ void EarlyFusionImpl::SetInputStatistics(const InputStatistics& stats) {
 torch::Tensor EarlyFusionImpl::forward(const Batch& batch) {
   std::vector<torch::Tensor> parts;
   for (size_t k = 0; k < inputs_.size(); ++k) {
-    parts.push_back((PooledStream(batch, inputs_[k], dims_[k]) - means_[k]) / stds_[k]);
+    const torch::Tensor standardized = (PooledStream(batch, inputs_[k], dims_[k]) - means_[k]) / stds_[k];
+    parts.push_back(mixes_[k] ? mixes_[k]->forward(standardized) : standardized);
   }
   auto h = torch::relu(fc1_->forward(torch::cat(parts, -1)));
   h = torch::relu(fc2_->forward(h));

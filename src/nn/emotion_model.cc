@@ -31,6 +31,11 @@ int ModelDims::DimOf(const std::string& name) const {
   return it->second;
 }
 
+int ModelDims::LayersOf(const std::string& name) const {
+  auto it = stream_layers.find(name);
+  return it == stream_layers.end() ? 1 : it->second;
+}
+
 std::pair<torch::Tensor, torch::Tensor> InputStatistics::Of(const std::string& name) const {
   if (name == kAudioInput) return {audio_mean, audio_std};
   if (name == kTextInput) return {text_mean, text_std};
@@ -64,7 +69,8 @@ EmotionModel BuildModel(const ModelOptions& options, const ModelDims& dims) {
   }
   if (options.type == "mlp") {
     const std::string& stream = options.streams.at(0);
-    return AsEmotionModel(UnimodalMlp(stream, dims.DimOf(stream), options.mlp_hidden, dims.num_classes));
+    return AsEmotionModel(
+        UnimodalMlp(stream, dims.DimOf(stream), options.mlp_hidden, dims.num_classes, dims.LayersOf(stream)));
   }
   if (options.type == "early_fusion") return AsEmotionModel(EarlyFusion(options, dims));
   if (options.type == "late_fusion") return AsEmotionModel(LateFusion(options, dims));

@@ -8,7 +8,8 @@ LateFusionImpl::LateFusionImpl(const ModelOptions& options, const ModelDims& dim
     : rule_(options.late_rule), inputs_(options.Inputs()) {
   for (const std::string& name : inputs_) {
     members_.push_back(register_module(name + "_classifier",
-                                       UnimodalMlp(name, dims.DimOf(name), options.mlp_hidden, dims.num_classes)));
+                                       UnimodalMlp(name, dims.DimOf(name), options.mlp_hidden, dims.num_classes,
+                                                   dims.LayersOf(name))));
   }
 }
 

@@ -18,6 +18,12 @@ MerhanModelImpl::MerhanModelImpl(const ModelOptions& options, const ModelDims& d
   const bool pool = options.align == "pool";
   if (has_audio) audio_dim_ = dims.DimOf(audio_stream_);
   if (has_text) text_dim_ = dims.DimOf(text_stream_);
+  if (has_audio && dims.LayersOf(audio_stream_) > 1) {
+    audio_mix_ = register_module("audio_layer_mix", LayerMix(audio_stream_, dims.LayersOf(audio_stream_), audio_dim_));
+  }
+  if (has_text && dims.LayersOf(text_stream_) > 1) {
+    text_mix_ = register_module("text_layer_mix", LayerMix(text_stream_, dims.LayersOf(text_stream_), text_dim_));
+  }
   if (has_text && text_dim_ % options.heads != 0) {
     throw UsageError(
         Cat("model.heads: must divide the text branch's feature size ", text_dim_, " (stream ", text_stream_, ")"));
@@ -67,6 +73,8 @@ torch::Tensor MerhanModelImpl::forward(const Batch& batch) {
   PaddedStream audio, text;
   if (!audio_stream_.empty()) audio = batch.Input(audio_stream_);
   if (!text_stream_.empty()) text = batch.Input(text_stream_);
+  if (audio_mix_) audio.values = audio_mix_->forward(audio.values);
+  if (text_mix_) text.values = text_mix_->forward(text.values);
   return Logits(audio.values, audio.lengths, audio.mask, text.values, text.mask);
 }
 

@@ -11,8 +11,10 @@ torch::Tensor PooledStream(const Batch& batch, const std::string& modality, int6
   return MaskedMean(s.values, s.mask);
 }
 
-UnimodalMlpImpl::UnimodalMlpImpl(const std::string& modality, int64_t input_dim, int64_t hidden, int64_t num_classes)
-    : modality_(modality), input_dim_(input_dim) {
+UnimodalMlpImpl::UnimodalMlpImpl(const std::string& modality, int64_t input_dim, int64_t hidden, int64_t num_classes,
+                                 int64_t layers)
+    : modality_(modality), input_dim_(input_dim), layers_(layers) {
+  if (layers > 1) layer_mix_ = register_module("layer_mix", LayerMix(modality, layers, input_dim));
   fc1_ = register_module("fc1", torch::nn::Linear(input_dim, hidden));
   fc2_ = register_module("fc2", torch::nn::Linear(hidden, hidden / 2));
   output_ = register_module("output", torch::nn::Linear(hidden / 2, num_classes));
@@ -25,7 +27,8 @@ torch::Tensor UnimodalMlpImpl::Classify(const torch::Tensor& pooled) {
 }
 
 torch::Tensor UnimodalMlpImpl::forward(const Batch& batch) {
-  return Classify(PooledStream(batch, modality_, input_dim_));
+  const torch::Tensor pooled = PooledStream(batch, modality_, input_dim_ * layers_);
+  return Classify(layer_mix_ ? layer_mix_->forward(pooled) : pooled);
 }
 
 }  // namespace merhan

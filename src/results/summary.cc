@@ -20,13 +20,15 @@
 namespace merhan {
 
 nlohmann::json FoldOutcome::ToJson(const std::vector<std::string>& classes) const {
-  return {{"fold", fold},
-          {"fold_name", fold_name},
-          {"seed", seed},
-          {"best_epoch", best_epoch},
-          {"epochs_run", epochs_run},
-          {"test_loss", test_loss},
-          {"test", test.ToJson(classes)}};
+  nlohmann::json j = {{"fold", fold},
+                      {"fold_name", fold_name},
+                      {"seed", seed},
+                      {"best_epoch", best_epoch},
+                      {"epochs_run", epochs_run},
+                      {"test_loss", test_loss},
+                      {"test", test.ToJson(classes)}};
+  if (!layer_weights.empty()) j["layer_weights"] = layer_weights;
+  return j;
 }
 
 FoldOutcome FoldOutcome::FromJson(const nlohmann::json& j, const std::string& origin) {
@@ -38,6 +40,7 @@ FoldOutcome FoldOutcome::FromJson(const nlohmann::json& j, const std::string& or
     o.best_epoch = j.at("best_epoch").get<int>();
     o.epochs_run = j.at("epochs_run").get<int>();
     o.test_loss = j.at("test_loss").is_number() ? j.at("test_loss").get<double>() : std::nan("");
+    if (j.contains("layer_weights")) o.layer_weights = j.at("layer_weights").get<std::map<std::string, std::vector<double>>>();
   } catch (const nlohmann::json::exception& e) {
     throw DataError(origin + ": malformed fold result: " + e.what());
   }
@@ -289,6 +292,29 @@ std::string RunSummary::ToCsv() const {
   return out.str();
 }
 
+namespace {
+
+// The learned weights of each multi-layer speech-encoder stream per (fold, seed):
+// which hidden states the model leaned on.
+std::string LayerWeightsMarkdown(const std::vector<FoldOutcome>& outcomes) {
+  std::ostringstream out;
+  for (const auto& o : outcomes) {
+    for (const auto& [stream, weights] : o.layer_weights) {
+      if (out.tellp() == 0) {
+        out << "\nLearned layer weights of the speech-encoder streams (softmax over the kept hidden states, "
+               "in order):\n\n| fold | seed | stream | weights |\n|---|---|---|---|\n";
+      }
+      std::string list;
+      for (double w : weights) list += (list.empty() ? "" : " ") + FormatFixed(w, 3);
+      out << "| " << o.fold << (o.fold_name.empty() ? "" : " (" + o.fold_name + ")") << " | " << o.seed << " | "
+          << stream << " | " << list << " |\n";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace
+
 std::string RunSummary::ToMarkdown() const {
   std::ostringstream out;
   out << "| fold | seed | best epoch |";
@@ -323,6 +349,7 @@ std::string RunSummary::ToMarkdown() const {
     out << " standardised per speaker with the test speakers' own (unlabelled) features "
            "(normalize=speaker-transductive).\n";
   }
+  out << LayerWeightsMarkdown(outcomes);
   out << CalibrationMarkdown(calibration);
   if (has_corpus_analysis) out << corpus_analysis.ToMarkdown();
   return out.str();

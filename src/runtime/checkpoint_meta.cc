@@ -23,7 +23,8 @@ int GetInt(const nlohmann::json& j, const char* key, const std::string& origin) 
 nlohmann::json CheckpointMeta::ToJson() const {
   nlohmann::json dims_json = {
       {"num_classes", dims.num_classes}, {"audio_dim", dims.audio_dim}, {"text_dim", dims.text_dim}};
-  if (!dims.stream_dims.empty()) dims_json["stream_dims"] = dims.stream_dims;  // precomputed streams only
+  if (!dims.stream_dims.empty()) dims_json["stream_dims"] = dims.stream_dims;  // declared streams only
+  if (!dims.stream_layers.empty()) dims_json["stream_layers"] = dims.stream_layers;
   nlohmann::json j = {{"format", kCheckpointFormat},
                       {"version", kCheckpointVersion},
                       {"kind", kind},
@@ -38,6 +39,7 @@ nlohmann::json CheckpointMeta::ToJson() const {
                       {"text_encoder", text_encoder},
                       {"calibration", calibration}};
   if (!stream_normalization.is_null()) j["stream_normalization"] = stream_normalization;
+  if (!speech_encoders.is_null()) j["speech_encoders"] = speech_encoders;
   return j;
 }
 
@@ -64,12 +66,18 @@ CheckpointMeta CheckpointMeta::FromJson(const nlohmann::json& j, const std::stri
         m.dims.stream_dims[name] = GetInt(dims.at("stream_dims"), name.c_str(), origin);
       }
     }
+    if (dims.contains("stream_layers")) {
+      for (const auto& [name, value] : dims.at("stream_layers").items()) {
+        m.dims.stream_layers[name] = GetInt(dims.at("stream_layers"), name.c_str(), origin);
+      }
+    }
     m.fold = GetInt(j, "fold", origin);
     m.fold_name = j.at("fold_name").get<std::string>();
     m.seed = GetInt(j, "seed", origin);
     m.epoch = GetInt(j, "epoch", origin);
     m.metrics = j.at("metrics");
     m.text_encoder = j.at("text_encoder");
+    m.speech_encoders = j.contains("speech_encoders") ? j.at("speech_encoders") : nlohmann::json();
     // Absent from checkpoints written before calibration existed.
     m.calibration = j.contains("calibration") ? j.at("calibration") : nlohmann::json();
     // Checked by its reader (SpeakerStatistics::FromJson) when a manifest is evaluated.

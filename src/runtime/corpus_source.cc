@@ -1,6 +1,7 @@
 #include "merhan/runtime/corpus_source.h"
 
 #include "merhan/data/collate.h"
+#include "merhan/data/speech_encoder_stream.h"
 #include "merhan/nn/bert.h"
 #include "merhan/text/tokenizer.h"
 #include "merhan/util/error.h"
@@ -110,8 +111,17 @@ ModelDims DimsOf(const CorpusData& data, const ExperimentConfig& config) {
     dims.text_dim = static_cast<int>(text->Get(first).cols);
   }
   if (data.features.Find(StreamKind::kTokenIds)) dims.text_dim = EncoderHiddenSize(config.text);
+  const std::vector<PrecomputedStreamSpec> specs = ParsePrecomputedStreams(config.data.streams);
   for (const StreamCache& s : data.features.streams) {
-    if (s.kind == StreamKind::kPrecomputed) dims.stream_dims[s.name] = static_cast<int>(s.cache->Get(first).cols);
+    if (s.kind != StreamKind::kPrecomputed) continue;
+    int layers = 1;
+    for (const PrecomputedStreamSpec& spec : specs) {
+      if (spec.name == s.name && spec.format == PrecomputedFormat::kSpeechEncoder) {
+        layers = static_cast<int>(ResolveSpeechStream(spec).layers.size());
+      }
+    }
+    dims.stream_dims[s.name] = static_cast<int>(s.cache->Get(first).cols) / layers;
+    if (layers > 1) dims.stream_layers[s.name] = layers;
   }
   return dims;
 }

@@ -80,12 +80,12 @@ void ResolvePath(std::string* path, const fs::path& base) {
   *path = (base / *path).lexically_normal().string();
 }
 
-// data.streams.<name>.dir and .file.
+// data.streams.<name>.dir, .file and (speech-encoder streams) .model_dir.
 void ResolveStreamPaths(nlohmann::json* streams, const fs::path& base) {
   if (!streams->is_object()) return;  // Validate names the problem
   for (auto it = streams->begin(); it != streams->end(); ++it) {
     if (!it.value().is_object()) continue;
-    for (const char* key : {"dir", "file"}) {
+    for (const char* key : {"dir", "file", "model_dir"}) {
       if (!it.value().contains(key) || !it.value()[key].is_string()) continue;
       std::string path = it.value()[key].get<std::string>();
       ResolvePath(&path, base);

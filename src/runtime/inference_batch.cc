@@ -1,9 +1,11 @@
 #include "merhan/runtime/inference_batch.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "merhan/data/collate.h"
 #include "merhan/data/feature_streams.h"
+#include "merhan/data/speech_encoder_stream.h"
 #include "merhan/data/utterance.h"
 #include "merhan/util/error.h"
 #include "merhan/util/logging.h"
@@ -21,9 +23,38 @@ void ValidateInferenceInput(const InferenceInput& input) {
 }
 
 struct InferenceFrontEnd {
-  // The training streams' own extractors (the text encoder loads on first use).
+  // The training streams' own extractors (the text and speech encoders load on first use).
   std::vector<FeatureStream> streams;
 };
+
+namespace {
+
+// The extractors of every stream the model reads: computed kinds, then declared
+// streams in the order the cache had them. A stream read from files cannot be
+// computed from a wav and a transcript.
+std::shared_ptr<InferenceFrontEnd> MakeFrontEnd(const ExperimentConfig& config) {
+  auto front_end = std::make_shared<InferenceFrontEnd>();
+  const StreamSet required = RequiredStreams(config.model, config.text);
+  for (StreamKind kind : required.Kinds()) {
+    front_end->streams.push_back(MakeFeatureStream(kind, config.audio, config.mfcc, config.text));
+  }
+  const std::vector<PrecomputedStreamSpec> specs = ParsePrecomputedStreams(config.data.streams);
+  for (const std::string& name : required.Precomputed()) {
+    auto spec = std::find_if(specs.begin(), specs.end(), [&](const auto& x) { return x.name == name; });
+    if (spec != specs.end() && spec->format == PrecomputedFormat::kSpeechEncoder) {
+      front_end->streams.push_back(SpeechEncoderFeatureStream(*spec));
+      continue;
+    }
+    throw UsageError(Cat("the model reads stream \"", name, "\" (data.streams.", name,
+                         "), which is read from files, not computed from a wav and a transcript: predict with "
+                         "--manifest, with a row for each utterance pointing at its ",
+                         name, " features (a column \"", name, "\" naming its .npy file, or data.streams.", name,
+                         ".dir/<id>.npy, or the id's tensor in data.streams.", name, ".file)"));
+  }
+  return front_end;
+}
+
+}  // namespace
 
 Batch MakeInferenceBatch(const ExperimentConfig& config, const std::vector<InferenceInput>& inputs,
                          std::shared_ptr<InferenceFrontEnd>* front_end_in) {
@@ -34,27 +65,9 @@ Batch MakeInferenceBatch(const ExperimentConfig& config, const std::vector<Infer
     utterances[i].wav_path = inputs[i].wav_path;
     utterances[i].text = inputs[i].text;
   }
-  // The training streams' own extractors, then the batcher's Collate.
-  const StreamSet required = RequiredStreams(config.model, config.text);
-  if (!required.Precomputed().empty()) {
-    const std::string& name = required.Precomputed().front();
-    throw UsageError(Cat("the model reads stream \"", name, "\" (data.streams.", name,
-                         "), which is read from files, "
-                         "not computed from a wav and a transcript: predict with --manifest, with a row for each "
-                         "utterance pointing at its ",
-                         name, " features (a column \"", name,
-                         "\" naming its .npy "
-                         "file, or data.streams.",
-                         name, ".dir/<id>.npy, or the id's tensor in data.streams.", name, ".file)"));
-  }
   std::shared_ptr<InferenceFrontEnd> local;
   std::shared_ptr<InferenceFrontEnd>& front_end = front_end_in ? *front_end_in : local;
-  if (!front_end) {
-    front_end = std::make_shared<InferenceFrontEnd>();
-    for (StreamKind kind : required.Kinds()) {
-      front_end->streams.push_back(MakeFeatureStream(kind, config.audio, config.mfcc, config.text));
-    }
-  }
+  if (!front_end) front_end = MakeFrontEnd(config);
   std::vector<std::vector<FeatureMatrix>> matrices(front_end->streams.size());
   std::vector<CollateStream> streams;
   for (size_t k = 0; k < front_end->streams.size(); ++k) {

@@ -3,6 +3,7 @@
 #include "merhan/runtime/device.h"
 #include "merhan/runtime/environment.h"
 #include "merhan/runtime/experiment_model.h"
+#include "merhan/runtime/speech_encoder_record.h"
 #include "merhan/runtime/temperature.h"
 #include "merhan/util/error.h"
 
@@ -21,6 +22,7 @@ LoadedModel LoadModelForInference(const std::string& checkpoint_path, const Load
   if (!options.text_model_dir.empty()) loaded.config.text.model_dir = options.text_model_dir;
   BuildLoadedModel(&loaded, options, [&](torch::nn::Module& model) {
     if (loaded.model->UsesText()) CheckTextEncoder(loaded.meta.text_encoder, checkpoint_path, options.text_model_dir);
+    CheckSpeechEncoders(loaded.meta.speech_encoders, loaded.config, checkpoint_path);
     reader.LoadModel(model);
   });
   return loaded;

@@ -3,8 +3,10 @@
 #include <filesystem>
 #include <map>
 
+#include "merhan/data/speech_encoder_stream.h"
 #include "merhan/io/safetensors_writer.h"
 #include "merhan/io/state_dict.h"
+#include "merhan/runtime/speech_encoder_record.h"
 #include "merhan/text/tokenizer.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/error.h"
@@ -17,6 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kEncoderDir = "text_encoder";
+constexpr const char* kSpeechEncodersDir = "speech_encoders";  // one folder per speech-encoder stream
 constexpr const char* kWeights = "weights.safetensors";
 constexpr const char* kNormalisation = "normalisation.safetensors";
 
@@ -83,6 +86,35 @@ void CopyTextEncoder(const LoadedModel& loaded, const fs::path& dir) {
   }
 }
 
+// The files a speech encoder's output depends on (SpeechEncoderFingerprint's) into
+// speech_encoders/<stream>/, and the config pointed at them (relative to the model
+// directory, resolved on load).
+void CopySpeechEncoders(const LoadedModel& loaded, const fs::path& dir, nlohmann::json* config) {
+  for (const PrecomputedStreamSpec& spec : ReadSpeechStreams(loaded.config)) {
+    const fs::path from = fs::absolute(spec.speech.model_dir);
+    const fs::path to = dir / kSpeechEncodersDir / spec.name;
+    CreateDirectories(to.string());
+    const nlohmann::json files = SpeechEncoderFingerprint(from.string());
+    for (auto it = files.begin(); it != files.end(); ++it) {
+      const std::string& name = it.key();
+      std::error_code ec;
+      fs::copy_file(from / name, to / name, ec);
+      if (ec) throw DataError("cannot copy " + (from / name).string() + " into the model directory: " + ec.message());
+    }
+    (*config)["data"]["streams"][spec.name]["model_dir"] = (fs::path(kSpeechEncodersDir) / spec.name).string();
+  }
+}
+
+// An exported model's speech encoders lie in the directory: their relative model_dir
+// is resolved against it.
+void ResolveBundledSpeechEncoders(const fs::path& dir, ExperimentConfig* config) {
+  for (auto& [name, spec] : config->data.streams.items()) {
+    if (!spec.is_object() || spec.value("format", "") != "speech-encoder" || !spec.contains("model_dir")) continue;
+    const fs::path model_dir = spec["model_dir"].get<std::string>();
+    if (model_dir.is_relative()) spec["model_dir"] = (dir / model_dir).string();
+  }
+}
+
 nlohmann::json ReadModelJson(const fs::path& dir);
 
 // Replacing is for model directories only: never a folder that happens to be at `out_dir`.
@@ -125,6 +157,7 @@ nlohmann::json ExportModelDirectory(const std::string& checkpoint, const std::st
           CopyTextEncoder(loaded, dir);
           config["text"]["model_dir"] = kEncoderDir;  // resolved against the model directory on load
         }
+        CopySpeechEncoders(loaded, dir, &config);
         WriteStringAtomically((dir / "config.json").string(), config.dump(2) + "\n");
         WriteStringAtomically((dir / "labels.json").string(), nlohmann::json(loaded.meta.classes).dump() + "\n");
         model["files"] = FileChecksums(dir);
@@ -217,6 +250,7 @@ LoadedModel LoadModelDirectory(const std::string& dir_in, const std::string& dev
     throw DataError(config_path + ": not a config this merhan reads: " + e.what());
   }
   if (fs::is_directory(dir / kEncoderDir)) loaded.config.text.model_dir = (dir / kEncoderDir).string();
+  ResolveBundledSpeechEncoders(dir, &loaded.config);
   // model.json is the checkpoint's metadata without its config (see ExportModelDirectory).
   model["format"] = kCheckpointFormat;
   model["version"] = kCheckpointVersion;
@@ -226,6 +260,7 @@ LoadedModel LoadModelDirectory(const std::string& dir_in, const std::string& dev
   options.device = device;
   options.calibration = calibration;
   BuildLoadedModel(&loaded, options, [&](torch::nn::Module& m) {
+    CheckSpeechEncoders(loaded.meta.speech_encoders, loaded.config, (dir / "model.json").string());
     CopyNamed(m.named_parameters(), (dir / kWeights).string());
     CopyNamed(m.named_buffers(), (dir / kNormalisation).string());
   });

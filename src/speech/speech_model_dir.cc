@@ -21,7 +21,9 @@ std::string WeightsFile(const fs::path& dir) {
   return "";
 }
 
-void CheckFiles(const std::string& dir) {
+}  // namespace
+
+void CheckSpeechModelFiles(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     throw DataError(dir + ": speech encoder directory not found (expected " + kExpected + ")");
@@ -39,8 +41,6 @@ void CheckFiles(const std::string& dir) {
   }
 }
 
-}  // namespace
-
 void SpeechEncoderOptions::Validate() const {
   if (model_dir.empty()) throw UsageError("speech encoder: model_dir is empty (a local Hugging Face directory)");
 }
@@ -49,7 +49,7 @@ std::string SpeechEncoderOptions::ToString() const { return "SpeechEncoderOption
 
 LoadedSpeechEncoder LoadSpeechEncoder(const SpeechEncoderOptions& options) {
   options.Validate();
-  CheckFiles(options.model_dir);
+  CheckSpeechModelFiles(options.model_dir);
   LoadedSpeechEncoder enc;
   enc.model_dir = options.model_dir;
   enc.config = SpeechEncoderConfig::FromJson((fs::path(options.model_dir) / "config.json").string());

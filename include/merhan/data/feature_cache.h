@@ -1,10 +1,11 @@
-// On-disk cache of per-utterance feature matrices (float32 or int32, rows x cols) for
+// On-disk cache of per-utterance feature matrices (float32, int32 or float16, rows x cols) for
 // one named stream ("mfcc", "text", "tokens"), computed once per corpus and
 // memory-mapped afterwards.
 //
 // Layout: <cache_dir>/<stream>-<key>/ with
-//   data.<generation>.f32  the matrices back to back (native little-endian float32, or
-//                          int32 for token ids: the index records the dtype)
+//   data.<generation>.f32  the matrices back to back, each from a 4-byte boundary
+//                          (native little-endian float32, int32 for token ids, or
+//                          float16 padded to 4 bytes: the index records the dtype)
 //   index.json             per utterance id: offset, shape, checksum, input identity
 // `key` hashes the stream name and the extractor's config JSON (the caller supplies
 // it, e.g. AudioOptions + MfccOptions + an extractor version), so a changed option
@@ -32,11 +33,12 @@
 
 namespace merhan {
 
-// Element type of a stream's matrices; both are 4 bytes, so one cache layout holds
-// either. Token ids stay integers all the way to the batch (docs/design.md,
-// "Feature streams").
-enum class FeatureDtype { kFloat32, kInt32 };
-const char* FeatureDtypeName(FeatureDtype dtype);  // "float32" | "int32"
+// Element type of a stream's matrices. Token ids stay integers all the way to the
+// batch; speech-encoder states are stored as float16 (half the disk of float32) and
+// become float32 in a batch (docs/design.md, "Feature streams").
+enum class FeatureDtype { kFloat32, kInt32, kFloat16 };
+const char* FeatureDtypeName(FeatureDtype dtype);  // "float32" | "int32" | "float16"
+int64_t FeatureDtypeBytes(FeatureDtype dtype);     // 4 | 4 | 2
 
 struct FeatureMatrix {
   int64_t rows = 0;
@@ -44,6 +46,7 @@ struct FeatureMatrix {
   FeatureDtype dtype = FeatureDtype::kFloat32;
   std::vector<float> data;   // row-major, rows * cols (kFloat32)
   std::vector<int32_t> ids;  // row-major, rows * cols (kInt32)
+  std::vector<uint16_t> halves;  // row-major, rows * cols IEEE binary16 bits (kFloat16)
   const void* bytes() const;
   int64_t size() const;  // values held, of the matrix's dtype
 };
@@ -51,6 +54,12 @@ struct FeatureMatrix {
 // Computes one utterance's features. Called concurrently from worker threads, so it
 // must be thread-safe. Throws (e.g. DataError naming a bad wav) to abort Ensure.
 using FeatureExtractor = std::function<FeatureMatrix(const Utterance&)>;
+
+// Called before a new data file is written with the utterances about to be computed,
+// the bytes of the entries kept and the cache directory; throws to refuse the build
+// (a speech-encoder stream's free-space estimate).
+using SpaceCheck = std::function<void(const std::vector<const Utterance*>& to_compute, int64_t kept_bytes,
+                                      const std::string& dir)>;
 
 // What identifies an utterance's input for this stream.
 enum class CacheInput {
@@ -68,7 +77,7 @@ struct FeatureView {
   int64_t rows = 0;
   int64_t cols = 0;
   FeatureDtype dtype = FeatureDtype::kFloat32;
-  // The values as floats; InternalError for an int32 view.
+  // The values of a float32 view; InternalError for another dtype.
   const float* floats() const;
 };
 
@@ -102,6 +111,8 @@ class FeatureCache {
   FeatureCacheStats Ensure(const std::vector<Utterance>& utterances, const FeatureExtractor& extract, int threads = 0,
                            const ProgressCallback& progress = {});
 
+  void SetSpaceCheck(SpaceCheck check) { space_check_ = std::move(check); }
+
   bool Has(const std::string& id) const;
   // DataError naming the cache directory when `id` has no features.
   FeatureView Get(const std::string& id) const;
@@ -118,7 +129,7 @@ class FeatureCache {
     std::string path;   // wav path (kWavFile) for the stat fast path
     int64_t file_size = -1;
     int64_t mtime_ns = -1;
-    int64_t offset = 0;  // in 4-byte values
+    int64_t offset = 0;  // in 4-byte units
     int64_t rows = 0, cols = 0;
     uint64_t checksum = 0;  // Hash64 of the entry's bytes
   };
@@ -147,8 +158,9 @@ class FeatureCache {
   std::unordered_map<std::string, size_t> by_id_;
   std::string data_file_;  // file name inside dir_
   int generation_ = 0;
-  const uint32_t* mapped_ = nullptr;  // 4-byte values of either dtype
+  const uint32_t* mapped_ = nullptr;  // 4-byte units of any dtype
   int64_t mapped_bytes_ = 0;
+  SpaceCheck space_check_;
 };
 
 }  // namespace merhan

@@ -18,6 +18,8 @@ struct FeatureStream {
   FeatureDtype dtype = FeatureDtype::kFloat32;
   std::string config_json;  // everything the features depend on, with an extractor version
   FeatureExtractor extract;
+  // Optional: refuses (throws) a cache build that would not fit (FeatureCache::SetSpaceCheck).
+  SpaceCheck check_space;
 };
 
 }  // namespace merhan

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "merhan/nn/emotion_model.h"
+#include "merhan/nn/layer_mix.h"
 
 namespace merhan {
 
@@ -31,8 +32,9 @@ class EarlyFusionImpl : public EmotionModelImpl {
  private:
   bool Reads(const std::string& name) const { return std::find(inputs_.begin(), inputs_.end(), name) != inputs_.end(); }
   std::vector<std::string> inputs_;  // model.streams, concatenation order
-  std::vector<int64_t> dims_;        // features of each input
+  std::vector<int64_t> dims_;        // features per row of each input (hidden states x size)
   std::vector<torch::Tensor> means_, stds_;
+  std::vector<LayerMix> mixes_;      // inputs keeping several hidden states; empty holders otherwise
   torch::nn::Linear fc1_{nullptr}, fc2_{nullptr}, output_{nullptr};
 };
 TORCH_MODULE(EarlyFusion);

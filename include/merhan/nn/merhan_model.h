@@ -29,6 +29,7 @@
 #include "merhan/nn/audio_encoder.h"
 #include "merhan/nn/cross_modal_attention.h"
 #include "merhan/nn/emotion_model.h"
+#include "merhan/nn/layer_mix.h"
 #include "merhan/nn/residual_attention.h"
 
 namespace merhan {
@@ -58,6 +59,8 @@ class MerhanModelImpl : public EmotionModelImpl {
   bool uses_text_ = true;
   int64_t fused_dim_ = 0;
 
+  // A branch stream keeping several speech-encoder hidden states: their learned mix.
+  LayerMix audio_mix_{nullptr}, text_mix_{nullptr};
   AudioEncoder audio_encoder_{nullptr};
   ResidualAttention text_local_attention_{nullptr};
   CrossModalAttention cma_{nullptr};

@@ -12,9 +12,17 @@ struct ModelDims {
   int num_classes = 4;
   int audio_dim = 40;                      // MFCC coefficients
   int text_dim = 384;                      // text-encoder hidden size
-  std::map<std::string, int> stream_dims;  // precomputed streams' features per row, by name
-  // audio_dim, text_dim or stream_dims[name]; UsageError naming a stream without one.
+  // Declared streams' features per row per hidden state, by name.
+  std::map<std::string, int> stream_dims;
+  // Speech-encoder streams keeping several hidden states: how many (absent = 1); the
+  // model mixes them (nn/layer_mix.h).
+  std::map<std::string, int> stream_layers;
+  // The features the model reads of `name` (after mixing): audio_dim, text_dim or
+  // stream_dims[name]; UsageError naming a stream without one.
   int DimOf(const std::string& name) const;
+  int LayersOf(const std::string& name) const;
+  // Features per row in a batch: DimOf x LayersOf.
+  int RowDimOf(const std::string& name) const { return DimOf(name) * LayersOf(name); }
 };
 
 }  // namespace merhan

@@ -8,13 +8,17 @@
 #include <string>
 
 #include "merhan/nn/emotion_model.h"
+#include "merhan/nn/layer_mix.h"
 
 namespace merhan {
 
 class UnimodalMlpImpl : public EmotionModelImpl {
  public:
   // modality: "audio", "text" or a precomputed stream's name (Batch::streams).
-  UnimodalMlpImpl(const std::string& modality, int64_t input_dim, int64_t hidden, int64_t num_classes);
+  // layers > 1: the stream's rows hold that many hidden states of input_dim, mixed
+  // after pooling (nn/layer_mix.h).
+  UnimodalMlpImpl(const std::string& modality, int64_t input_dim, int64_t hidden, int64_t num_classes,
+                  int64_t layers = 1);
 
   torch::Tensor forward(const Batch& batch) override;
   // The MLP on an already pooled (B, input_dim) vector.
@@ -25,7 +29,8 @@ class UnimodalMlpImpl : public EmotionModelImpl {
 
  private:
   std::string modality_;
-  int64_t input_dim_;
+  int64_t input_dim_, layers_;
+  LayerMix layer_mix_{nullptr};
   torch::nn::Linear fc1_{nullptr}, fc2_{nullptr}, output_{nullptr};
 };
 TORCH_MODULE(UnimodalMlp);

@@ -2,6 +2,7 @@
 // Markdown table.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct FoldOutcome {
   int epochs_run = 0;
   double test_loss = 0;
   ClassificationReport test;
+  // Speech-encoder streams keeping several hidden states: the learned weight of each
+  // (softmax, in the stream's layer order) of the tested model (nn/layer_mix.h).
+  std::map<std::string, std::vector<double>> layer_weights;
 
   nlohmann::json ToJson(const std::vector<std::string>& classes) const;
   static FoldOutcome FromJson(const nlohmann::json& j, const std::string& origin);

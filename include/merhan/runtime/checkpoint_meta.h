@@ -27,6 +27,9 @@ struct CheckpointMeta {
   int epoch = -1;               // last finished epoch (0-based)
   nlohmann::json metrics;       // validation metrics at save time
   nlohmann::json text_encoder;  // TextEncoderFingerprint, or null when no encoder dir
+  // SpeechEncoderRecord (runtime/speech_encoder_record.h), or null when the model
+  // reads no speech-encoder stream.
+  nlohmann::json speech_encoders;
   nlohmann::json calibration;   // FoldCalibration::ToJson (train/fold_calibration.h), or null
   // Per-speaker standardisation of precomputed streams (data/speaker_standardization.h):
   // an array of SpeakerStatistics::ToJson, one per standardised stream; null when none.

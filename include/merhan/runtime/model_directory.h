@@ -13,6 +13,9 @@
 //                              (early fusion; empty for the other models)
 //   text_encoder/              the encoder's config, weights and tokenizer files,
 //                              when the model reads text
+//   speech_encoders/<stream>/  each speech-encoder stream's encoder (config.json,
+//                              preprocessor_config.json, weights), its data.streams
+//                              model_dir pointing there
 #pragma once
 
 #include <string>

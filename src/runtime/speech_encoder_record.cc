@@ -1,0 +1,60 @@
+#include "merhan/runtime/speech_encoder_record.h"
+
+#include <filesystem>
+
+#include "merhan/data/feature_streams.h"
+#include "merhan/data/speech_encoder_stream.h"
+#include "merhan/util/error.h"
+#include "merhan/util/logging.h"
+
+namespace merhan {
+namespace fs = std::filesystem;
+
+std::vector<PrecomputedStreamSpec> ReadSpeechStreams(const ExperimentConfig& config) {
+  const std::vector<std::string> read = RequiredStreams(config.model, config.text).Precomputed();
+  std::vector<PrecomputedStreamSpec> out;
+  for (const PrecomputedStreamSpec& spec : ParsePrecomputedStreams(config.data.streams)) {
+    if (spec.format != PrecomputedFormat::kSpeechEncoder) continue;
+    if (std::find(read.begin(), read.end(), spec.name) != read.end()) out.push_back(spec);
+  }
+  return out;
+}
+
+nlohmann::json SpeechEncoderRecord(const ExperimentConfig& config) {
+  nlohmann::json record = nlohmann::json::object();
+  for (const PrecomputedStreamSpec& spec : ReadSpeechStreams(config)) {
+    const std::string dir = ResolveSpeechStream(spec).model_dir;
+    record[spec.name] = {{"dir", dir}, {"files", SpeechEncoderFingerprint(dir)}};
+  }
+  return record.empty() ? nlohmann::json(nullptr) : record;
+}
+
+void CheckSpeechEncoders(const nlohmann::json& recorded, const ExperimentConfig& config, const std::string& origin) {
+  if (recorded.is_null()) return;
+  const std::vector<PrecomputedStreamSpec> specs = ReadSpeechStreams(config);
+  for (const auto& [name, record] : recorded.items()) {
+    auto spec = std::find_if(specs.begin(), specs.end(), [&](const auto& s) { return s.name == name; });
+    if (spec == specs.end()) throw DataError(origin + ": records speech encoder stream " + name + ", its config has none");
+    std::error_code ec;
+    const std::string dir = fs::absolute(spec->speech.model_dir, ec).lexically_normal().string();
+    const std::string hint = " (the model's stream " + name + " was trained on the encoder recorded in " + origin +
+                             ": restore it in " + dir + ", or retrain)";
+    if (!fs::is_directory(dir, ec)) throw DataError("speech encoder directory " + dir + " is missing" + hint);
+    const nlohmann::json now = SpeechEncoderFingerprint(dir);
+    const nlohmann::json& before = record.at("files");
+    for (const auto& [file, value] : before.items()) {
+      if (!now.contains(file)) throw DataError("speech encoder directory " + dir + ": " + file + " is gone" + hint);
+      if (now[file] != value) {
+        throw DataError("speech encoder directory " + dir + ": " + file + " changed (size/hash " + value.dump() +
+                        " -> " + now[file].dump() + ")" + hint);
+      }
+    }
+    for (const auto& [file, value] : now.items()) {
+      if (!before.contains(file)) {
+        throw DataError("speech encoder directory " + dir + ": " + file + " appeared since training" + hint);
+      }
+    }
+  }
+}
+
+}  // namespace merhan
