@@ -76,14 +76,16 @@ VARIANTS = {
     "wav2vec2-base": dict(shape="wav2vec2-base", file="model.safetensors", weight_norm="parametrizations",
                           head=None, preprocessor=dict(do_normalize=True, return_attention_mask=False)),
     "wav2vec2-base-cls-legacy": dict(shape="wav2vec2-base", file="pytorch_model.bin", weight_norm="legacy",
-                                     head=Wav2Vec2ForSequenceClassification, preprocessor=None),
+                                     head=Wav2Vec2ForSequenceClassification, preprocessor=None,
+                                     head_config=dict(use_weighted_layer_sum=True, classifier_proj_size=20)),
     "wav2vec2-large-lv60": dict(shape="wav2vec2-large-lv60", file="model.safetensors", weight_norm="legacy",
                                 head=None, preprocessor=dict(do_normalize=True, return_attention_mask=True)),
     "hubert-base": dict(shape="hubert-base", file="model.safetensors", weight_norm="parametrizations",
                         head=None, preprocessor=None),
     "hubert-large": dict(shape="hubert-large", file="model.safetensors", weight_norm="parametrizations",
                          head=HubertForSequenceClassification,
-                         preprocessor=dict(do_normalize=True, return_attention_mask=True)),
+                         preprocessor=dict(do_normalize=True, return_attention_mask=True),
+                         head_config=dict(use_weighted_layer_sum=False)),
     "hubert-bn": dict(shape="hubert-bn", file="model.safetensors", weight_norm=None, head=None,
                       preprocessor=dict(do_normalize=False, return_attention_mask=True)),
     "wavlm-base-plus": dict(shape="wavlm-base-plus", file="model.safetensors", weight_norm="legacy", head=None,
@@ -98,6 +100,7 @@ BARE = {Wav2Vec2Config: Wav2Vec2Model, HubertConfig: HubertModel, WavLMConfig: W
 PREFIX = {Wav2Vec2Config: "wav2vec2", HubertConfig: "hubert", WavLMConfig: "wavlm",
           Data2VecAudioConfig: "data2vec_audio"}
 BUCKET_SETTINGS = [(320, 800), (64, 100), (32, 20)]
+EMOTIONS = ["neu", "hap", "ang", "sad"]
 
 
 def build_config(shape, real):
@@ -130,6 +133,12 @@ def randomize(model, gen):
                 module.gru_rel_pos_const.copy_(torch.rand(module.gru_rel_pos_const.shape, generator=gen) + 0.5)
                 if hasattr(module, "rel_attn_embed"):
                     module.rel_attn_embed.weight.copy_(rand(module.rel_attn_embed.weight.shape, 1.0))
+        if getattr(model, "layer_weights", None) is not None:  # a weighted layer sum's uniform start
+            model.layer_weights.copy_(rand(model.layer_weights.shape, 1.0))
+        if getattr(model, "classifier", None) is not None:
+            # Spread the classes' probabilities (random heads give nearly uniform ones, in
+            # which a wrong input to the head would hide below the tolerance).
+            model.classifier.weight.mul_(30.0)
         for name, p in model.named_parameters():
             if name.endswith("parametrizations.weight.original0"):  # weight-norm magnitude g (init = |v|)
                 p.mul_(torch.rand(p.shape, generator=gen) + 0.5)
@@ -149,6 +158,7 @@ def state_dict_for(model, weight_norm):
 
 def save_dir(path, model, spec):
     os.makedirs(path, exist_ok=True)
+    model.config.architectures = [type(model).__name__]  # as save_pretrained records it
     model.config.save_pretrained(path)
     sd = state_dict_for(model, spec["weight_norm"])
     if spec["file"].endswith(".safetensors"):
@@ -197,7 +207,11 @@ def make_variant(out, name, spec, real, clips, seed):
     config = build_config(spec["shape"], real)
     cls = spec["head"] or BARE[type(config)]
     if spec["head"] is not None:
-        config.num_labels = 4
+        # A SUPERB-style emotion classifier: 4 IEMOCAP classes named in the config.
+        config.id2label = dict(enumerate(EMOTIONS))
+        config.label2id = {label: i for i, label in enumerate(EMOTIONS)}
+        for key, value in spec.get("head_config", {}).items():
+            setattr(config, key, value)
     torch.manual_seed(seed)
     model = cls(config).eval()
     gen = torch.Generator().manual_seed(seed)
@@ -222,6 +236,12 @@ def make_variant(out, name, spec, real, clips, seed):
                          f"{np.abs(states - mine).max()})")
         np.save(os.path.join(path, "reference", clip + ".hidden_states.npy"), states)
         np.save(os.path.join(path, "reference", clip + ".last_hidden_state.npy"), last)
+        if spec["head"] is not None:  # the classifier's softmax over the classes, as merhan predict prints it
+            inputs = extractor(wave, sampling_rate=RATE, return_tensors="pt")
+            with torch.inference_mode():
+                logits = loaded(inputs["input_values"]).logits
+            np.save(os.path.join(path, "reference", clip + ".probabilities.npy"),
+                    torch.softmax(logits.double(), -1)[0].numpy())
     return dict(name=name, shape=spec["shape"], model_type=config.model_type, weights=spec["file"],
                 weight_norm=spec["weight_norm"], task_class=cls.__name__, keys=len(keys),
                 layer_norm_conv=getattr(config, "feat_extract_norm", "layer") == "layer",

@@ -36,12 +36,15 @@ void AddPredictCommand(CLI::App& app) {
     CheckModelSource(args->source);  // usage errors before data errors
     if (args->manifest.empty()) {
       if (args->wav.empty()) throw UsageError("predict: give --wav with --text or --transcript, or --manifest");
-      if (args->text.empty() && args->transcript.empty()) {
+      // A published speech classifier reads no text; every merhan model takes one.
+      const TranscriptUse transcript =
+          IsPublishedSpeechClassifier(args->source) ? TranscriptUse::kUnused : TranscriptUse::kRequired;
+      if (transcript == TranscriptUse::kRequired && args->text.empty() && args->transcript.empty()) {
         throw UsageError("predict: give the transcript of " + args->wav + " with --text or --transcript");
       }
       InferenceInput input{args->wav, args->wav, args->text};
       if (!args->transcript.empty()) input.text = ReadFileToString(args->transcript);
-      ValidateInferenceInput(input);  // before the (slower) checkpoint load
+      ValidateInferenceInput(input, transcript);  // before the (slower) model load
       LoadedModel loaded = LoadModelFromSource(args->source, args->device,
                                                args->no_calibration ? Calibration::kIgnore : Calibration::kApply);
       std::cout << PredictInputs(loaded, {input}).at(0).dump(2) << "\n";

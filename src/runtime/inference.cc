@@ -172,7 +172,7 @@ nlohmann::json EvaluateLoadedModel(LoadedModel& loaded, const EvaluationData& da
 
 std::vector<nlohmann::json> PredictInputs(LoadedModel& loaded, const std::vector<InferenceInput>& inputs,
                                           std::shared_ptr<InferenceFrontEnd>* front_end) {
-  for (const auto& input : inputs) ValidateInferenceInput(input);
+  for (const auto& input : inputs) ValidateInferenceInput(input, TranscriptUseOf(loaded.config));
   const Batch batch = MakeInferenceBatch(loaded.config, inputs, front_end ? front_end : &loaded.front_end);
   const torch::Tensor probs = PredictProbabilities(loaded, batch);
   std::vector<nlohmann::json> out;

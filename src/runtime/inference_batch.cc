@@ -13,11 +13,17 @@
 namespace merhan {
 namespace fs = std::filesystem;
 
-void ValidateInferenceInput(const InferenceInput& input) {
+TranscriptUse TranscriptUseOf(const ExperimentConfig& config) {
+  const StreamSet streams = RequiredStreams(config.model, config.text);
+  return streams.Has(StreamKind::kEncoderHidden) || streams.Has(StreamKind::kTokenIds) ? TranscriptUse::kRequired
+                                                                                        : TranscriptUse::kUnused;
+}
+
+void ValidateInferenceInput(const InferenceInput& input, TranscriptUse transcript) {
   if (input.wav_path.empty()) throw DataError("predict: no wav given for " + input.id);
   if (!fs::exists(input.wav_path)) throw DataError("predict: wav file " + input.wav_path + " does not exist");
   if (!fs::is_regular_file(input.wav_path)) throw DataError("predict: " + input.wav_path + " is not a file");
-  if (input.text.find_first_not_of(" \t\r\n") == std::string::npos) {
+  if (transcript == TranscriptUse::kRequired && input.text.find_first_not_of(" \t\r\n") == std::string::npos) {
     throw DataError("predict: the transcript of " + input.wav_path + " is empty");
   }
 }

@@ -6,7 +6,9 @@
 #include "merhan/data/speech_encoder_stream.h"
 #include "merhan/io/safetensors_writer.h"
 #include "merhan/io/state_dict.h"
+#include "merhan/runtime/speech_classifier_directory.h"
 #include "merhan/runtime/speech_encoder_record.h"
+#include "merhan/speech/speech_classifier_config.h"
 #include "merhan/text/tokenizer.h"
 #include "merhan/util/atomic_file.h"
 #include "merhan/util/error.h"
@@ -276,8 +278,15 @@ void CheckModelSource(const ModelSource& source) {
   }
 }
 
+bool IsPublishedSpeechClassifier(const ModelSource& source) {
+  std::error_code ec;
+  return !source.model_dir.empty() && !fs::exists(fs::path(source.model_dir) / "model.json", ec) &&
+         IsSpeechClassifierDir(source.model_dir);
+}
+
 LoadedModel LoadModelFromSource(const ModelSource& source, const std::string& device, Calibration calibration) {
   CheckModelSource(source);
+  if (IsPublishedSpeechClassifier(source)) return LoadSpeechClassifierDirectory(source.model_dir, device);
   if (!source.model_dir.empty()) return LoadModelDirectory(source.model_dir, device, calibration);
   LoadOptions options;
   options.device = device;

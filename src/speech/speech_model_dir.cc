@@ -12,16 +12,15 @@ namespace {
 
 constexpr const char* kExpected = "config.json and model.safetensors or pytorch_model.bin";
 
-// The weights file of `dir`, or "" (its absence reported by the caller).
-std::string WeightsFile(const fs::path& dir) {
+}  // namespace
+
+std::string SpeechWeightsFile(const std::string& dir) {
   std::error_code ec;
   for (const char* name : {"model.safetensors", "pytorch_model.bin"}) {
-    if (fs::is_regular_file(dir / name, ec)) return (dir / name).string();
+    if (fs::is_regular_file(fs::path(dir) / name, ec)) return (fs::path(dir) / name).string();
   }
   return "";
 }
-
-}  // namespace
 
 void CheckSpeechModelFiles(const std::string& dir) {
   std::error_code ec;
@@ -30,7 +29,7 @@ void CheckSpeechModelFiles(const std::string& dir) {
   }
   std::string lacking;
   if (!fs::is_regular_file(fs::path(dir) / "config.json", ec)) lacking = "config.json";
-  if (WeightsFile(dir).empty()) {
+  if (SpeechWeightsFile(dir).empty()) {
     lacking += std::string(lacking.empty() ? "" : "; ") + "model.safetensors or pytorch_model.bin";
     if (fs::exists(fs::path(dir) / "model.safetensors.index.json", ec)) {
       lacking += " (sharded checkpoints are not supported: save with a larger max_shard_size)";
@@ -58,7 +57,7 @@ LoadedSpeechEncoder LoadSpeechEncoder(const SpeechEncoderOptions& options) {
   // read, so loading it while the module's parameters already exist held three
   // copies of the weights at once (the mapping, the tensors, the parameters); this
   // order holds two at most (docs/benchmarks.md, "Speech-encoder extraction (CPU)").
-  StateDict weights = LoadStateDict(WeightsFile(options.model_dir));
+  StateDict weights = LoadStateDict(SpeechWeightsFile(options.model_dir));
   enc.model = SpeechEncoder(enc.config);
   enc.report = LoadSpeechWeights(*enc.model, weights);
   weights = StateDict();

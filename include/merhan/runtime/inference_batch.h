@@ -18,9 +18,14 @@ struct InferenceInput {
   std::string text;
 };
 
+// Whether a model needs each utterance's transcript (its streams read text).
+enum class TranscriptUse { kRequired, kUnused };
+TranscriptUse TranscriptUseOf(const ExperimentConfig& config);
+
 // Checks what predict can check before features are computed: the wav exists
-// and is a file, the text is not empty/blank. DataError naming what is wrong.
-void ValidateInferenceInput(const InferenceInput& input);
+// and is a file, and (kRequired) the text is not empty/blank. DataError naming what
+// is wrong.
+void ValidateInferenceInput(const InferenceInput& input, TranscriptUse transcript = TranscriptUse::kRequired);
 
 // The feature extractors inference needs (MFCC, tokenizer, frozen encoder),
 // loaded on first use and kept, so that a warm process (merhan serve) loads the

@@ -59,8 +59,14 @@ LoadedModel LoadModelDirectory(const std::string& dir, const std::string& device
 // text_model_dir is set with a model directory.
 void CheckModelSource(const ModelSource& source);
 
+// Whether `source` is a published speech classifier: a model directory without
+// model.json whose config.json names a `*ForSequenceClassification` architecture.
+bool IsPublishedSpeechClassifier(const ModelSource& source);
+
 // LoadModelForInference or LoadModelDirectory, by which of the two is set
-// (CheckModelSource first).
+// (CheckModelSource first). A directory without model.json whose config.json names a
+// `*ForSequenceClassification` architecture loads as a published speech classifier
+// (runtime/speech_classifier_directory.h; no calibration).
 LoadedModel LoadModelFromSource(const ModelSource& source, const std::string& device = "",
                                 Calibration calibration = Calibration::kApply);
 

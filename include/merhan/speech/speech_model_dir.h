@@ -34,6 +34,10 @@ struct LoadedSpeechEncoder {
 // model.safetensors or pytorch_model.bin) when it or one of them is missing.
 void CheckSpeechModelFiles(const std::string& dir);
 
+// The weights file LoadSpeechEncoder reads: model.safetensors, else pytorch_model.bin;
+// "" when neither is there.
+std::string SpeechWeightsFile(const std::string& dir);
+
 // DataError naming the directory and the files expected when it or a file is
 // missing; DataError naming the file and the field for an unsupported config value
 // or sample rate; DataError naming the tensors when the weights do not fit.
