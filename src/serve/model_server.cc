@@ -197,7 +197,8 @@ void ModelServer::CheckAudio(const std::string& path, const std::string& who) co
 
 void ModelServer::Predict(const httplib::Request& request, httplib::Response& response, bool batch) {
   try {
-    const std::vector<UploadedUtterance> utterances = ParsePredictionRequest(request, batch, options_);
+    const std::vector<UploadedUtterance> utterances =
+        ParsePredictionRequest(request, batch, options_, TranscriptUseOf(model_.config));
     auto who = [&](size_t i) {
       return utterances.size() > 1 ? Cat("utterance ", i, " (", utterances[i].id, "): ") : "";
     };

@@ -24,14 +24,15 @@ std::vector<std::string> FieldValues(const httplib::Request& request, const std:
   return values;
 }
 
-std::vector<UploadedUtterance> FromMultipart(const httplib::Request& request, bool batch) {
+std::vector<UploadedUtterance> FromMultipart(const httplib::Request& request, bool batch, TranscriptUse use) {
   std::vector<std::string> names;
   const auto audio_range = request.files.equal_range("audio");
   for (auto it = audio_range.first; it != audio_range.second; ++it) names.push_back(it->second.filename);
   const std::vector<std::string> audio = FieldValues(request, "audio");
-  const std::vector<std::string> transcripts = FieldValues(request, "transcript");
+  std::vector<std::string> transcripts = FieldValues(request, "transcript");
   const std::vector<std::string> ids = FieldValues(request, "id");
   if (audio.empty()) throw HttpError(400, "multipart request without an `audio` file field");
+  if (use == TranscriptUse::kUnused && transcripts.empty()) transcripts.assign(audio.size(), "");
   if (transcripts.empty()) throw HttpError(400, "multipart request without a `transcript` field");
   if (!batch && (audio.size() > 1 || transcripts.size() > 1)) {
     throw HttpError(400, "/v1/predict takes one `audio` and one `transcript`; send several to /v1/predict/batch");
@@ -49,8 +50,9 @@ std::vector<UploadedUtterance> FromMultipart(const httplib::Request& request, bo
   return out;
 }
 
-UploadedUtterance FromJsonItem(const nlohmann::json& item, const std::string& where) {
+UploadedUtterance FromJsonItem(nlohmann::json item, const std::string& where, TranscriptUse use) {
   if (!item.is_object()) throw HttpError(400, where + ": expected an object with \"audio\" and \"transcript\"");
+  if (use == TranscriptUse::kUnused && !item.contains("transcript")) item["transcript"] = "";
   for (const char* key : {"audio", "transcript"}) {
     if (!item.contains(key)) throw HttpError(400, where + ": no \"" + key + "\"");
     if (!item[key].is_string()) throw HttpError(400, where + ": \"" + key + "\" must be a string");
@@ -64,35 +66,35 @@ UploadedUtterance FromJsonItem(const nlohmann::json& item, const std::string& wh
   }
 }
 
-std::vector<UploadedUtterance> FromJson(const httplib::Request& request, bool batch) {
+std::vector<UploadedUtterance> FromJson(const httplib::Request& request, bool batch, TranscriptUse use) {
   nlohmann::json body;
   try {
     body = nlohmann::json::parse(request.body);
   } catch (const nlohmann::json::exception& e) {
     throw HttpError(400, std::string("malformed JSON body: ") + e.what());
   }
-  if (!batch) return {FromJsonItem(body, "body")};
+  if (!batch) return {FromJsonItem(body, "body", use)};
   if (!body.is_object() || !body.contains("items") || !body["items"].is_array()) {
     throw HttpError(400, "body: expected {\"items\": [{\"audio\": base64, \"transcript\": ...}, ...]}");
   }
   std::vector<UploadedUtterance> out;
   for (size_t i = 0; i < body["items"].size(); ++i)
-    out.push_back(FromJsonItem(body["items"][i], Cat("items[", i, "]")));
+    out.push_back(FromJsonItem(body["items"][i], Cat("items[", i, "]"), use));
   return out;
 }
 
-std::vector<UploadedUtterance> FromRawBody(const httplib::Request& request, bool batch) {
+std::vector<UploadedUtterance> FromRawBody(const httplib::Request& request, bool batch, TranscriptUse use) {
   if (batch) throw HttpError(400, "/v1/predict/batch takes multipart/form-data or JSON, not a raw body");
   std::string transcript = request.get_param_value("transcript");
   if (transcript.empty()) transcript = request.get_header_value("X-Transcript");
-  if (!request.has_param("transcript") && !request.has_header("X-Transcript")) {
+  if (use == TranscriptUse::kRequired && !request.has_param("transcript") && !request.has_header("X-Transcript")) {
     throw HttpError(400, "no transcript: give ?transcript=... or an X-Transcript header with the raw audio body");
   }
   return {{request.get_param_value("id"), request.body, transcript}};
 }
 
 // Checks every utterance against the limits; names the utterance when there are several.
-void CheckUtterances(std::vector<UploadedUtterance>* utterances, const ServeOptions& limits) {
+void CheckUtterances(std::vector<UploadedUtterance>* utterances, const ServeOptions& limits, TranscriptUse use) {
   if (utterances->empty()) throw HttpError(400, "no utterances in the request");
   if (static_cast<int>(utterances->size()) > limits.max_batch_items) {
     throw HttpError(413, Cat(utterances->size(), " utterances in one request; the limit is ", limits.max_batch_items));
@@ -102,6 +104,7 @@ void CheckUtterances(std::vector<UploadedUtterance>* utterances, const ServeOpti
     const std::string who = utterances->size() > 1 ? Cat("utterance ", i, ": ") : "";
     if (u.id.empty()) u.id = Cat("utterance-", i);
     if (u.audio.empty()) throw HttpError(400, who + "the audio is empty");
+    if (use == TranscriptUse::kUnused) continue;
     if (u.transcript.find_first_not_of(" \t\r\n") == std::string::npos) {
       throw HttpError(400, who + "the transcript is empty");
     }
@@ -116,14 +119,14 @@ void CheckUtterances(std::vector<UploadedUtterance>* utterances, const ServeOpti
 }  // namespace
 
 std::vector<UploadedUtterance> ParsePredictionRequest(const httplib::Request& request, bool batch,
-                                                      const ServeOptions& limits) {
+                                                      const ServeOptions& limits, TranscriptUse transcript) {
   std::vector<UploadedUtterance> utterances;
   switch (KindOf(request)) {
-    case BodyKind::kMultipart: utterances = FromMultipart(request, batch); break;
-    case BodyKind::kJson: utterances = FromJson(request, batch); break;
-    case BodyKind::kRaw: utterances = FromRawBody(request, batch); break;
+    case BodyKind::kMultipart: utterances = FromMultipart(request, batch, transcript); break;
+    case BodyKind::kJson: utterances = FromJson(request, batch, transcript); break;
+    case BodyKind::kRaw: utterances = FromRawBody(request, batch, transcript); break;
   }
-  CheckUtterances(&utterances, limits);
+  CheckUtterances(&utterances, limits, transcript);
   return utterances;
 }
 

@@ -131,3 +131,27 @@ TEST(PredictionRequest, CountsCodePointsNotBytes) {
 
 }  // namespace
 }  // namespace merhan
+
+namespace merhan {
+namespace {
+
+// A model that reads no text (a published speech classifier): the audio alone, in
+// every body kind; the same requests without a transcript are refused for any other.
+TEST(PredictionRequest, TranscriptMayBeLeftOutWhenTheModelReadsNoText) {
+  const auto unused = TranscriptUse::kUnused;
+  auto u = ParsePredictionRequest(Raw("RIFF"), false, {}, unused);
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].transcript, "");
+  u = ParsePredictionRequest(Multipart({{"audio", "A"}, {"audio", "B"}}), true, {}, unused);
+  ASSERT_EQ(u.size(), 2u);
+  EXPECT_EQ(u[1].audio, "B");
+  u = ParsePredictionRequest(Json(R"({"items": [{"audio": "UklGRg=="}]})"), true, {}, unused);
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].audio, "RIFF");
+  EXPECT_EQ(StatusOf(Raw("RIFF"), false), 400);
+  EXPECT_EQ(StatusOf(Multipart({{"audio", "A"}}), false), 400);
+  EXPECT_EQ(StatusOf(Json(R"({"audio": "UklGRg=="})"), false), 400);
+}
+
+}  // namespace
+}  // namespace merhan

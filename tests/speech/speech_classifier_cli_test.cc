@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <csignal>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -45,6 +46,32 @@ TEST(SpeechClassifierCli, PredictMatchesTransformersSoftmax) {
       EXPECT_EQ(got["label"], classes[static_cast<size_t>(want.argmax().item<int64_t>())]) << variant << " " << clip;
     }
   }
+}
+
+// serve --model DIR answers a wav without a transcript as predict does.
+TEST(SpeechClassifierCli, ServeTakesTheWavAlone) {
+  const std::string root = testing::SpeechFixtureDir(testing::FixtureShapes::kSmall);
+  ASSERT_FALSE(root.empty());
+  testing::TempDir tmp;
+  const std::string model = root + "/wav2vec2-base-cls-legacy", wav = root + "/clips/odd.wav";
+  testing::Process server(testing::Quote(testing::MerhanBinary()) + " serve --model " + testing::Quote(model) +
+                              " --port 0 --threads 1",
+                          tmp.File("serve.log"));
+  ASSERT_TRUE(server.WaitForLog("listening on http://127.0.0.1:", 60)) << server.Log();
+  const std::string log = server.Log();
+  const std::string port = log.substr(log.find("127.0.0.1:") + 10, 5);
+  const auto r = testing::RunCommand("curl -s -S -H 'Content-Type: audio/wav' --data-binary @" + testing::Quote(wav) +
+                                     " http://127.0.0.1:" + std::to_string(std::stoi(port)) + "/v1/predict");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const nlohmann::json got = nlohmann::json::parse(r.output);
+  const torch::Tensor want = testing::LoadNpyTensor(model + "/reference/odd.probabilities.npy");
+  const std::vector<std::string> classes = {"neu", "hap", "ang", "sad"};
+  for (int k = 0; k < 4; ++k) {
+    EXPECT_NEAR(got["probabilities"][classes[static_cast<size_t>(k)]].get<double>(), want[k].item<double>(), 1e-4)
+        << r.output;
+  }
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(), 0) << server.Log();
 }
 
 TEST(SpeechClassifierCli, EvalOnAManifestAndBadLabelsRefused) {

@@ -8,6 +8,7 @@
 
 #include "merhan/nn/batch.h"
 #include "merhan/runtime/experiment_config.h"
+#include "merhan/runtime/transcript_use.h"
 
 namespace merhan {
 
@@ -18,8 +19,7 @@ struct InferenceInput {
   std::string text;
 };
 
-// Whether a model needs each utterance's transcript (its streams read text).
-enum class TranscriptUse { kRequired, kUnused };
+// Whether the model of `config` needs each utterance's transcript (its streams read text).
 TranscriptUse TranscriptUseOf(const ExperimentConfig& config);
 
 // Checks what predict can check before features are computed: the wav exists

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "merhan/runtime/transcript_use.h"
 #include "merhan/serve/serve_options.h"
 
 namespace merhan {
@@ -37,9 +38,12 @@ struct UploadedUtterance {
 // /v1/predict/batch (`batch` true): several, as multipart (repeated `audio` and
 // `transcript` fields, paired in order) or JSON {"items": [{...}, ...]}.
 // HttpError 400 (missing or empty field, malformed JSON or base64) or 413
-// (transcript or item count over the limits).
+// (transcript or item count over the limits). TranscriptUse::kUnused (a model that
+// reads no text, a published speech classifier): transcripts may be left out, and
+// those given are not checked.
 std::vector<UploadedUtterance> ParsePredictionRequest(const httplib::Request& request, bool batch,
-                                                      const ServeOptions& limits);
+                                                      const ServeOptions& limits,
+                                                      TranscriptUse transcript = TranscriptUse::kRequired);
 
 // Unicode code points of UTF-8 text (continuation bytes not counted).
 size_t CountCodePoints(const std::string& utf8);
