@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "merhan/cli/cli.h"
+#include "merhan/cli/model_options.h"
 #include "merhan/runtime/model_directory.h"
 
 namespace merhan::cli {
@@ -15,6 +16,7 @@ void AddExportCommand(CLI::App& app) {
       "predict, eval and serve load with --model");
   struct Args {
     std::string checkpoint, out, text_model_dir;
+    std::map<std::string, std::string> speech_model_dirs;
     bool replace = false;
   };
   auto args = std::make_shared<Args>();
@@ -22,12 +24,13 @@ void AddExportCommand(CLI::App& app) {
   cmd->add_option("--out", args->out, "model directory to create (must not exist unless --replace)")->required();
   cmd->add_option("--text-model-dir", args->text_model_dir,
                   "where the text encoder the checkpoint was trained with is now, if it moved");
+  AddSpeechModelDirOption(cmd, &args->speech_model_dirs);
   cmd->add_flag("--replace", args->replace,
                 "replace an existing model directory at --out, in one step once the new one is complete");
   cmd->callback([args] {
     const nlohmann::json model =
         ExportModelDirectory(args->checkpoint, args->out, args->text_model_dir,
-                             args->replace ? ExistingOutput::kReplace : ExistingOutput::kRefuse);
+                             args->replace ? ExistingOutput::kReplace : ExistingOutput::kRefuse, args->speech_model_dirs);
     std::cout << "exported " << args->checkpoint << " to " << args->out << " (" << model["files"].size() << " files)\n";
   });
 }

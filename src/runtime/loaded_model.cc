@@ -20,6 +20,7 @@ LoadedModel LoadModelForInference(const std::string& checkpoint_path, const Load
     throw DataError(checkpoint_path + ": its stored config is not valid for this merhan: " + e.what());
   }
   if (!options.text_model_dir.empty()) loaded.config.text.model_dir = options.text_model_dir;
+  RedirectSpeechEncoders(options.speech_model_dirs, &loaded.config);
   BuildLoadedModel(&loaded, options, [&](torch::nn::Module& model) {
     if (loaded.model->UsesText()) CheckTextEncoder(loaded.meta.text_encoder, checkpoint_path, options.text_model_dir);
     CheckSpeechEncoders(loaded.meta.speech_encoders, loaded.config, checkpoint_path);

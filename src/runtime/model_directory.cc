@@ -134,12 +134,14 @@ void CheckReplaceable(const std::string& out_dir) {
 }  // namespace
 
 nlohmann::json ExportModelDirectory(const std::string& checkpoint, const std::string& out_dir,
-                                    const std::string& text_model_dir, ExistingOutput existing) {
+                                    const std::string& text_model_dir, ExistingOutput existing,
+                                    const std::map<std::string, std::string>& speech_model_dirs) {
   const bool replace = existing == ExistingOutput::kReplace;
   if (replace) CheckReplaceable(out_dir);
   LoadOptions load;
   load.device = "cpu";
   load.text_model_dir = text_model_dir;
+  load.speech_model_dirs = speech_model_dirs;
   LoadedModel loaded = LoadModelForInference(checkpoint, load);
   const bool with_encoder = loaded.model->UsesText() && !loaded.config.text.model_dir.empty();
   nlohmann::json model = loaded.meta.ToJson();
@@ -276,6 +278,9 @@ void CheckModelSource(const ModelSource& source) {
   if (!source.model_dir.empty() && !source.text_model_dir.empty()) {
     throw UsageError("--text-model-dir is for checkpoints; a model directory carries its own text encoder");
   }
+  if (!source.model_dir.empty() && !source.speech_model_dirs.empty()) {
+    throw UsageError("--speech-model-dir is for checkpoints; a model directory carries its own speech encoders");
+  }
 }
 
 bool IsPublishedSpeechClassifier(const ModelSource& source) {
@@ -292,6 +297,7 @@ LoadedModel LoadModelFromSource(const ModelSource& source, const std::string& de
   options.device = device;
   options.calibration = calibration;
   options.text_model_dir = source.text_model_dir;
+  options.speech_model_dirs = source.speech_model_dirs;
   return LoadModelForInference(source.checkpoint, options);
 }
 

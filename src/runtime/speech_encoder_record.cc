@@ -29,6 +29,18 @@ nlohmann::json SpeechEncoderRecord(const ExperimentConfig& config) {
   return record.empty() ? nlohmann::json(nullptr) : record;
 }
 
+void RedirectSpeechEncoders(const std::map<std::string, std::string>& moved, ExperimentConfig* config) {
+  for (const auto& [name, dir] : moved) {
+    nlohmann::json& streams = config->data.streams;
+    if (!streams.is_object() || !streams.contains(name) || !streams[name].is_object() ||
+        streams[name].value("format", "") != "speech-encoder") {
+      throw UsageError("--speech-model-dir " + name + "=" + dir + ": the model has no speech-encoder stream " + name);
+    }
+    std::error_code ec;
+    streams[name]["model_dir"] = fs::absolute(dir, ec).lexically_normal().string();
+  }
+}
+
 void CheckSpeechEncoders(const nlohmann::json& recorded, const ExperimentConfig& config, const std::string& origin) {
   if (recorded.is_null()) return;
   const std::vector<PrecomputedStreamSpec> specs = ReadSpeechStreams(config);
@@ -38,7 +50,8 @@ void CheckSpeechEncoders(const nlohmann::json& recorded, const ExperimentConfig&
     std::error_code ec;
     const std::string dir = fs::absolute(spec->speech.model_dir, ec).lexically_normal().string();
     const std::string hint = " (the model's stream " + name + " was trained on the encoder recorded in " + origin +
-                             ": restore it in " + dir + ", or retrain)";
+                             ": restore it in " + dir + ", give its new place with --speech-model-dir " + name +
+                             "=DIR, or retrain)";
     if (!fs::is_directory(dir, ec)) throw DataError("speech encoder directory " + dir + " is missing" + hint);
     const nlohmann::json now = SpeechEncoderFingerprint(dir);
     const nlohmann::json& before = record.at("files");

@@ -158,12 +158,23 @@ TEST_F(SpeechStreamCli, MerhanTrainsAndPredictExportAndServeComputeTheStreamAsTr
   server.Signal(SIGTERM);
   EXPECT_EQ(server.Wait(), 0) << server.Log();
 
+  // The encoder moved: accepted at its new place, file for file.
+  const std::string moved = dir_->File("moved-wavlm");
+  fs::copy(dir_->File("wavlm"), moved);
+  ExpectProbabilities(Predict("--checkpoint " + Quote(checkpoint_) + " --speech-model-dir wavlm=" + Quote(moved), u), u,
+                      "predict --speech-model-dir");
   // The encoder changed since training: refused, naming the file.
   std::ofstream(dir_->File("wavlm/preprocessor_config.json"), std::ios::app) << " ";
   const auto pr = RunCommand(Merhan("predict --checkpoint " + Quote(checkpoint_) + " --wav " + Quote(u["wav"]) +
                                     " --text " + Quote(u["text"])));
   EXPECT_EQ(pr.exit_code, 3) << pr.output;
   EXPECT_NE(pr.output.find("preprocessor_config.json changed"), std::string::npos) << pr.output;
+  EXPECT_NE(pr.output.find("--speech-model-dir wavlm=DIR"), std::string::npos) << pr.output;
+  std::ofstream(moved + "/config.json", std::ios::app) << " ";
+  const auto mv = RunCommand(Merhan("predict --checkpoint " + Quote(checkpoint_) + " --speech-model-dir wavlm=" +
+                                    Quote(moved) + " --wav " + Quote(u["wav"]) + " --text " + Quote(u["text"])));
+  EXPECT_EQ(mv.exit_code, 3) << mv.output;
+  EXPECT_NE(mv.output.find(moved + ": config.json changed"), std::string::npos) << mv.output;
   ExpectProbabilities(Predict("--model " + Quote(exported), u), u, "the exported copy is unaffected");
 }
 

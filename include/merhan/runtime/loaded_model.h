@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -46,6 +47,9 @@ struct LoadOptions {
   ModelBuilder build;  // replaces BuildModel (tests); empty = BuildExperimentModel
   Calibration calibration = Calibration::kApply;
   std::string text_model_dir;  // where the text encoder is now, when it moved
+  // Where speech-encoder streams' encoders are now, by stream name, when they moved
+  // (accepted when their files match the checkpoint's record, CheckSpeechEncoders).
+  std::map<std::string, std::string> speech_model_dirs;
 };
 LoadedModel LoadModelForInference(const std::string& checkpoint_path, const LoadOptions& options = {});
 

@@ -18,6 +18,7 @@
 //                              model_dir pointing there
 #pragma once
 
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -35,6 +36,8 @@ struct ModelSource {
   std::string checkpoint;
   std::string model_dir;
   std::string text_model_dir;  // checkpoints only
+  // Checkpoints only: stream name -> where that speech-encoder stream's encoder is now.
+  std::map<std::string, std::string> speech_model_dirs;
 };
 
 // Writes `out_dir` from `checkpoint` (all or nothing: temp directory + rename;
@@ -45,9 +48,12 @@ struct ModelSource {
 // checkpoint's recorded directory, or from `text_model_dir` when it has moved
 // (checked file for file either way). Returns the model.json written.
 enum class ExistingOutput { kRefuse, kReplace };
+// `speech_model_dirs`: where speech-encoder streams' encoders are now, by stream name,
+// when they moved (checked file for file as well).
 nlohmann::json ExportModelDirectory(const std::string& checkpoint, const std::string& out_dir,
                                     const std::string& text_model_dir = "",
-                                    ExistingOutput existing = ExistingOutput::kRefuse);
+                                    ExistingOutput existing = ExistingOutput::kRefuse,
+                                    const std::map<std::string, std::string>& speech_model_dirs = {});
 
 // Checks model.json and every file's size and SHA-256 (DataError naming the
 // first file that is missing, changed or not part of the export), then loads

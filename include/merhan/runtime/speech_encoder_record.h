@@ -4,6 +4,7 @@
 // file, the encoder the model was trained on, and export bundles it.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,11 @@ std::vector<PrecomputedStreamSpec> ReadSpeechStreams(const ExperimentConfig& con
 // {name: {"dir": absolute model_dir, "files": SpeechEncoderFingerprint}} of those
 // streams, or null when the model reads none.
 nlohmann::json SpeechEncoderRecord(const ExperimentConfig& config);
+
+// Points each named speech-encoder stream of `config` at its encoder's new place
+// (`moved`: stream name -> directory). UsageError naming a stream the config does not
+// declare as a speech-encoder stream.
+void RedirectSpeechEncoders(const std::map<std::string, std::string>& moved, ExperimentConfig* config);
 
 // Recomputes the fingerprint of each recorded stream's model_dir in `config` (which
 // may point elsewhere than the recorded dir: an exported copy) and throws DataError
