@@ -68,7 +68,7 @@ std::vector<int> ParseLayers(const std::string& name, const nlohmann::json& j) {
 
 PrecomputedStreamSpec ParseSpeechStream(PrecomputedStreamSpec spec, const nlohmann::json& j) {
   const std::string& name = spec.name;
-  CheckKeys(name, j, {"format", "model_dir", "layers", "dtype", "device", "dim", "normalize"});
+  CheckKeys(name, j, {"format", "model_dir", "layers", "dtype", "device", "dim", "normalize", "trainable_layers"});
   if (!j.contains("model_dir") || !j["model_dir"].is_string() || j["model_dir"].get<std::string>().empty()) {
     throw UsageError(Key(name, "model_dir") + ": required, a local Hugging Face speech encoder directory");
   }
@@ -87,6 +87,14 @@ PrecomputedStreamSpec ParseSpeechStream(PrecomputedStreamSpec spec, const nlohma
     throw UsageError(Key(name, "device") + ": expected cpu, cuda or cuda:N, got " + device.dump());
   }
   spec.speech.device = device.get<std::string>();
+  if (j.contains("trainable_layers")) {
+    const nlohmann::json& n = j["trainable_layers"];
+    if (!n.is_number_integer() || n.get<int64_t>() < 0 || n.get<int64_t>() > 9999) {
+      throw UsageError(Key(name, "trainable_layers") + ": expected an integer >= 0 (top layers trained), got " +
+                       n.dump());
+    }
+    spec.speech.trainable_layers = n.get<int>();
+  }
   if (j.contains("dim") && (!j["dim"].is_number_integer() || j["dim"].get<int64_t>() < 1)) {
     throw UsageError(Key(name, "dim") + ": an integer >= 1 (the encoder's hidden size), or left out");
   }

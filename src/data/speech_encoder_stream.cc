@@ -50,7 +50,7 @@ FeatureMatrix EncodeWav(const LoadedSpeechEncoder& encoder, const SpeechStreamLa
   const AudioSignal signal = LoadAudio(wav_path, audio);
   const SpeechEncoderOutput out = EncodeWaveforms(encoder, {signal.samples}, SpeechBatching::kOneAtATime);
   std::vector<torch::Tensor> kept;
-  for (int layer : layout.layers) kept.push_back(out.hidden_states[static_cast<size_t>(layer)][0]);
+  for (int layer : layout.cached) kept.push_back(out.hidden_states[static_cast<size_t>(layer)][0]);
   const int64_t frames = kept.front().size(0);
   torch::Tensor rows = torch::stack(kept, 1).reshape({frames, layout.RowDim()}).cpu();
   FeatureMatrix m;
@@ -96,6 +96,16 @@ SpeechStreamLayout ResolveSpeechStream(const PrecomputedStreamSpec& spec) {
     throw UsageError(Cat(Key(spec, "layers"), ": hidden state ", layout.layers.back(), " does not exist; ",
                          layout.model_dir, " has hidden states 0..", last));
   }
+  layout.trainable_layers = spec.speech.trainable_layers;
+  if (layout.trainable_layers > last) {
+    throw UsageError(Cat(Key(spec, "trainable_layers"), ": ", layout.trainable_layers, ", but ", layout.model_dir,
+                         " has ", last, " layers"));
+  }
+  const int top_input = last - layout.trainable_layers;
+  for (int layer : layout.layers) {
+    if (layout.trainable_layers == 0 || layer < top_input) layout.cached.push_back(layer);
+  }
+  if (layout.trainable_layers > 0) layout.cached.push_back(top_input);
   layout.hidden_size = config.hidden_size;
   if (spec.dim != 0 && spec.dim != config.hidden_size) {
     throw UsageError(Cat(Key(spec, "dim"), ": ", spec.dim, ", but ", layout.model_dir, " has hidden_size ",
@@ -133,7 +143,7 @@ void CheckSpeechCacheSpace(const SpeechStreamLayout& layout, const std::vector<c
   const double gib = 1024.0 * 1024.0 * 1024.0;
   throw UsageError(Cat("feature cache ", dir, ": the speech-encoder stream needs about ", fixed(needed / gib, 2),
                       " GiB (", fixed(seconds / 3600.0, 3), " h of audio to encode at ",
-                      fixed(layout.BytesPerHour() / gib, 2), " GiB per hour: ", layout.layers.size(),
+                      fixed(layout.BytesPerHour() / gib, 2), " GiB per hour: ", layout.cached.size(),
                       " hidden states of ", layout.hidden_size, " in ",
                       layout.storage == SpeechStorage::kFloat16 ? "float16" : "float32", "), but ",
                        fixed(static_cast<double>(available_bytes) / gib, 2),
@@ -150,7 +160,7 @@ FeatureStream SpeechEncoderFeatureStream(const PrecomputedStreamSpec& spec) {
   s.config_json = nlohmann::json{{"extractor", Cat("speech-encoder-v", kSpeechStreamVersion)},
                                  {"model_dir", layout.model_dir},
                                  {"files", SpeechEncoderFingerprint(layout.model_dir)},
-                                 {"layers", layout.layers},
+                                 {"layers", layout.cached},
                                  {"dtype", FeatureDtypeName(s.dtype)}}
                       .dump();
   auto lazy = std::make_shared<LazySpeechEncoder>();

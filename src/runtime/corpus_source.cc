@@ -115,12 +115,15 @@ ModelDims DimsOf(const CorpusData& data, const ExperimentConfig& config) {
   for (const StreamCache& s : data.features.streams) {
     if (s.kind != StreamKind::kPrecomputed) continue;
     int layers = 1;
+    int dim = static_cast<int>(s.cache->Get(first).cols);
     for (const PrecomputedStreamSpec& spec : specs) {
-      if (spec.name == s.name && spec.format == PrecomputedFormat::kSpeechEncoder) {
-        layers = static_cast<int>(ResolveSpeechStream(spec).layers.size());
-      }
+      if (spec.name != s.name || spec.format != PrecomputedFormat::kSpeechEncoder) continue;
+      // What the model reads: the kept states (some computed by its own top layers).
+      const SpeechStreamLayout layout = ResolveSpeechStream(spec);
+      layers = static_cast<int>(layout.layers.size());
+      dim = static_cast<int>(layout.hidden_size);
     }
-    dims.stream_dims[s.name] = static_cast<int>(s.cache->Get(first).cols) / layers;
+    dims.stream_dims[s.name] = dim;
     if (layers > 1) dims.stream_layers[s.name] = layers;
   }
   return dims;

@@ -1,7 +1,9 @@
 #include "merhan/runtime/experiment_config.h"
 
+#include <algorithm>
 #include <filesystem>
 
+#include "merhan/data/precomputed_stream_spec.h"
 #include "merhan/util/error.h"
 
 namespace merhan {
@@ -31,6 +33,16 @@ void ExperimentConfig::Validate() const {
   for (const std::string& name : model.Inputs()) {
     if (name != kAudioInput && name != kTextInput && !data.streams.contains(name)) {
       throw UsageError("model.streams: \"" + name + "\" is neither audio, text nor a stream declared in data.streams");
+    }
+  }
+  for (const PrecomputedStreamSpec& spec : ParsePrecomputedStreams(data.streams)) {
+    const std::vector<std::string> inputs = model.Inputs();
+    const bool read = std::find(inputs.begin(), inputs.end(), spec.name) != inputs.end();
+    if (spec.speech.trainable_layers > 0 && read && model.type != "merhan" && model.type != "mlp") {
+      // Early fusion fits its standardisation once; late fusion's members train apart.
+      throw UsageError("data.streams." + spec.name +
+                       ".trainable_layers: training an encoder's top layers is supported for model.type merhan and "
+                       "mlp, not " + model.type + "; use 0");
     }
   }
   const bool pools_audio = model.type != "merhan" && model.UsesAudio();

@@ -10,6 +10,7 @@ void TrainOptions::Register(ConfigRegistry* r, const std::string& p) {
       "optimiser (sgd: plain, no momentum; used where runs must agree to rounding, e.g. data-parallel checks)");
   r->Register(p + ".lr", &lr, "learning rate of everything but the text encoder");
   r->Register(p + ".text_lr", &text_lr, "learning rate of unfrozen text-encoder layers");
+  r->Register(p + ".audio_lr", &audio_lr, "learning rate of the speech-encoder top layers trained in the model");
   r->Register(p + ".weight_decay", &weight_decay, "L2 (adam, sgd) or decoupled (adamw) weight decay");
   r->Register(p + ".batch_size", &batch_size, "utterances per batch");
   r->Register(p + ".epochs", &epochs, "maximum number of epochs");
@@ -41,6 +42,7 @@ void TrainOptions::Register(ConfigRegistry* r, const std::string& p) {
 void TrainOptions::Validate() const {
   if (!(lr > 0)) throw UsageError("train.lr: must be > 0, got " + std::to_string(lr));
   if (!(text_lr >= 0)) throw UsageError("train.text_lr: must be >= 0");
+  if (!(audio_lr >= 0)) throw UsageError("train.audio_lr: must be >= 0");
   if (weight_decay < 0) throw UsageError("train.weight_decay: must be >= 0");
   if (batch_size < 1) throw UsageError("train.batch_size: must be >= 1, got " + std::to_string(batch_size));
   if (epochs < 1) throw UsageError("train.epochs: must be >= 1, got " + std::to_string(epochs));

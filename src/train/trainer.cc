@@ -29,7 +29,8 @@ ParameterGroups SplitParameters(torch::nn::Module& model, const std::string& tex
   for (const auto& p : model.named_parameters(/*recurse=*/true)) {
     if (!p.value().requires_grad()) continue;
     const bool text = !text_prefix.empty() && p.key().rfind(text_prefix, 0) == 0;
-    (text ? groups.text_encoder : groups.main).push_back(p.value());
+    const bool speech = p.key().find("speech_top.") != std::string::npos;
+    (text ? groups.text_encoder : speech ? groups.speech_encoder : groups.main).push_back(p.value());
   }
   return groups;
 }
@@ -63,6 +64,10 @@ std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const TrainOptions& o, co
   if (!g.text_encoder.empty()) {
     groups.emplace_back(g.text_encoder, options(o.text_lr));
     base_lrs->push_back(o.text_lr);
+  }
+  if (!g.speech_encoder.empty()) {
+    groups.emplace_back(g.speech_encoder, options(o.audio_lr));
+    base_lrs->push_back(o.audio_lr);
   }
   if (groups.empty()) throw UsageError("the model has no trainable parameters: nothing to train");
   if (o.optimizer == "sgd") {
@@ -138,6 +143,7 @@ Trainer::Trainer(TrainOptions options, EmotionModel model, torch::Device device,
 std::vector<torch::Tensor> Trainer::TrainableParameters() const {
   std::vector<torch::Tensor> all = groups_.main;
   all.insert(all.end(), groups_.text_encoder.begin(), groups_.text_encoder.end());
+  all.insert(all.end(), groups_.speech_encoder.begin(), groups_.speech_encoder.end());
   return all;
 }
 

@@ -17,6 +17,10 @@
 #include "../speech/speech_fixtures.h"
 #include "cli_test_util.h"
 #include "merhan/runtime/checkpoint.h"
+#include "merhan/runtime/loaded_model.h"
+#include "merhan/speech/speech_encoder_config.h"
+#include "merhan/speech/speech_model_dir.h"
+#include "merhan/speech/speech_top_layers.h"
 
 namespace merhan {
 namespace {
@@ -188,6 +192,54 @@ TEST_F(SpeechStreamCli, PooledBaselinesTrainOnTheStream) {
     const nlohmann::json summary = testing::ReadJson(testing::OnlyRun(dir_->File(std::string("runs/") + type)) + "/summary.json");
     EXPECT_EQ(summary["runs"][0]["layer_weights"]["wavlm"].size(), 3u) << type;
   }
+}
+
+// The encoder's top layer trains inside MER-HAN (data.streams.wavlm.trainable_layers 1,
+// train.audio_lr): the cache holds hidden states 0 and 1, the checkpoint the tuned
+// layer, and predict computes what evaluation did.
+TEST_F(SpeechStreamCli, TopLayerTrainsInsideTheModel) {
+  nlohmann::json streams = {{"wavlm", {{"format", "speech-encoder"}, {"model_dir", dir_->File("wavlm")},
+                                       {"trainable_layers", 1}}}};
+  const auto r = RunCommand(Merhan("train --config " + Quote(dir_->File("merhan.json")) + " --set " +
+                                   Quote("data.streams=" + streams.dump()) +
+                                   " --set run.name=tuned --set train.audio_lr=1e-3"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  run_ = testing::OnlyRun(dir_->File("runs/tuned"));
+  checkpoint_ = run_ + "/fold-0/seed-1/best.ckpt";
+  const CheckpointReader reader(checkpoint_);
+  EXPECT_EQ(reader.meta().dims.stream_layers.at("wavlm"), 3);  // 0 and 1 cached, 2 computed
+  bool two_states = false;
+  for (const auto& e : fs::directory_iterator(dir_->File("cache"))) {
+    if (e.path().filename().string().rfind("wavlm-", 0) != 0) continue;
+    const nlohmann::json index = testing::ReadJson(e.path().string() + "/index.json");
+    two_states = two_states || index["entries"][0]["cols"] == 64;
+  }
+  EXPECT_TRUE(two_states) << "the cache holds hidden states 0 and 1 (2 x 32)";
+  // The tuned layer moved away from the encoder's layer 1.
+  SpeechTopLayers pretrained(SpeechEncoderConfig::FromJson(dir_->File("wavlm/config.json")), 1);
+  LoadedSpeechEncoder encoder = LoadSpeechEncoder({dir_->File("wavlm")});
+  pretrained->CopyFrom(*encoder.model);
+  const torch::Tensor before = pretrained->named_parameters()["layers.0.attention.q_proj.weight"];
+  const LoadedModel loaded = LoadModelForInference(checkpoint_);
+  const auto params = loaded.model->named_parameters();
+  ASSERT_TRUE(params.contains("speech_top.layers.0.attention.q_proj.weight"));
+  EXPECT_GT((params["speech_top.layers.0.attention.q_proj.weight"] - before).abs().max().item<float>(), 1e-6f);
+
+  const auto ev = RunCommand(Merhan("eval --checkpoint " + Quote(checkpoint_) + " --output " + Quote(dir_->File("tuned.json"))));
+  ASSERT_EQ(ev.exit_code, 0) << ev.output;
+  const nlohmann::json test = testing::ReadJson(run_ + "/fold-0/seed-1/test_metrics.json")["test"];
+  EXPECT_NEAR(testing::ReadJson(dir_->File("tuned.json"))["uar"].get<double>(), test["uar"].get<double>(), 1e-12);
+  const nlohmann::json u = FirstTestUtterance();
+  ExpectProbabilities(Predict("--checkpoint " + Quote(checkpoint_), u), u, "predict, tuned top layer");
+
+  const auto late = RunCommand(Merhan("train --config " + Quote(dir_->File("merhan.json")) + " --set " +
+                                      Quote("data.streams=" + streams.dump()) +
+                                      " --set model.type=late_fusion --set run.name=bad"));
+  EXPECT_EQ(late.exit_code, 2) << late.output;
+  EXPECT_NE(late.output.find("data.streams.wavlm.trainable_layers: training an encoder's top layers is supported for "
+                             "model.type merhan and mlp"),
+            std::string::npos)
+      << late.output;
 }
 
 TEST_F(SpeechStreamCli, BadEncoderConfigsFailBeforeTraining) {

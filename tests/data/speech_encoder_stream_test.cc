@@ -166,6 +166,7 @@ TEST(SpeechEncoderStream, RefusesACacheThatWouldNotFitWithItsEstimate) {
   // wav2vec2-base / wavlm-base-plus shapes: 13 hidden states of 768 at 50 frames/s.
   SpeechStreamLayout base;
   base.layers.resize(13);
+  base.cached.resize(13);
   base.hidden_size = 768;
   base.frames_per_second = 50;
   EXPECT_DOUBLE_EQ(base.BytesPerHour(), 3600.0 * 50 * 13 * 768 * 2);  // 3.35 GiB per hour in float16

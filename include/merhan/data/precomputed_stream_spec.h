@@ -27,7 +27,7 @@ enum class SpeechStorage { kFloat16, kFloat32 };
 // data.streams.<name> with "format": "speech-encoder":
 //   {"format": "speech-encoder", "model_dir": "models/wavlm-base-plus",
 //    "layers": "all" | [0, 6, 12] | "7-12", "dtype": "float16" | "float32",
-//    "device": "cpu" | "cuda" | "cuda:N"}
+//    "device": "cpu" | "cuda" | "cuda:N", "trainable_layers": 0}
 struct SpeechStreamSpec {
   std::string model_dir;
   // hidden_states indices (0 = the first layer's input, L = the last layer's output),
@@ -35,6 +35,9 @@ struct SpeechStreamSpec {
   std::vector<int> layers;
   SpeechStorage storage = SpeechStorage::kFloat16;
   std::string device = "cpu";  // where the encoder runs while the cache is built
+  // The top n transformer layers train inside the model (speech/speech_tuned_model.h):
+  // the cache then holds the kept states below layer L - n and hidden_states[L - n].
+  int trainable_layers = 0;
 };
 
 // data.streams.<name>.normalize: per-speaker standardisation of the stream's features.

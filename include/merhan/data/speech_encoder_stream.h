@@ -28,11 +28,16 @@ namespace merhan {
 // What a speech-encoder stream holds, resolved against the encoder's config.json.
 struct SpeechStreamLayout {
   std::string model_dir;      // absolute
-  std::vector<int> layers;    // hidden_states indices, ascending
+  std::vector<int> layers;    // hidden_states indices the model reads, ascending
+  // What the cache holds: `layers` unless top layers train (trainable_layers = n):
+  // then the kept indices below L - n and L - n itself, the top layers' input.
+  std::vector<int> cached;
+  int trainable_layers = 0;
   int64_t hidden_size = 0;    // per layer
   double frames_per_second = 0;  // sampling rate / product of the conv strides (50 for every published model)
   SpeechStorage storage = SpeechStorage::kFloat16;
-  int64_t RowDim() const { return static_cast<int64_t>(layers.size()) * hidden_size; }
+  // Features per cached row: cached states x hidden size.
+  int64_t RowDim() const { return static_cast<int64_t>(cached.size()) * hidden_size; }
   // Cache bytes per hour of audio: frames x RowDim x the storage's bytes.
   double BytesPerHour() const;
 };

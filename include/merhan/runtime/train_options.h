@@ -14,6 +14,7 @@ struct TrainOptions {
   std::string optimizer = "adam";  // adam | adamw | sgd
   double lr = 5e-5;                // everything but the text encoder
   double text_lr = 1e-5;           // unfrozen text-encoder layers
+  double audio_lr = 5e-5;          // speech-encoder top layers trained in the model (data.streams.<s>.trainable_layers)
   double weight_decay = 0.0;
   int batch_size = 32;
   int epochs = 64;

@@ -34,6 +34,8 @@ namespace merhan {
 struct ParameterGroups {
   std::vector<torch::Tensor> main;
   std::vector<torch::Tensor> text_encoder;
+  // Speech-encoder top layers trained in the model ("speech_top." in the name): train.audio_lr.
+  std::vector<torch::Tensor> speech_encoder;
 };
 ParameterGroups SplitParameters(torch::nn::Module& model, const std::string& text_prefix = "text_encoder");
 
