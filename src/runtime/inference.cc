@@ -10,6 +10,7 @@
 #include "merhan/runtime/device.h"
 #include "merhan/runtime/environment.h"
 #include "merhan/runtime/evaluate_model.h"
+#include "merhan/runtime/speech_encoder_record.h"
 #include "merhan/runtime/temperature.h"
 #include "merhan/util/error.h"
 #include "merhan/util/logging.h"
@@ -42,6 +43,12 @@ std::shared_ptr<BatchSource> ConfigTestSource(const LoadedModel& loaded, const s
                                               ExperimentConfig* config) {
   *config = loaded.config;
   config->data = ExperimentConfig::Load(path, {}).data;
+  // The model's speech-encoder streams are computed from any corpus's wavs: they come
+  // with the model (its encoders), not with the other config.
+  for (const PrecomputedStreamSpec& spec : ReadSpeechStreams(loaded.config)) {
+    if (!config->data.streams.is_object()) config->data.streams = nlohmann::json::object();
+    config->data.streams[spec.name] = loaded.config.data.streams[spec.name];
+  }
   if (config->data.classes != loaded.meta.classes) {
     throw UsageError("eval --config " + path + ": data.classes " + nlohmann::json(config->data.classes).dump() +
                      " differ from the model's " + nlohmann::json(loaded.meta.classes).dump() +

@@ -135,6 +135,13 @@ TEST_F(SpeechStreamCli, MerhanTrainsAndPredictExportAndServeComputeTheStreamAsTr
   for (const char* m : {"war", "uar", "macro_f1"}) {
     EXPECT_NEAR(testing::ReadJson(out)[m].get<double>(), test[m].get<double>(), 1e-12) << m;
   }
+  // On another config's test utterances (one that declares no speech stream): the
+  // model brings its encoder.
+  std::ofstream(dir_->File("plain.json")) << testing::TinyTrainConfig(*dir_, nlohmann::json::object()).dump(2);
+  const auto other = RunCommand(Merhan("eval --checkpoint " + Quote(checkpoint_) + " --config " +
+                                       Quote(dir_->File("plain.json")) + " --output " + Quote(dir_->File("other.json"))));
+  ASSERT_EQ(other.exit_code, 0) << other.output;
+  EXPECT_GT(testing::ReadJson(dir_->File("other.json"))["count"].get<int>(), test["count"].get<int>());
 
   const nlohmann::json u = FirstTestUtterance();
   ASSERT_TRUE(u.contains("wav")) << u.dump();
