@@ -35,6 +35,12 @@ struct LazySpeechEncoder {
   const LoadedSpeechEncoder& Get() {
     std::call_once(once, [this] {
       encoder = LoadSpeechEncoder(options);
+      // A config whose cache was built on a GPU still predicts and serves on a CPU host.
+      if (device != "cpu" && !torch::cuda::is_available()) {
+        log::Warn(Cat("speech encoder ", options.model_dir, ": device ", device,
+                      " requested, but no CUDA device is available; running on the CPU"));
+        device = "cpu";
+      }
       encoder.model->to(torch::Device(device));
       log::Info(Cat("speech encoder ", options.model_dir, " on ", device, ": ", encoder.config.ToString()));
     });
