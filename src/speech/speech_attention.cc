@@ -7,7 +7,11 @@
 namespace merhan {
 
 SpeechAttentionImpl::SpeechAttentionImpl(const SpeechEncoderConfig& c, PositionBiasRole r)
-    : role(r), heads(c.num_attention_heads), num_buckets(c.num_buckets), max_distance(c.max_bucket_distance) {
+    : role(r),
+      heads(c.num_attention_heads),
+      num_buckets(c.num_buckets),
+      max_distance(c.max_bucket_distance),
+      dropout(c.attention_dropout) {
   const int64_t h = c.hidden_size;
   k_proj = register_module("k_proj", torch::nn::Linear(h, h));
   v_proj = register_module("v_proj", torch::nn::Linear(h, h));
@@ -37,7 +41,8 @@ torch::Tensor SpeechAttentionImpl::forward(const torch::Tensor& x, const torch::
   // softmax(q k^T / sqrt(d) + mask) v: the bias is added to the scaled scores.
   const std::optional<at::Tensor> attn_mask = mask.defined() ? std::optional<at::Tensor>(mask) : std::nullopt;
   auto ctx =
-      at::scaled_dot_product_attention(split(q_proj(x)), split(k_proj(x)), split(v_proj(x)), attn_mask, 0.0, false);
+      at::scaled_dot_product_attention(split(q_proj(x)), split(k_proj(x)), split(v_proj(x)), attn_mask,
+                                       is_training() ? dropout : 0.0, false);
   return out_proj(ctx.transpose(1, 2).reshape({b, t, h}));
 }
 

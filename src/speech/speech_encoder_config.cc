@@ -38,6 +38,13 @@ class ConfigReader {
     }
     *v = j_[key].get<double>();
   }
+  void Probability(const char* key, double* v) const {
+    if (!Has(key)) return;
+    if (!j_[key].is_number() || !(j_[key].get<double>() >= 0) || !(j_[key].get<double>() < 1)) {
+      Fail(key, "must be a number in [0, 1), got " + Printable(j_[key].dump()));
+    }
+    *v = j_[key].get<double>();
+  }
   void Flag(const char* key, bool* v) const {
     if (!Has(key)) return;
     if (!j_[key].is_boolean()) Fail(key, "must be true or false, got " + Printable(j_[key].dump()));
@@ -124,6 +131,9 @@ void ReadEncoder(const ConfigReader& r, SpeechEncoderConfig* c) {
   r.Positive("num_attention_heads", &c->num_attention_heads);
   r.Positive("intermediate_size", &c->intermediate_size);
   r.PositiveNumber("layer_norm_eps", &c->layer_norm_eps);
+  r.Probability("hidden_dropout", &c->hidden_dropout);
+  r.Probability("attention_dropout", &c->attention_dropout);
+  r.Probability("activation_dropout", &c->activation_dropout);
   r.Positive("num_conv_pos_embeddings", &c->num_conv_pos_embeddings);
   r.Positive("num_conv_pos_embedding_groups", &c->num_conv_pos_embedding_groups);
   bool stable = false;

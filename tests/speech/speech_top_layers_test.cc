@@ -50,5 +50,31 @@ TEST(SpeechTopLayers, ReproduceTheEncodersTopHiddenStates) {
   EXPECT_GE(checked, 18);
 }
 
+// In training mode the layers drop out as transformers' do (the fixtures' configs set
+// 0.1 everywhere): outputs change from run to run; in eval mode, and with every
+// dropout at 0, they are the eval outputs.
+TEST(SpeechTopLayers, DropOutInTrainingModeOnly) {
+  const std::string root = testing::SpeechFixtureDir(testing::FixtureShapes::kSmall);
+  ASSERT_FALSE(root.empty());
+  LoadedSpeechEncoder enc = LoadSpeechEncoder({root + "/wavlm-base-plus"});
+  ASSERT_DOUBLE_EQ(enc.config.hidden_dropout, 0.1);
+  const SpeechEncoderOutput full = EncodeWaveforms(enc, {testing::LoadClip(root + "/clips/odd.wav")});
+  const int64_t layers = enc.config.num_hidden_layers;
+  auto run = [&](SpeechEncoderConfig config, bool training) {
+    SpeechTopLayers top(config, 1);
+    top->CopyFrom(*enc.model);
+    top->train(training);
+    torch::NoGradGuard no_grad;
+    return top->forward(full.hidden_states[static_cast<size_t>(layers - 1)], full.frame_mask).back();
+  };
+  const torch::Tensor want = full.hidden_states.back();
+  EXPECT_LE(testing::MaxAbsDiff(run(enc.config, false), want), 1e-5f);
+  EXPECT_GT(testing::MaxAbsDiff(run(enc.config, true), want), 1e-3f);
+  EXPECT_GT(testing::MaxAbsDiff(run(enc.config, true), run(enc.config, true)), 1e-3f);
+  SpeechEncoderConfig none = enc.config;
+  none.hidden_dropout = none.attention_dropout = none.activation_dropout = 0;
+  EXPECT_LE(testing::MaxAbsDiff(run(none, true), want), 1e-5f);
+}
+
 }  // namespace
 }  // namespace merhan

@@ -28,6 +28,7 @@ struct SpeechAttentionImpl : torch::nn::Module {
   PositionBiasRole role;
   int64_t heads;
   int64_t num_buckets, max_distance;
+  double dropout;  // on the attention weights, training mode only
   torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr};
   torch::nn::Linear gru_rel_pos_linear{nullptr};
   torch::Tensor gru_rel_pos_const;

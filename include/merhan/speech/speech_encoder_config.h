@@ -41,6 +41,11 @@ struct SpeechEncoderConfig {
   int64_t num_attention_heads = 12;
   int64_t intermediate_size = 3072;
   double layer_norm_eps = 1e-5;  // feature projection and transformer LayerNorms
+  // Dropout in the transformer layers, in training mode only (top layers trained in a
+  // model, speech/speech_tuned_model.h); extraction runs in eval mode and has none.
+  double hidden_dropout = 0.1;      // after attention and after the feed-forward output
+  double attention_dropout = 0.1;   // on the attention weights
+  double activation_dropout = 0.1;  // after the feed-forward GELU
 
   ConvNorm conv_norm = ConvNorm::kGroup;
   std::vector<int64_t> conv_dim{512, 512, 512, 512, 512, 512, 512};

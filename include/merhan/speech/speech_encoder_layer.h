@@ -13,8 +13,13 @@ namespace merhan {
 
 struct SpeechFeedForwardImpl : torch::nn::Module {
   explicit SpeechFeedForwardImpl(const SpeechEncoderConfig& config);
-  torch::Tensor forward(const torch::Tensor& x) { return output_dense(torch::gelu(intermediate_dense(x))); }
+  // Dropout as transformers places it, in training mode only.
+  torch::Tensor forward(const torch::Tensor& x) {
+    const auto h = torch::dropout(torch::gelu(intermediate_dense(x)), activation_dropout, is_training());
+    return torch::dropout(output_dense(h), hidden_dropout, is_training());
+  }
   torch::nn::Linear intermediate_dense{nullptr}, output_dense{nullptr};
+  double activation_dropout, hidden_dropout;
 };
 TORCH_MODULE(SpeechFeedForward);
 
@@ -24,6 +29,7 @@ struct SpeechEncoderLayerImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_mask, torch::Tensor* position_bias);
 
   LayerNormPlacement placement;
+  double hidden_dropout;  // after attention, training mode only
   SpeechAttention attention{nullptr};
   torch::nn::LayerNorm layer_norm{nullptr};
   SpeechFeedForward feed_forward{nullptr};
