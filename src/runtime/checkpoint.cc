@@ -85,22 +85,20 @@ void CheckTextEncoder(const nlohmann::json& recorded, const std::string& checkpo
     throw DataError("text encoder directory " + dir + " is missing" +
                     (moved_to.empty() ? ": it was moved or deleted" : "") + hint);
   }
-  const nlohmann::json now = TextEncoderFingerprint(dir);
-  const auto& before = recorded.at("files");
-  const auto& after = now.at("files");
+  CheckSameFiles(recorded.at("files"), TextEncoderFingerprint(dir).at("files"), "text encoder directory " + dir, hint);
+}
+
+void CheckSameFiles(const nlohmann::json& before, const nlohmann::json& after, const std::string& where,
+                    const std::string& hint) {
   for (auto it = before.begin(); it != before.end(); ++it) {
-    if (!after.contains(it.key())) {
-      throw DataError("text encoder directory " + dir + ": " + it.key() + " is gone" + hint);
-    }
+    if (!after.contains(it.key())) throw DataError(where + ": " + it.key() + " is gone" + hint);
     if (after[it.key()] != it.value()) {
-      throw DataError("text encoder directory " + dir + ": " + it.key() + " changed (size/hash " + it.value().dump() +
-                      " -> " + after[it.key()].dump() + ")" + hint);
+      throw DataError(where + ": " + it.key() + " changed (size/hash " + it.value().dump() + " -> " +
+                      after[it.key()].dump() + ")" + hint);
     }
   }
   for (auto it = after.begin(); it != after.end(); ++it) {
-    if (!before.contains(it.key())) {
-      throw DataError("text encoder directory " + dir + ": " + it.key() + " appeared since training" + hint);
-    }
+    if (!before.contains(it.key())) throw DataError(where + ": " + it.key() + " appeared since training" + hint);
   }
 }
 

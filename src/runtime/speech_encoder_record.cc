@@ -4,6 +4,7 @@
 
 #include "merhan/data/feature_streams.h"
 #include "merhan/data/speech_encoder_stream.h"
+#include "merhan/runtime/checkpoint.h"
 #include "merhan/util/error.h"
 #include "merhan/util/logging.h"
 
@@ -53,20 +54,7 @@ void CheckSpeechEncoders(const nlohmann::json& recorded, const ExperimentConfig&
                              ": restore it in " + dir + ", give its new place with --speech-model-dir " + name +
                              "=DIR, or retrain)";
     if (!fs::is_directory(dir, ec)) throw DataError("speech encoder directory " + dir + " is missing" + hint);
-    const nlohmann::json now = SpeechEncoderFingerprint(dir);
-    const nlohmann::json& before = record.at("files");
-    for (const auto& [file, value] : before.items()) {
-      if (!now.contains(file)) throw DataError("speech encoder directory " + dir + ": " + file + " is gone" + hint);
-      if (now[file] != value) {
-        throw DataError("speech encoder directory " + dir + ": " + file + " changed (size/hash " + value.dump() +
-                        " -> " + now[file].dump() + ")" + hint);
-      }
-    }
-    for (const auto& [file, value] : now.items()) {
-      if (!before.contains(file)) {
-        throw DataError("speech encoder directory " + dir + ": " + file + " appeared since training" + hint);
-      }
-    }
+    CheckSameFiles(record.at("files"), SpeechEncoderFingerprint(dir), "speech encoder directory " + dir, hint);
   }
 }
 

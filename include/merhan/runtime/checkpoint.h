@@ -37,6 +37,12 @@ nlohmann::json TextEncoderFingerprint(const std::string& dir);
 void CheckTextEncoder(const nlohmann::json& recorded, const std::string& checkpoint_path,
                       const std::string& moved_to = "");
 
+// {file: fingerprint} now against {file: fingerprint} at training time: DataError
+// "<where>: <file> is gone | changed (...) | appeared since training<hint>" for the
+// first difference (the text and the speech encoders' checks).
+void CheckSameFiles(const nlohmann::json& before, const nlohmann::json& after, const std::string& where,
+                    const std::string& hint);
+
 // Writes the checkpoint atomically (temp file + rename). `extra`, when given,
 // fills the "training" sub-archive.
 void SaveCheckpoint(const std::string& path, const CheckpointMeta& meta, torch::nn::Module& model,
