@@ -7,10 +7,13 @@
 // plus the forward (every hidden state) for each file. Prints one JSON line
 // {"model_dir", "files", "audio_seconds", "frames", "threads", "dtype", "seconds": [..]}.
 //
+// --workers W > 1 encodes W utterances at a time, each worker with one intra-op thread:
+// the scheme of the feature cache's extraction (FeatureCache::WriteGeneration, which
+// `merhan features` and `train` run), in place of --threads.
 // --dtype bf16 runs the forward under CPU autocast to bfloat16 (as the trainer's
 // cpu_bf16 does for its models; the speech encoder itself has no bf16 option).
 // --dump-dir D writes the first --dump-count files' hidden states, (L+1, T, H) float32,
-// as D/<index>.npy, for comparison with scripts/bench_speech.py --dump-dir.
+// as D/<index>.npy (encoded again after the timed passes), for comparison with scripts/bench_speech.py --dump-dir.
 // Driven by scripts/bench_speech.sh, which times transformers (eager) alike.
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
@@ -27,6 +30,7 @@
 #include "merhan/io/npy.h"
 #include "merhan/speech/speech_extraction.h"
 #include "merhan/speech/speech_model_dir.h"
+#include "merhan/util/parallel_for.h"
 
 namespace {
 
@@ -54,17 +58,19 @@ class CpuBf16Autocast {
 int main(int argc, char** argv) {
   CLI::App app{"time merhan's speech encoder over a list of audio files"};
   std::string model_dir, list, dtype = "fp32", dump_dir;
-  int repeats = 3, warmup = 1, threads = 2, dump_count = 2;
+  int repeats = 3, warmup = 1, threads = 2, workers = 1, dump_count = 2;
   app.add_option("--model-dir", model_dir)->required();
   app.add_option("--list", list, "text file: one audio path per line")->required();
   app.add_option("--repeats", repeats);
   app.add_option("--warmup", warmup);
-  app.add_option("--threads", threads);
+  app.add_option("--threads", threads, "intra-op threads (one stream of utterances)");
+  app.add_option("--workers", workers, "utterances encoded at once, one intra-op thread each")->check(CLI::PositiveNumber);
   app.add_option("--dtype", dtype)->check(CLI::IsMember({"fp32", "bf16"}));
   app.add_option("--dump-dir", dump_dir);
   app.add_option("--dump-count", dump_count);
   CLI11_PARSE(app, argc, argv);
 
+  if (workers > 1) threads = 1;
   torch::set_num_threads(threads);
   merhan::SpeechEncoderOptions options;
   options.model_dir = model_dir;
@@ -85,29 +91,40 @@ int main(int argc, char** argv) {
   }
 
   const bool bf16 = dtype == "bf16";
-  int64_t frames = 0;
-  double checksum = 0;
   std::vector<double> seconds;
+  std::vector<int64_t> file_frames(waves.size());
+  std::vector<double> file_sums(waves.size());
   for (int r = -warmup; r < repeats; ++r) {
-    frames = 0;
     const auto t0 = std::chrono::steady_clock::now();
-    for (size_t i = 0; i < waves.size(); ++i) {
-      merhan::SpeechEncoderOutput out;
-      {
-        CpuBf16Autocast autocast(bf16);
-        out = merhan::EncodeWaveforms(enc, {waves[i]}, merhan::SpeechBatching::kAuto);
-      }
-      frames += out.last_hidden_state.size(1);
-      checksum += out.last_hidden_state.to(torch::kFloat32).sum().item<double>();
-      if (r == -warmup && !dump_dir.empty() && static_cast<int>(i) < dump_count) {
-        std::vector<torch::Tensor> states;
-        for (const auto& h : out.hidden_states) states.push_back(h[0]);
-        const auto x = torch::stack(states).to(torch::kFloat32).contiguous();
-        merhan::WriteNpyFloat32(dump_dir + "/" + std::to_string(i) + ".npy", x.sizes().vec(), x.data_ptr<float>());
-      }
-    }
+    merhan::ParallelFor(
+        static_cast<int64_t>(waves.size()), workers,
+        [&](int64_t k) {
+          const auto i = static_cast<size_t>(k);
+          merhan::SpeechEncoderOutput out;
+          {
+            CpuBf16Autocast autocast(bf16);
+            out = merhan::EncodeWaveforms(enc, {waves[i]}, merhan::SpeechBatching::kAuto);
+          }
+          file_frames[i] = out.last_hidden_state.size(1);
+          file_sums[i] = out.last_hidden_state.to(torch::kFloat32).sum().item<double>();
+        },
+        [] { torch::set_num_threads(1); });
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (r >= 0) seconds.push_back(s);
+  }
+  for (size_t i = 0; i < waves.size() && static_cast<int>(i) < dump_count && !dump_dir.empty(); ++i) {
+    CpuBf16Autocast autocast(bf16);  // after the timed passes, on this thread
+    const auto out = merhan::EncodeWaveforms(enc, {waves[i]}, merhan::SpeechBatching::kAuto);
+    std::vector<torch::Tensor> states;
+    for (const auto& h : out.hidden_states) states.push_back(h[0]);
+    const auto x = torch::stack(states).to(torch::kFloat32).contiguous();
+    merhan::WriteNpyFloat32(dump_dir + "/" + std::to_string(i) + ".npy", x.sizes().vec(), x.data_ptr<float>());
+  }
+  int64_t frames = 0;
+  double checksum = 0;  // one pass, in file order, whatever order the workers finished in
+  for (size_t i = 0; i < waves.size(); ++i) {
+    frames += file_frames[i];
+    checksum += file_sums[i];
   }
   std::cout << nlohmann::json({{"impl", "merhan"},
                                {"model_dir", model_dir},
@@ -115,6 +132,7 @@ int main(int argc, char** argv) {
                                {"audio_seconds", audio_seconds},
                                {"frames", frames},
                                {"threads", threads},
+                               {"workers", workers},
                                {"dtype", dtype},
                                {"group_norm", enc.config.conv_norm == merhan::ConvNorm::kGroup},
                                {"checksum", checksum},

@@ -2,7 +2,7 @@
 """The transformers side of the speech-encoder extraction benchmark (docs/benchmarks.md,
 "Speech-encoder extraction (CPU)"), and its helpers. Driven by scripts/bench_speech.sh.
 
-  bench_speech.py bench --model-dir D --list FILES [--repeats 3] [--warmup 1] [--threads 2]
+  bench_speech.py bench --model-dir D --list FILES [--repeats 3] [--warmup 1] [--threads 2 | --workers W]
                         [--dtype fp32|bf16] [--dump-dir OUT --dump-count 2]
       What build/bench/bench_speech does, with transformers itself: AutoModel
       (attn_implementation="eager", eval) and the directory's feature extractor
@@ -11,7 +11,9 @@
       torch.set_num_threads(threads); audio read with soundfile (libsndfile, as merhan).
       A pass = feature extractor + forward for every file; timed `repeats` times after
       `warmup` passes. bf16 = torch.autocast("cpu", torch.bfloat16) around the forward.
-      Prints one JSON line like bench_speech.
+      --workers W > 1: W forked processes with one intra-op thread each share the files
+      of a pass (merhan's --workers uses threads). Prints one JSON line like bench_speech;
+      its checksum is one pass's sum of last_hidden_state, in file order.
 
   bench_speech.py make-models --out DIR SHAPE...
       Random-weight models at the real shapes of make_speech_encoder_fixtures.py (its
@@ -36,13 +38,37 @@ import time
 import numpy as np
 
 
+# What one worker holds: set by cmd_bench before any pool forks (copy-on-write).
+_STATE = {}
+
+
+def _encode(i):
+    """Feature extractor + forward of file i; returns (frames, sum of last_hidden_state)."""
+    import torch
+    model, extractor, waves, bf16 = (_STATE[k] for k in ("model", "extractor", "waves", "bf16"))
+    inputs = extractor(waves[i], sampling_rate=extractor.sampling_rate, return_tensors="pt")
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        out = model(inputs["input_values"], output_hidden_states=True)
+    if _STATE.get("dump_dir") and i < _STATE["dump_count"]:
+        states = torch.stack([h[0] for h in out.hidden_states]).float().numpy()
+        np.save(os.path.join(_STATE["dump_dir"], f"{i}.npy"), states)
+    return out.last_hidden_state.shape[1], out.last_hidden_state.float().sum().item()
+
+
+def _one_thread():
+    import torch
+    torch.set_num_threads(1)
+
+
 def cmd_bench(args):
+    import multiprocessing
+
     import soundfile
     import torch
     import transformers
     from transformers import AutoModel, Wav2Vec2FeatureExtractor
 
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(1 if args.workers > 1 else args.threads)
     model = AutoModel.from_pretrained(args.model_dir, attn_implementation="eager").eval()
     if os.path.exists(os.path.join(args.model_dir, "preprocessor_config.json")):
         extractor = Wav2Vec2FeatureExtractor.from_pretrained(args.model_dir)
@@ -56,27 +82,31 @@ def cmd_bench(args):
         assert rate == extractor.sampling_rate and wave.ndim == 1, p
         waves.append(wave)
     audio_seconds = sum(len(w) for w in waves) / extractor.sampling_rate
-    bf16 = args.dtype == "bf16"
-    seconds, frames, checksum = [], 0, 0.0
+    _STATE.update(model=model, extractor=extractor, waves=waves, bf16=args.dtype == "bf16")
+    # --workers W > 1: W forked processes, one intra-op thread each, the files handed out
+    # one at a time (what merhan's --workers does with threads).
+    pool = multiprocessing.get_context("fork").Pool(args.workers, _one_thread) if args.workers > 1 else None
+    encode_all = (lambda: pool.map(_encode, range(len(waves)), chunksize=1)) if pool else \
+        (lambda: [_encode(i) for i in range(len(waves))])
+    seconds = []
     for r in range(-args.warmup, args.repeats):
-        frames = 0
         t0 = time.perf_counter()
-        for i, wave in enumerate(waves):
-            inputs = extractor(wave, sampling_rate=extractor.sampling_rate, return_tensors="pt")
-            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                out = model(inputs["input_values"], output_hidden_states=True)
-            frames += out.last_hidden_state.shape[1]
-            checksum += out.last_hidden_state.float().sum().item()
-            if r == -args.warmup and args.dump_dir and i < args.dump_count:
-                states = torch.stack([h[0] for h in out.hidden_states]).float().numpy()
-                np.save(os.path.join(args.dump_dir, f"{i}.npy"), states)
-            del out
+        results = encode_all()
         if r >= 0:
             seconds.append(time.perf_counter() - t0)
+    if pool:
+        pool.close()
+        pool.join()
+    if args.dump_dir:  # after the timed passes, in this process
+        _STATE.update(dump_dir=args.dump_dir, dump_count=args.dump_count)
+        for i in range(min(args.dump_count, len(waves))):
+            _encode(i)
+    frames = sum(n for n, _ in results)
+    checksum = sum(c for _, c in results)  # one pass, in file order
     print(json.dumps(dict(impl="transformers", transformers=transformers.__version__, torch=torch.__version__,
                           model_dir=args.model_dir, files=len(waves), audio_seconds=audio_seconds, frames=frames,
-                          threads=args.threads, dtype=args.dtype, do_normalize=extractor.do_normalize,
-                          checksum=checksum, seconds=seconds)))
+                          threads=1 if args.workers > 1 else args.threads, workers=args.workers, dtype=args.dtype,
+                          do_normalize=extractor.do_normalize, checksum=checksum, seconds=seconds)))
 
 
 def cmd_make_models(args):
@@ -166,6 +196,23 @@ def cmd_table(args):
         rss = f"{m['rss_mb']:.0f} / {t['rss_mb']:.0f}" if m and t else (f"{m['rss_mb']:.0f} / –" if m else "–")
         print(f"| {model} | {inputs} | {dtype} | {any_r['files']} ({any_r['audio_seconds']:.1f}) | {fmt(sm)} | "
               f"{fmt(st)} | {ups(sm)} | {ups(st)} | {ratio} | {rss} |")
+    # merhan's extraction scheme (W workers, one thread each) against transformers' forward
+    # with the same threads in one process, and against transformers in W processes.
+    print("\n| model | merhan, W workers: min / median s | transformers, W threads | speed-up | "
+          "transformers, W processes | speed-up | peak RSS MB merhan / transformers (threads) |")
+    print("|---|---|---|---|---|---|---|")
+    for (model, inputs, dtype, impl), m in sorted(rows.items()):
+        if impl != "merhan" or not inputs.startswith("corpus-") or dtype != "fp32":
+            continue
+        t_threads, t_procs = rows.get((model, "corpus", dtype, "transformers")), rows.get((model, inputs, dtype,
+                                                                                           "transformers"))
+        sm = sorted(m["seconds"])
+        cell = lambda r: f"{min(r['seconds']):.2f} / {float(np.median(r['seconds'])):.2f}" if r else "–"
+        up = lambda r: (f"**{min(r['seconds']) / sm[0]:.2f} / {float(np.median(r['seconds'])) / float(np.median(sm)):.2f}**"
+                        if r else "–")
+        rss = f"{m['rss_mb']:.0f} / {t_threads['rss_mb']:.0f}" if t_threads else "–"
+        print(f"| {model} ({m['workers']} workers) | {sm[0]:.2f} / {float(np.median(sm)):.2f} | {cell(t_threads)} | "
+              f"{up(t_threads)} | {cell(t_procs)} | {up(t_procs)} | {rss} |")
 
 
 def main():
@@ -177,6 +224,7 @@ def main():
     b.add_argument("--repeats", type=int, default=3)
     b.add_argument("--warmup", type=int, default=1)
     b.add_argument("--threads", type=int, default=2)
+    b.add_argument("--workers", type=int, default=1)
     b.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32")
     b.add_argument("--dump-dir")
     b.add_argument("--dump-count", type=int, default=2)

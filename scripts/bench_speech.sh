@@ -12,7 +12,9 @@
 # Environment: THREADS (2), REPEATS (3), WARMUP (1), STRIDE (1: every file; N: every
 # N-th file of the sorted list), PHASES ("corpus long"), LONG_SECONDS ("30 60"),
 # LONG_REPEATS (2, no warm-up), BF16 (auto: when /proc/cpuinfo has avx512_bf16 or amx_bf16),
-# BF16_PEER (1: transformers under bf16 autocast as well; 0: merhan only).
+# BF16_PEER (1: transformers under bf16 autocast as well; 0: merhan only), WORKERS (2: the
+# corpus rows again with W utterances at a time, one intra-op thread each, on both sides:
+# merhan's feature-cache scheme; 0: skip).
 # Writes OUT_DIR/results/<model>.<input>.<impl>.<dtype>.{json,time}, parity.jsonl
 # and table.md.
 set -euo pipefail
@@ -21,7 +23,7 @@ source "$here/common.sh"
 corpus="$1"; out="$2"; models="${3:-$out/models}"
 threads="${THREADS:-2}"; repeats="${REPEATS:-3}"; warmup="${WARMUP:-1}"; stride="${STRIDE:-1}"
 phases="${PHASES:-corpus long}"; long_seconds="${LONG_SECONDS:-30 60}"; long_repeats="${LONG_REPEATS:-2}"
-bf16="${BF16:-auto}"; bf16_peer="${BF16_PEER:-1}"
+bf16="${BF16:-auto}"; bf16_peer="${BF16_PEER:-1}"; workers="${WORKERS:-2}"
 if [[ "$bf16" == auto ]]; then
   if grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo; then bf16=1; else bf16=0; fi
 fi
@@ -63,6 +65,13 @@ if [[ " $phases " == *" corpus "* ]]; then
     run "$m.corpus.merhan.fp32" merhan "$out/dump/$m.merhan.fp32" "${common[@]}"
     run "$m.corpus.transformers.fp32" transformers "$out/dump/$m.transformers.fp32" "${common[@]}"
     parity "$m merhan fp32 vs transformers fp32" "$out/dump/$m.merhan.fp32" "$out/dump/$m.transformers.fp32"
+    if ((workers > 1)); then
+      for impl in merhan transformers; do
+        run "$m.corpus-${workers}w.$impl.fp32" "$impl" "$out/dump/$m.$impl.${workers}w" "${common[@]}" --workers "$workers"
+      done
+      parity "$m merhan ${workers} workers vs transformers fp32" "$out/dump/$m.merhan.${workers}w" \
+        "$out/dump/$m.transformers.fp32"
+    fi
     if [[ "$bf16" == 1 ]]; then
       run "$m.corpus.merhan.bf16" merhan "$out/dump/$m.merhan.bf16" "${common[@]}" --dtype bf16
       parity "$m merhan bf16 vs merhan fp32" "$out/dump/$m.merhan.bf16" "$out/dump/$m.merhan.fp32"

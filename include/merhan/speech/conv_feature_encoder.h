@@ -2,7 +2,8 @@
 // strided 1-D convolutions from the waveform to frames (20 ms apart with the
 // standard strides), each followed by erf GELU; GroupNorm after the first (`group`)
 // or LayerNorm over channels after each (`layer`). Submodules carry the checkpoint's
-// names: conv_layers.N.conv, conv_layers.N.layer_norm.
+// names: conv_layers.N.conv, conv_layers.N.layer_norm. It computes in time-major
+// layout, (B, T, C), with GEMMs rather than torch's conv1d (see the .cc).
 #pragma once
 
 #include <torch/torch.h>
@@ -16,9 +17,11 @@ enum class ConvLayerNorm { kNone, kGroupNorm, kLayerNorm };
 
 struct SpeechConvLayerImpl : torch::nn::Module {
   SpeechConvLayerImpl(const SpeechEncoderConfig& config, size_t index, ConvLayerNorm norm);
-  torch::Tensor forward(const torch::Tensor& x);  // (B, C_in, S) -> (B, C_out, S')
+  // (B, S) samples (the first layer) or (B, T, C_in) frames -> (B, T', C_out).
+  torch::Tensor forward(const torch::Tensor& x);
 
   ConvLayerNorm norm;
+  int64_t stride;
   torch::nn::Conv1d conv{nullptr};
   torch::nn::GroupNorm group_norm{nullptr};  // registered as "layer_norm" (HF's name)
   torch::nn::LayerNorm layer_norm{nullptr};
