@@ -23,6 +23,11 @@
   bench_speech.py make-long --list FILES --seconds S --out X.wav
       One S-second 16-bit WAV: the listed utterances concatenated (cycled), cut to S s.
 
+  bench_speech.py flops --list FILES
+      Multiply-adds of one pass at the base shapes (7 convolutions 512 wide, projection,
+      positional convolution 128 wide in 16 groups, 12 layers of 768/3072 with attention
+      over each file's frames), for the ceiling in docs/benchmarks.md.
+
   bench_speech.py compare A_DIR B_DIR
       Max abs difference between same-named .npy files of two --dump-dir outputs.
 
@@ -125,6 +130,29 @@ def cmd_make_models(args):
         fx.save_dir(path, model, spec)
         params = sum(p.numel() for p in model.parameters())
         print(f"{shape}: {params / 1e6:.1f} M parameters -> {path}", file=sys.stderr)
+
+
+def cmd_flops(args):
+    import soundfile
+    kernels, strides = [10, 3, 3, 3, 3, 2, 2], [5, 2, 2, 2, 2, 2, 2]
+    channels, hidden, layers, inner, groups, pos_kernel = 512, 768, 12, 3072, 16, 128
+    parts = {"convolutions": 0, "layers": 0, "positional + projection": 0}
+    seconds = 0.0
+    with open(args.list) as f:
+        paths = [line.strip() for line in f if line.strip()]
+    for p in paths:
+        t, c_in = soundfile.info(p).frames, 1
+        seconds += t / 16000
+        for k, s in zip(kernels, strides):
+            t = (t - k) // s + 1
+            parts["convolutions"] += t * channels * c_in * k
+            c_in = channels
+        parts["positional + projection"] += t * channels * hidden + t * hidden * (hidden // groups) * pos_kernel
+        parts["layers"] += layers * t * (4 * hidden * hidden + 2 * hidden * inner + 2 * t * hidden)
+    total = sum(parts.values())
+    print(json.dumps(dict(files=len(paths), audio_seconds=seconds, gflop=2 * total / 1e9,
+                          gflop_per_audio_second=2 * total / 1e9 / seconds,
+                          shares={k: v / total for k, v in parts.items()})))
 
 
 def cmd_compare(args):
@@ -231,6 +259,8 @@ def main():
     m = sub.add_parser("make-models")
     m.add_argument("--out", required=True)
     m.add_argument("shapes", nargs="+")
+    fl = sub.add_parser("flops")
+    fl.add_argument("--list", required=True)
     c = sub.add_parser("compare")
     c.add_argument("a")
     c.add_argument("b")
@@ -241,7 +271,7 @@ def main():
     t = sub.add_parser("table")
     t.add_argument("dir")
     args = ap.parse_args()
-    {"bench": cmd_bench, "make-models": cmd_make_models, "compare": cmd_compare, "make-long": cmd_make_long,
+    {"bench": cmd_bench, "make-models": cmd_make_models, "flops": cmd_flops, "compare": cmd_compare, "make-long": cmd_make_long,
      "table": cmd_table}[args.cmd](args)
 
 
