@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // One segment's row of the consensus labels, from the CSV or the JSON.
-struct Row {
+struct LabelRow {
   std::string where;  // "labels_consensus.csv:17" or "labels_consensus.json: <FileName>"
   std::string file, emo_class, act, val, dom, speaker, gender, split;
 };
@@ -26,9 +26,9 @@ struct Row {
 const std::vector<std::string> kColumns = {"FileName", "EmoClass", "EmoAct", "EmoVal",
                                            "EmoDom",   "SpkrID",   "Gender", "Split_Set"};
 
-std::vector<Row> ReadCsvRows(const fs::path& path) {
+std::vector<LabelRow> ReadCsvRows(const fs::path& path) {
   const CsvTable table = CsvTable::Parse(path.string(), ReadFileToString(path.string()), kColumns);
-  std::vector<Row> rows;
+  std::vector<LabelRow> rows;
   for (const CsvRecord& r : table.rows) {
     rows.push_back({table.Where(r), table.Field(r, "FileName"), table.Field(r, "EmoClass"), table.Field(r, "EmoAct"),
                     table.Field(r, "EmoVal"), table.Field(r, "EmoDom"), table.Field(r, "SpkrID"),
@@ -47,7 +47,7 @@ std::string Text(const nlohmann::json& j, const char* key, const std::string& wh
   throw DataError(where + ": '" + key + "' must be a string or a number");
 }
 
-std::vector<Row> ReadJsonRows(const fs::path& path) {
+std::vector<LabelRow> ReadJsonRows(const fs::path& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(ReadFileToString(path.string()));
@@ -55,7 +55,7 @@ std::vector<Row> ReadJsonRows(const fs::path& path) {
     throw DataError(path.string() + ": not valid JSON (" + e.what() + ")");
   }
   if (!j.is_object()) throw DataError(path.string() + ": expected an object {FileName: {EmoClass: ...}}");
-  std::vector<Row> rows;
+  std::vector<LabelRow> rows;
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string where = path.string() + ": " + Printable(it.key());
     if (!it.value().is_object()) throw DataError(where + ": expected an object of labels");
@@ -67,7 +67,7 @@ std::vector<Row> ReadJsonRows(const fs::path& path) {
   return rows;
 }
 
-std::string SplitOf(const Row& row) {
+std::string SplitOf(const LabelRow& row) {
   static const std::map<std::string, std::string> kSplits = {
       {"Train", "train"},           {"Development", "validation"},
       {"Validation", "validation"}, {"Test1", "test1"},
@@ -80,7 +80,7 @@ std::string SplitOf(const Row& row) {
   return it->second;
 }
 
-void CheckClass(const Row& row) {
+void CheckClass(const LabelRow& row) {
   static const std::set<std::string> kCodes = {"A", "S", "H", "U", "F", "D", "C", "N", "O", "X"};
   if (!kCodes.count(row.emo_class)) {
     throw DataError(row.where + ": unknown EmoClass '" + Printable(row.emo_class) + "' (expected A S H U F D C N O X)");
@@ -99,7 +99,7 @@ fs::path LabelFile(const fs::path& root) {
   throw DataError(labels.string() + ": no labels_consensus.csv or .json (nor the older labels_concensus spelling)");
 }
 
-Utterance Build(const Row& row, const std::string& split, const fs::path& audio) {
+Utterance Build(const LabelRow& row, const std::string& split, const fs::path& audio) {
   Utterance u;
   u.id = fs::path(row.file).stem().string();
   u.wav_path = audio.string();
@@ -120,13 +120,13 @@ Corpus ReadMspPodcast(const std::string& root, const DataOptions& options) {
   const fs::path label_file = LabelFile(root);
   const fs::path audios = FindFolder(root, {"Audios", "Audio"}, "audio");
   const fs::path transcripts = fs::path(root) / "Transcripts";
-  const std::vector<Row> rows = label_file.extension() == ".csv" ? ReadCsvRows(label_file) : ReadJsonRows(label_file);
+  const std::vector<LabelRow> rows = label_file.extension() == ".csv" ? ReadCsvRows(label_file) : ReadJsonRows(label_file);
   const LabelPolicy policy = LabelPolicy::FromOptions(options);
   LabelCounter counter(policy);
   Corpus corpus;
   corpus.source = root;
   std::set<std::string> ids;
-  for (const Row& row : rows) {
+  for (const LabelRow& row : rows) {
     if (row.file.empty()) throw DataError(row.where + ": empty FileName");
     if (row.speaker.empty()) throw DataError(row.where + ": empty SpkrID (the release writes Unknown)");
     CheckClass(row);
