@@ -19,6 +19,7 @@
 #include <torch/torch.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -64,7 +65,8 @@ int main(int argc, char** argv) {
   app.add_option("--repeats", repeats);
   app.add_option("--warmup", warmup);
   app.add_option("--threads", threads, "intra-op threads (one stream of utterances)");
-  app.add_option("--workers", workers, "utterances encoded at once, one intra-op thread each")->check(CLI::PositiveNumber);
+  app.add_option("--workers", workers, "utterances encoded at once, one intra-op thread each")
+      ->check(CLI::PositiveNumber);
   app.add_option("--dtype", dtype)->check(CLI::IsMember({"fp32", "bf16"}));
   app.add_option("--dump-dir", dump_dir);
   app.add_option("--dump-count", dump_count);
@@ -112,7 +114,8 @@ int main(int argc, char** argv) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (r >= 0) seconds.push_back(s);
   }
-  for (size_t i = 0; i < waves.size() && static_cast<int>(i) < dump_count && !dump_dir.empty(); ++i) {
+  const size_t dumped = dump_dir.empty() ? 0 : std::min(waves.size(), static_cast<size_t>(std::max(dump_count, 0)));
+  for (size_t i = 0; i < dumped; ++i) {
     CpuBf16Autocast autocast(bf16);  // after the timed passes, on this thread
     const auto out = merhan::EncodeWaveforms(enc, {waves[i]}, merhan::SpeechBatching::kAuto);
     std::vector<torch::Tensor> states;

@@ -120,7 +120,8 @@ Corpus ReadMspPodcast(const std::string& root, const DataOptions& options) {
   const fs::path label_file = LabelFile(root);
   const fs::path audios = FindFolder(root, {"Audios", "Audio"}, "audio");
   const fs::path transcripts = fs::path(root) / "Transcripts";
-  const std::vector<LabelRow> rows = label_file.extension() == ".csv" ? ReadCsvRows(label_file) : ReadJsonRows(label_file);
+  const std::vector<LabelRow> rows =
+      label_file.extension() == ".csv" ? ReadCsvRows(label_file) : ReadJsonRows(label_file);
   const LabelPolicy policy = LabelPolicy::FromOptions(options);
   LabelCounter counter(policy);
   Corpus corpus;
