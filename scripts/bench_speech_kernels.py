@@ -37,7 +37,7 @@ def every_nth_row(x, first, step, count):
 
 
 def direct_taps(x, w, b):
-    """merhan's form: one GEMM per tap over a strided view (kernel 3, stride 2)."""
+    """Direct taps: one GEMM per tap over a strided view (kernel 3, stride 2)."""
     n = (x.size(0) - 3) // 2 + 1
     y = torch.addmm(b, every_nth_row(x, 0, 2, n), w[0])
     y.addmm_(every_nth_row(x, 1, 2, n), w[1])
@@ -53,7 +53,7 @@ def stride_blocks(x, w, b):
 
 
 def winograd_even_rows(x, w, b):
-    """Winograd F(2, 2) on the even input rows: 2.5 GEMMs of the output's height, not 3."""
+    """Winograd F(2, 2) on the even input rows: 2.5 GEMMs of the output's height, not 3 (merhan's form before F(3, 2))."""
     n = (x.size(0) - 3) // 2 + 1
     pairs = n // 2
     y = torch.addmm(b, every_nth_row(x, 1, 2, n), w[1])
@@ -67,6 +67,24 @@ def winograd_even_rows(x, w, b):
     return y
 
 
+def winograd_f32_even_rows(x, w, b):
+    """merhan's form: Winograd F(3, 2) on the even input rows, 2.33 GEMMs of the output's height."""
+    n = (x.size(0) - 3) // 2 + 1
+    triples = n // 3
+    y = torch.addmm(b, every_nth_row(x, 1, 2, n), w[1])
+    d0, d1, d2, d3 = (every_nth_row(x, first, 6, triples) for first in (0, 2, 4, 6))
+    p2 = torch.mm(d2 - d1, (w[0] - w[2]) * 0.5)
+    p1_plus_p2 = torch.addmm(p2, d1 + d2, (w[0] + w[2]) * 0.5)
+    every_nth_row(y, 0, 3, triples).add_(p1_plus_p2).addmm_(d0 - d2, w[0])
+    every_nth_row(y, 1, 3, triples).add_(p1_plus_p2).sub_(p2, alpha=2.0)
+    every_nth_row(y, 2, 3, triples).add_(p1_plus_p2).addmm_(d3 - d1, w[2])
+    first = 3 * triples
+    rest = n - first
+    if rest:
+        y[first:].addmm_(every_nth_row(x, 2 * first, 2, rest), w[0]).addmm_(every_nth_row(x, 2 * first + 2, 2, rest), w[2])
+    return y
+
+
 def conv_variants(samples, repeats):
     rows = (samples - 10) // 5 + 1  # after the first convolution (kernel 10, stride 5)
     for _ in range(4):  # convolutions 2-5: kernel 3, stride 2
@@ -74,7 +92,7 @@ def conv_variants(samples, repeats):
         w = torch.randn(3, CONV_CHANNELS, CONV_CHANNELS) * 0.04
         b = torch.zeros(CONV_CHANNELS)
         reference = direct_taps(x, w, b)
-        for fn in (direct_taps, stride_blocks, winograd_even_rows):
+        for fn in (direct_taps, stride_blocks, winograd_even_rows, winograd_f32_even_rows):
             diff = (fn(x, w, b) - reference).abs().max().item()
             print(f"conv k3 s2, {rows:5d} input rows  {fn.__name__:20s} {timed(lambda: fn(x, w, b), repeats)}"
                   f"  max diff {diff:.1e}")

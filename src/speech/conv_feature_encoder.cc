@@ -47,35 +47,42 @@ torch::Tensor DirectTapConv(const torch::Tensor& frames, const torch::Tensor& ta
   return y;
 }
 
-// Kernel 3, stride 2 (four of wav2vec 2.0's seven convolutions) with Winograd's F(2, 2)
-// on the even input rows. Output rows 2u and 2u + 1 read d0 = x[4u], d1 = x[4u + 2] and
-// d2 = x[4u + 4] through taps W0 and W2, and x[4u + 1], x[4u + 3] through W1:
-//   y[2u]     = (d0 - d1) W0 + d1 (W0 + W2) + x[4u + 1] W1
-//   y[2u + 1] = (d2 - d1) W2 + d1 (W0 + W2) + x[4u + 3] W1
-// The shared product makes three half-height GEMMs of the even rows where direct taps
-// need four: 2.5 GEMMs of the output's height instead of 3, 9-12 % faster per layer at
-// one thread (scripts/bench_speech_kernels.py; docs/benchmarks.md).
+// Kernel 3, stride 2 (four of wav2vec 2.0's seven convolutions) with Winograd's F(3, 2)
+// on the even input rows. The odd rows meet tap W1 alone: one GEMM. The even rows
+// e[v] = x[2v] meet W0 and W2 as a 2-tap correlation, z[v] = e[v] W0 + e[v + 1] W2. For
+// outputs 3k, 3k + 1, 3k + 2, with d_j = e[3k + j] = x[6k + 2j]:
+//   p1 = (d1 + d2) (W0 + W2) / 2,   p2 = (d2 - d1) (W0 - W2) / 2
+//   z[3k]     = (d0 - d2) W0 + p1 + p2
+//   z[3k + 1] = p1 - p2
+//   z[3k + 2] = (d3 - d1) W2 + p1 + p2
+// Four GEMMs of a third of the output's height where direct taps need six: 2.33 GEMMs
+// of the output's height instead of 3 (2.5 with F(2, 2)). At one thread on a 4-s
+// utterance's shapes the four layers take 175 ms against 187 ms with F(2, 2) and 211 ms
+// with direct taps (scripts/bench_speech_kernels.py; docs/benchmarks.md).
 torch::Tensor Kernel3Stride2Conv(const torch::Tensor& frames, const torch::Tensor& taps, const torch::Tensor& bias) {
-  const int64_t out_frames = (frames.size(0) - 3) / 2 + 1, pairs = out_frames / 2;
+  const int64_t out_frames = (frames.size(0) - 3) / 2 + 1, triples = out_frames / 3;
   auto y = MatMulBias(bias, EveryNthRow(frames, 1, 2, out_frames), taps[1]);
-  if (pairs > 0) {
-    const auto d0 = EveryNthRow(frames, 0, 4, pairs), d1 = EveryNthRow(frames, 2, 4, pairs);
-    const auto d2 = EveryNthRow(frames, 4, 4, pairs);
-    const auto shared = at::mm(d1, taps[0] + taps[2]);
-    EveryNthRow(y, 0, 2, pairs).add_(shared).addmm_(d0 - d1, taps[0]);
-    EveryNthRow(y, 1, 2, pairs).add_(shared).addmm_(d2 - d1, taps[2]);
+  if (triples > 0) {
+    const auto d0 = EveryNthRow(frames, 0, 6, triples), d1 = EveryNthRow(frames, 2, 6, triples);
+    const auto d2 = EveryNthRow(frames, 4, 6, triples), d3 = EveryNthRow(frames, 6, 6, triples);
+    const auto p2 = at::mm(d2 - d1, (taps[0] - taps[2]) * 0.5);
+    const auto p1_plus_p2 = at::addmm(p2, d1 + d2, (taps[0] + taps[2]) * 0.5);
+    EveryNthRow(y, 0, 3, triples).add_(p1_plus_p2).addmm_(d0 - d2, taps[0]);
+    EveryNthRow(y, 1, 3, triples).add_(p1_plus_p2).sub_(p2, 2.0);
+    EveryNthRow(y, 2, 3, triples).add_(p1_plus_p2).addmm_(d3 - d1, taps[2]);
   }
-  if (out_frames % 2 == 1) {  // the last output row has no partner: direct taps
-    const int64_t last = out_frames - 1;
-    y.narrow(0, last, 1)
-        .addmm_(frames.narrow(0, 2 * last, 1), taps[0])
-        .addmm_(frames.narrow(0, 2 * last + 2, 1), taps[2]);
+  const int64_t first = 3 * triples, rest = out_frames - first;  // at most two rows: direct taps
+  if (rest > 0) {
+    y.narrow(0, first, rest)
+        .addmm_(EveryNthRow(frames, 2 * first, 2, rest), taps[0])
+        .addmm_(EveryNthRow(frames, 2 * first + 2, 2, rest), taps[2]);
   }
   return y;
 }
 
-// Winograd in float32 only: in bfloat16 the differences d0 - d1 and d2 - d1 are rounded
-// once more, which took wav2vec2-base's bf16-against-fp32 difference from 0.29 to 0.33.
+// Winograd in float32 only: in bfloat16 the sums and differences of rows are rounded
+// once more, which took wav2vec2-base's bf16-against-fp32 difference from 0.29 to 0.33
+// with F(2, 2).
 torch::Tensor TimeMajorConv(const torch::Tensor& frames, const torch::Tensor& taps, const torch::Tensor& bias,
                             int64_t stride) {
   if (taps.size(0) == 3 && stride == 2 && taps.scalar_type() == torch::kFloat) {

@@ -1,5 +1,7 @@
 #include "merhan/speech/positional_conv_embedding.h"
 
+#include <ATen/autocast_mode.h>
+
 namespace merhan {
 namespace {
 
@@ -18,6 +20,10 @@ torch::Tensor DropExtraFrame(const torch::Tensor& x, int64_t kernel) {
 torch::Tensor ZeroPadding(const torch::Tensor& x, const torch::Tensor& frame_mask) {
   return frame_mask.defined() ? x * frame_mask.unsqueeze(1).to(x.scalar_type()) : x;
 }
+
+// Below this many taps torch's direct convolution is as fast (data2vec's stacked layers
+// have 19).
+constexpr int64_t kMinFftKernel = 32;
 
 }  // namespace
 
@@ -45,6 +51,21 @@ PositionalConvEmbeddingImpl::PositionalConvEmbeddingImpl(const SpeechEncoderConf
     batch_norm = register_module("batch_norm", torch::nn::BatchNorm1d(c.hidden_size));
   }
   conv = register_module("conv", GroupedConv(c, kernel));
+  fft_cache = std::make_shared<FftGroupedConvCache>();
+}
+
+// The FFT form is exact to float rounding (within 2e-6 of conv1d at the base shapes) but
+// has no autograd and computes in float32: it serves frozen float32 CPU inference, and
+// everything else (training through this convolution, bf16 autocast, CUDA) keeps conv1d.
+bool PositionalConvEmbeddingImpl::UseFft(const torch::Tensor& y) const {
+  const bool needs_grad = torch::GradMode::is_enabled() && (conv->weight.requires_grad() || y.requires_grad());
+  return kernel >= kMinFftKernel && y.device().is_cpu() && y.scalar_type() == torch::kFloat && !needs_grad &&
+         !at::autocast::is_autocast_enabled(torch::kCPU);
+}
+
+torch::Tensor PositionalConvEmbeddingImpl::SameLengthConv(const torch::Tensor& y) {
+  if (!UseFft(y)) return DropExtraFrame(conv(y), kernel);
+  return fft_cache->For(conv->weight, conv->options.groups())->Forward(y, conv->bias);
 }
 
 torch::Tensor PositionalConvEmbeddingImpl::forward(const torch::Tensor& x, const torch::Tensor& frame_mask) {
@@ -57,8 +78,7 @@ torch::Tensor PositionalConvEmbeddingImpl::forward(const torch::Tensor& x, const
     return y.transpose(1, 2);
   }
   if (kind == PositionalConv::kBatchNorm) y = ZeroPadding(batch_norm(y), frame_mask);
-  y = DropExtraFrame(conv(y), kernel);
-  return torch::gelu(y).transpose(1, 2);
+  return torch::gelu(SameLengthConv(y)).transpose(1, 2);
 }
 
 }  // namespace merhan

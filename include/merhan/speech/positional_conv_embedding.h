@@ -14,6 +14,9 @@
 
 #include <torch/torch.h>
 
+#include <memory>
+
+#include "merhan/speech/fft_grouped_conv.h"
 #include "merhan/speech/speech_encoder_config.h"
 
 namespace merhan {
@@ -37,11 +40,16 @@ struct PositionalConvEmbeddingImpl : torch::nn::Module {
   // padded utterance gets what it gets alone. Returns (B, T, H).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& frame_mask);
 
+  bool UseFft(const torch::Tensor& y) const;
+  // (B, H, T) -> (B, H, T): "conv" with the extra frame of an even kernel dropped.
+  torch::Tensor SameLengthConv(const torch::Tensor& y);
+
   PositionalConv kind;
   int64_t kernel;
-  torch::nn::Conv1d conv{nullptr};             // kWeightNorm, kBatchNorm
-  torch::nn::BatchNorm1d batch_norm{nullptr};  // kBatchNorm
-  torch::nn::ModuleList layers{nullptr};       // kStacked
+  std::shared_ptr<FftGroupedConvCache> fft_cache;  // kWeightNorm, kBatchNorm
+  torch::nn::Conv1d conv{nullptr};                 // kWeightNorm, kBatchNorm
+  torch::nn::BatchNorm1d batch_norm{nullptr};      // kBatchNorm
+  torch::nn::ModuleList layers{nullptr};           // kStacked
 };
 TORCH_MODULE(PositionalConvEmbedding);
 
