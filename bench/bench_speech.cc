@@ -9,7 +9,8 @@
 //
 // --workers W > 1 encodes W utterances at a time, each worker with one intra-op thread:
 // the scheme of the feature cache's extraction (FeatureCache::WriteGeneration, which
-// `merhan features` and `train` run), in place of --threads.
+// `merhan features` and `train` run), in place of --threads; longest utterances first,
+// as that extraction orders them (by file size).
 // --dtype bf16 runs the forward under CPU autocast to bfloat16 (as the trainer's
 // cpu_bf16 does for its models; the speech encoder itself has no bf16 option).
 // --dump-dir D writes the first --dump-count files' hidden states, (L+1, T, H) float32,
@@ -96,12 +97,15 @@ int main(int argc, char** argv) {
   std::vector<double> seconds;
   std::vector<int64_t> file_frames(waves.size());
   std::vector<double> file_sums(waves.size());
+  std::vector<size_t> order(waves.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return waves[a].size() > waves[b].size(); });
   for (int r = -warmup; r < repeats; ++r) {
     const auto t0 = std::chrono::steady_clock::now();
     merhan::ParallelFor(
         static_cast<int64_t>(waves.size()), workers,
         [&](int64_t k) {
-          const auto i = static_cast<size_t>(k);
+          const size_t i = order[static_cast<size_t>(k)];
           merhan::SpeechEncoderOutput out;
           {
             CpuBf16Autocast autocast(bf16);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -397,6 +398,10 @@ FeatureCache::Plan FeatureCache::CheckEntries(const std::vector<Utterance>& utte
     if (s == Plan::kCorrupt) corrupt.push_back(plan.fresh[i].id);
     if (s == Plan::kMiss || s == Plan::kCorrupt) plan.to_compute.push_back(i);
   }
+  // Largest input files (about the longest audio) first: the workers' last items are then
+  // short ones, and no worker waits long for another at the end of the list.
+  std::stable_sort(plan.to_compute.begin(), plan.to_compute.end(),
+                   [&](size_t a, size_t b) { return plan.fresh[a].file_size > plan.fresh[b].file_size; });
   stats->corrupt = static_cast<int64_t>(corrupt.size());
   if (!corrupt.empty()) WarnCorrupt(corrupt);
   return plan;

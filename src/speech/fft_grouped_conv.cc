@@ -113,11 +113,14 @@ torch::Tensor FftGroupedConv::Forward(const torch::Tensor& x, const torch::Tenso
 }
 
 std::shared_ptr<const FftGroupedConv> FftGroupedConvCache::For(const torch::Tensor& weight, int64_t groups) {
+  // A weight made under InferenceMode has no version counter (and cannot be written in
+  // place outside it): its storage identifies it.
+  const int64_t version = weight.is_inference() ? 0 : weight._version();
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!conv_ || data_ != weight.data_ptr() || version_ != weight._version()) {
+  if (!conv_ || data_ != weight.data_ptr() || version_ != version) {
     conv_ = std::make_shared<const FftGroupedConv>(weight, groups);
     data_ = weight.data_ptr();
-    version_ = weight._version();
+    version_ = version;
   }
   return conv_;
 }

@@ -59,6 +59,17 @@ TEST(FftGroupedConv, CacheFollowsTheWeight) {
   EXPECT_LT(MaxDiff(second->Forward(x, {}), Conv1dSame(x, w, {}, 16)), 1e-5);
 }
 
+TEST(FftGroupedConv, CacheTakesAWeightMadeUnderInferenceMode) {
+  torch::InferenceMode inference;
+  const auto w = torch::randn({32, 2, 128}) * 0.05;
+  ASSERT_TRUE(w.is_inference());
+  FftGroupedConvCache cache;
+  const auto conv = cache.For(w, 16);
+  EXPECT_EQ(cache.For(w, 16), conv);
+  const auto x = torch::randn({1, 32, 40});
+  EXPECT_LT(MaxDiff(conv->Forward(x, {}), Conv1dSame(x, w, {}, 16)), 1e-5);
+}
+
 // The module picks the FFT form only for frozen float32 CPU inference; with gradients
 // it keeps conv1d, and both give the same frames.
 TEST(FftGroupedConv, PositionalEmbeddingSameWithAndWithoutGradients) {
