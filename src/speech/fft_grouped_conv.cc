@@ -17,6 +17,12 @@ const torch::Tensor& CheckedWeight(const torch::Tensor& weight, int64_t groups) 
   return weight;
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define MERHAN_CPU_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MERHAN_CPU_CLONES
+#endif
+
 int64_t FftLength(int64_t kernel) {
   int64_t n = 2;
   while (n < 2 * kernel) n *= 2;
@@ -26,12 +32,13 @@ int64_t FftLength(int64_t kernel) {
 // out[o] = sum_i s[i][o] x[i] over complex numbers, for `width` outputs: s as real and
 // imaginary (width x width) planes; x and out (re, im) pairs `stride` floats apart.
 // Written by hand because torch's batched complex matmul spends about 4 us per 48 x 48
-// product in call overhead, more than the product itself. Compiled for AVX-512 and AVX2
-// besides the baseline, picked at load time by the CPU (GCC's function multiversioning):
-// at the baseline's SSE2 it is about 4x slower.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void ComplexMatVec(
-    const float* __restrict s_re, const float* __restrict s_im, const float* __restrict x, float* __restrict out,
-    int64_t width, int64_t stride, float* __restrict acc_re, float* __restrict acc_im) {
+// product in call overhead, more than the product itself. On x86-64 it is compiled for
+// AVX-512 and AVX2 besides the baseline, picked at load time by the CPU (function
+// multiversioning): that made the whole convolution 20 % faster at 199 frames than the
+// baseline's SSE2 alone.
+MERHAN_CPU_CLONES void ComplexMatVec(const float* __restrict s_re, const float* __restrict s_im,
+                                     const float* __restrict x, float* __restrict out, int64_t width, int64_t stride,
+                                     float* __restrict acc_re, float* __restrict acc_im) {
   for (int64_t o = 0; o < width; ++o) acc_re[o] = acc_im[o] = 0.0f;
   for (int64_t i = 0; i < width; ++i) {
     const float xr = x[i * stride], xi = x[i * stride + 1];
