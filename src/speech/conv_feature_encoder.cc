@@ -57,8 +57,8 @@ torch::Tensor DirectTapConv(const torch::Tensor& frames, const torch::Tensor& ta
 //   z[3k + 2] = (d3 - d1) W2 + p1 + p2
 // Four GEMMs of a third of the output's height where direct taps need six: 2.33 GEMMs
 // of the output's height instead of 3 (2.5 with F(2, 2)). At one thread on a 4-s
-// utterance's shapes the four layers take 175 ms against 187 ms with F(2, 2) and 211 ms
-// with direct taps (scripts/bench_speech_kernels.py; docs/benchmarks.md).
+// utterance's shapes the four layers took 165-174 ms against 176-184 ms with F(2, 2)
+// and 200-208 ms with direct taps (scripts/bench_speech_kernels.py; docs/benchmarks.md).
 torch::Tensor Kernel3Stride2Conv(const torch::Tensor& frames, const torch::Tensor& taps, const torch::Tensor& bias) {
   const int64_t out_frames = (frames.size(0) - 3) / 2 + 1, triples = out_frames / 3;
   auto y = MatMulBias(bias, EveryNthRow(frames, 1, 2, out_frames), taps[1]);

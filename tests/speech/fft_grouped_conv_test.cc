@@ -80,7 +80,7 @@ TEST(FftGroupedConv, PositionalEmbeddingSameWithAndWithoutGradients) {
   config.num_conv_pos_embedding_groups = 16;
   PositionalConvEmbedding embedding(config);
   const auto x = torch::randn({2, 90, 32});
-  ASSERT_TRUE(embedding->UseFft(x.transpose(1, 2)) == false) << "parameters require grad here";
+  ASSERT_FALSE(embedding->UseFft(x.transpose(1, 2))) << "parameters require grad here";
   const auto direct = embedding->forward(x, {});
   torch::NoGradGuard no_grad;
   ASSERT_TRUE(embedding->UseFft(x.transpose(1, 2)));

@@ -5,7 +5,7 @@
 // with x zero outside [0, T): what conv1d with padding kernel / 2 gives, without the
 // extra frame an even kernel makes. Why: torch's grouped conv1d (oneDNN's im2col + GEMM)
 // spends 9.4 MFLOP per frame at the base shapes; in the frequency domain the same
-// product is one complex 48 x 48 matrix per frequency and group, 3-8x less time at
+// product is one complex 48 x 48 matrix per frequency and group, 4-12x less time at
 // one thread (docs/benchmarks.md, "Speech-encoder extraction"). The price is the
 // weights' spectra, kept for the fixed block length: (C / groups) * C * (fft_length / 2
 // + 1) complex floats, 36 MiB at the base shapes and 68 MiB at the large ones.
